@@ -1,0 +1,69 @@
+# Mission Teams: `make run` sets up and serves everything; `make test` installs and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed $(VENV)/.installed-test
+
+## Serve the app with demo data, an embedded Redis (unless REDIS_URL), a worker and the scheduler.
+run: install
+	$(BIN)/python -m teams_app.devserver
+
+## Everything CI needs: lint, types, then the whole suite (browser tests included).
+test: install-test browser lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check teams_app jobs tests bench
+	$(BIN)/ruff format --check teams_app jobs tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; }
+
+worker: install
+	$(BIN)/rq worker --with-scheduler -w jobs.worker.AppWorker -u "$${REDIS_URL:?set REDIS_URL}" mail default
+
+scheduler: install
+	$(BIN)/rq cron jobs/cron.py -u "$${REDIS_URL:?set REDIS_URL}"
+
+web: install
+	$(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -b 0.0.0.0:$${PORT:-8000} wsgi:app
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: install
+	$(BIN)/flask seed-demo
+
+bench: install-test
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""Mission Teams: cross-level problem-solving teams. ``create_app`` is the only entry point."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from teams_app.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides what the environment says (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    env = None
+    if config and "ENV_OVERRIDES" in config:
+        env = config.pop("ENV_OVERRIDES")
+    app.config.from_mapping(load_config(app.instance_path, env))
+    if config:
+        app.config.from_mapping(config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from teams_app import queue
+    from teams_app.auth.session import init_login
+    from teams_app.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    queue.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, WAL and a busy timeout so the web app and a worker can share the file."""
+    from sqlalchemy import event
+
+    from teams_app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from teams_app.account.routes import bp as account_bp
+    from teams_app.admin.routes import bp as admin_bp
+    from teams_app.api import init_api
+    from teams_app.auth.routes import bp as auth_bp
+    from teams_app.main.routes import bp as main_bp
+    from teams_app.people.routes import bp as people_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(admin_bp)
+    init_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from teams_app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from teams_app.cli import register_cli
+
+    register_cli(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from teams_app import templating
+    from teams_app.permissions import register_template_helpers as register_can
+
+    register_can(app)
+    templating.init_app(app)

@@ -1,0 +1,1 @@
+"""A person's own account: profile, password and API tokens."""

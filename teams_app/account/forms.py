@@ -1,0 +1,68 @@
+"""Profile, password and API-token forms."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from teams_app.auth.forms import LEVEL_CHOICES
+from teams_app.models import DigestFrequency
+from teams_app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from teams_app.templating import WEEKDAYS
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in zones]
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    level = SelectField("Level", choices=LEVEL_CHOICES, validators=[DataRequired()])
+    department_id = SelectField("Department", coerce=int, validators=[Optional()])
+    timezone = SelectField("Time zone", validators=[DataRequired()])
+    digest_frequency = SelectField(
+        "Progress digest",
+        choices=[(f.value, f.label) for f in DigestFrequency],
+        description="A mail of what changed in your teams. Weekly is the default.",
+    )
+    digest_weekday = SelectField("Weekly digest day", coerce=int, choices=list(enumerate(WEEKDAYS)))
+    digest_hour = IntegerField(
+        "Hour to send (0–23, your time)",
+        validators=[DataRequired(message="Enter an hour from 0 to 23."), NumberRange(0, 23)],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Your other sessions will end.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message="The two passwords do not match."),
+        ],
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Token name",
+        validators=[DataRequired(), Length(max=80)],
+        description="What will use it, e.g. “monthly report script”.",
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: carries the CSRF token for buttons that change state."""

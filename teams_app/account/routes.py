@@ -1,0 +1,126 @@
+"""A person's own profile, password and API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from teams_app.account import services as tokens
+from teams_app.account.forms import ChangePasswordForm, ConfirmForm, ProfileForm, TokenForm
+from teams_app.errors import ServiceError
+from teams_app.models import User
+from teams_app.people import services as people
+from teams_app.views import apply_field_errors
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _render(
+    profile_form: ProfileForm | None = None,
+    password_form: ChangePasswordForm | None = None,
+    token_form: TokenForm | None = None,
+    new_secret: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    me = _me()
+    if profile_form is None:
+        profile_form = ProfileForm(obj=me, formdata=None)
+        profile_form.department_id.data = me.department_id or 0
+    profile_form.department_id.choices = [(0, "No department")] + people.department_choices()
+    return (
+        render_template(
+            "account/profile.html",
+            profile_form=profile_form,
+            password_form=password_form or ChangePasswordForm(formdata=None),
+            token_form=token_form or TokenForm(formdata=None),
+            confirm_form=ConfirmForm(),
+            tokens=tokens.live_tokens(me),
+            new_secret=new_secret,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+@login_required
+def profile() -> tuple[str, int]:
+    return _render()
+
+
+@bp.post("/")
+@login_required
+def update_profile() -> tuple[str, int] | Response:
+    form = ProfileForm()
+    form.department_id.choices = [(0, "No department")] + people.department_choices()
+    if form.validate_on_submit():
+        try:
+            people.update_profile(
+                _me(),
+                people.ProfileChanges(
+                    name=form.name.data,
+                    level=form.level.data,
+                    department_id=form.department_id.data or None,
+                    clear_department=not form.department_id.data,
+                    timezone=form.timezone.data,
+                    digest_frequency=form.digest_frequency.data,
+                    digest_weekday=form.digest_weekday.data,
+                    digest_hour=form.digest_hour.data,
+                ),
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("account.profile"))
+    return _render(profile_form=form, status=422)
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> tuple[str, int] | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = people.change_password(
+                _me(), form.current_password.data or "", form.new_password.data or ""
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            session.clear()
+            login_user(user)  # this session continues under the new session version
+            flash("Your password is changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("account.profile"))
+    return _render(password_form=form, status=422)
+
+
+@bp.post("/tokens")
+@login_required
+def create_token() -> tuple[str, int] | Response:
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _, secret = tokens.create_token(_me(), form.name.data or "")
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            return _render(new_secret=secret)
+    return _render(token_form=form, status=422)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    """CSRFProtect has already checked the form's token before this runs."""
+    try:
+        token = tokens.revoke_token(_me(), token_id)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"Token “{token.name}” is revoked; scripts using it stop working now.", "success")
+    return redirect(url_for("account.profile"))

@@ -1,0 +1,207 @@
+"""Admin: invite staff, change roles, deactivate and reactivate, manage departments, job health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from teams_app.account.forms import ConfirmForm
+from teams_app.admin.operations import queue_overview
+from teams_app.errors import ServiceError
+from teams_app.models import Department, Role, User
+from teams_app.pagination import clamp, paginate
+from teams_app.people import services
+from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm
+from teams_app.people.routes import directory_filter_from_args
+from teams_app.permissions import role_required
+from teams_app.views import apply_field_errors, get_or_404
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+@role_required(Role.ADMIN)
+def _admins_only() -> None:
+    """Every page here is for admins; the permission matrix test checks each one."""
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.get("/users")
+def users() -> str:
+    f = directory_filter_from_args(admin_view=True)
+    page, per_page = clamp(
+        request.args.get("page"), request.args.get("per_page"), current_app.config["PER_PAGE"]
+    )
+    results = paginate(services.directory_query(f), page, per_page)
+    return render_template(
+        "admin/users.html",
+        results=results,
+        f=f,
+        departments=services.list_departments(),
+        role_form=RoleForm(),
+        confirm_form=ConfirmForm(),
+        status=request.args.get("status", ""),
+    )
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+def invite() -> str | Response | tuple[str, int]:
+    form = InviteForm()
+    form.department_id.choices = [(0, "No department")] + services.department_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                _me(),
+                email=form.email.data or "",
+                name=form.name.data or "",
+                role=form.role.data or "staff",
+                level=form.level.data or "frontline",
+                department_id=form.department_id.data or None,
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash(f"Invitation sent to {user.email}. The link works for 7 days.", "success")
+            return redirect(url_for("admin.users", q=user.email))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int) -> Response:
+    user = get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.set_role(_me(), user, form.role.data or "")
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"{user.name} is now {user.role}.", "success")
+    else:
+        flash("Choose staff, leadership or admin.", "danger")
+    return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+def deactivate(user_id: int) -> str | Response:
+    user = get_or_404(User, user_id)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template(
+            "admin/confirm.html",
+            form=form,
+            title=f"Deactivate {user.name}?",
+            body="They will be signed out everywhere, their API tokens stop working, and they "
+            "cannot sign in until an admin reactivates the account. Nothing they made is deleted.",
+            action=url_for("admin.deactivate", user_id=user.id),
+            button="Deactivate account",
+            cancel=url_for("admin.users"),
+        )
+    try:
+        services.set_active(_me(), user, False)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"{user.name} is deactivated and signed out everywhere.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate(user_id: int) -> Response:
+    user = get_or_404(User, user_id)
+    try:
+        services.set_active(_me(), user, True)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"{user.name} can sign in again.", "success")
+    return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/resend-invitation")
+def resend_invitation(user_id: int) -> Response:
+    user = get_or_404(User, user_id)
+    try:
+        services.resend_invitation(_me(), user)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"A new invitation is on its way to {user.email}.", "success")
+    return redirect(request.referrer or url_for("admin.users"))
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+def departments() -> tuple[str, int] | Response:
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            dept = services.create_department(
+                _me(), form.name.data or "", form.kind.data or "branch"
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash(f"{dept.name} is added.", "success")
+            return redirect(url_for("admin.departments"))
+    return (
+        render_template(
+            "admin/departments.html",
+            form=form,
+            departments=services.list_departments(),
+            counts=services.department_staff_counts(),
+        ),
+        422 if request.method == "POST" else 200,
+    )
+
+
+@bp.route("/departments/<int:dept_id>/edit", methods=["GET", "POST"])
+def edit_department(dept_id: int) -> tuple[str, int] | Response:
+    dept = get_or_404(Department, dept_id)
+    form = DepartmentForm(obj=dept)
+    if form.validate_on_submit():
+        try:
+            services.update_department(
+                _me(), dept, form.name.data or "", form.kind.data or "branch"
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash(f"{dept.name} is saved.", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_edit.html", form=form, dept=dept), (
+        422 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/departments/<int:dept_id>/delete", methods=["GET", "POST"])
+def delete_department(dept_id: int) -> str | Response:
+    dept = get_or_404(Department, dept_id)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template(
+            "admin/confirm.html",
+            form=form,
+            title=f"Delete {dept.name}?",
+            body="This cannot be undone. A department that still has staff cannot be deleted.",
+            action=url_for("admin.delete_department", dept_id=dept.id),
+            button="Delete department",
+            cancel=url_for("admin.departments"),
+        )
+    try:
+        services.delete_department(_me(), dept)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("The department is deleted.", "success")
+    return redirect(url_for("admin.departments"))
+
+
+@bp.get("/operations")
+def operations() -> str:
+    return render_template("admin/operations.html", overview=queue_overview())

@@ -1,0 +1,58 @@
+"""JSON API v1 (``../shared/api.md``): bearer tokens, one error shape, OpenAPI from the schemas.
+
+flask-smorest validates requests with marshmallow schemas and generates the OpenAPI document from
+the same schemas. Its own app-wide error handler is switched off: ``teams_app.errors`` answers
+every error, JSON under ``/api/`` and HTML elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, render_template
+from flask_smorest import Api as SmorestApi
+
+from teams_app.api.schemas import ApiErrorSchema
+
+
+class Api(SmorestApi):
+    ERROR_SCHEMA = ApiErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        """Errors are handled app-wide by teams_app.errors (HTML pages stay HTML)."""
+
+
+docs_bp = Blueprint("api_docs", __name__)
+
+
+@docs_bp.get("/api/docs")
+def docs() -> str:
+    return render_template("api/docs.html")
+
+
+def init_api(app: Flask) -> None:
+    from teams_app.api.people import blp as people_blp
+
+    app.config.update(
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH=None,
+        OPENAPI_REDOC_PATH=None,
+        OPENAPI_RAPIDOC_PATH=None,
+    )
+    spec_kwargs: dict[str, Any] = {
+        "info": {
+            "description": "The Mission Teams JSON API. Authenticate with `Authorization: Bearer "
+            "<token>`; create a token on your profile page or with `flask tokens create`.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }
+    api = Api(app, spec_kwargs=spec_kwargs)
+    app.extensions["smorest_api"] = api
+    for blp in (people_blp,):
+        api.register_blueprint(blp, url_prefix="/api/v1")
+    app.register_blueprint(docs_bp)

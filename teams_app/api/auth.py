@@ -1,0 +1,44 @@
+"""Bearer-token authentication for the API. Browser session cookies are never accepted here."""
+
+from __future__ import annotations
+
+from flask import abort, g, request
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from teams_app.account.services import user_for_secret
+from teams_app.extensions import csrf, limiter
+from teams_app.models import User
+from teams_app.security import hash_api_secret
+
+
+def authenticate_request() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        abort(401, description="Send an API token: Authorization: Bearer <token>.")
+    user = user_for_secret(secret.strip())
+    if user is None:
+        abort(401, description="This API token is not valid, revoked, or its owner is deactivated.")
+    g.api_user = user
+
+
+def api_user() -> User:
+    user: User = g.api_user
+    return user
+
+
+def rate_limit_key() -> str:
+    """Limit per token when one is sent, else per address."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return "token:" + hash_api_secret(header[7:].strip())[:16]
+    return get_remote_address()
+
+
+def protect(blp: Blueprint) -> Blueprint:
+    """Every API blueprint: bearer auth, no CSRF (no cookies are accepted), a rate limit."""
+    blp.before_request(authenticate_request)
+    csrf.exempt(blp)
+    limiter.limit("300 per minute", key_func=rate_limit_key)(blp)
+    return blp

@@ -1,0 +1,226 @@
+"""API: the caller (/me), their tokens, the staff directory and departments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from teams_app.account import services as tokens
+from teams_app.api.auth import api_user, protect
+from teams_app.api.schemas import PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.errors import NotAllowed
+from teams_app.models import Department, DepartmentKind, DigestFrequency, Level, Role, User
+from teams_app.pagination import paginate
+from teams_app.people import services
+from teams_app.permissions import can
+
+blp = protect(Blueprint("api_people", __name__, description="People, tokens and departments"))
+
+LEVELS = [lv.value for lv in Level]
+ROLES = [r.value for r in Role]
+
+
+class DepartmentRefSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class DepartmentSchema(DepartmentRefSchema):
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in DepartmentKind]))
+
+
+class DepartmentCreateSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    kind = fields.String(
+        load_default="branch", validate=validate.OneOf([k.value for k in DepartmentKind])
+    )
+
+
+class MeSchema(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    level = fields.String()
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    timezone = fields.String()
+    digest_frequency = fields.String()
+    digest_weekday = fields.Integer()
+    digest_hour = fields.Integer()
+
+
+class MePatchSchema(ma.Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    department_id = fields.Integer(allow_none=True)
+    digest_frequency = fields.String(validate=validate.OneOf([f.value for f in DigestFrequency]))
+    digest_weekday = fields.Integer(validate=validate.Range(0, 6))
+    digest_hour = fields.Integer(validate=validate.Range(0, 23))
+    timezone = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class TokenSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "The first characters, to recognise it"})
+    created_at = UTCDateTime()
+    last_used_at = UTCDateTime(allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "The secret: shown in this response only"})
+
+
+class TokenCreateSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class UserSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    level = fields.String()
+    role = fields.String()
+    active = fields.Boolean()
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    email = fields.Method(
+        "email_if_allowed", metadata={"description": "Admins (and yourself) only"}
+    )
+
+    def email_if_allowed(self, user: User) -> str | None:
+        return user.email if can(api_user(), "see_email", user) else None
+
+
+class UserArgsSchema(PageArgsSchema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    department_id = fields.Integer()
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+class InviteSchema(ma.Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    role = fields.String(load_default="staff", validate=validate.OneOf(ROLES))
+    level = fields.String(load_default="frontline", validate=validate.OneOf(LEVELS))
+    department_id = fields.Integer(allow_none=True)
+
+
+class UserPatchSchema(ma.Schema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    def get(self) -> User:
+        """The caller's own profile."""
+        return api_user()
+
+    @blp.arguments(MePatchSchema)
+    @blp.response(200, MeSchema)
+    def patch(self, data: dict[str, Any]) -> User:
+        """Change your own profile and digest preferences."""
+        changes = services.ProfileChanges(**{k: v for k, v in data.items() if k != "department_id"})
+        if "department_id" in data:
+            changes.department_id = data["department_id"]
+            changes.clear_department = data["department_id"] is None
+        return services.update_profile(api_user(), changes)
+
+
+@blp.route("/me/tokens")
+class MyTokens(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_of(TokenSchema))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Your live tokens (never their secrets)."""
+        live = tokens.live_tokens(api_user())
+        start = (args["page"] - 1) * args["per_page"]
+        items = live[start : start + args["per_page"]]
+        return {
+            "items": items,
+            "page": args["page"],
+            "per_page": args["per_page"],
+            "total": len(live),
+        }
+
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create a token; its secret is in this response only."""
+        token, secret = tokens.create_token(api_user(), data["name"])
+        return {**TokenSchema().dump(token), "token": secret}
+
+
+@blp.route("/me/tokens/<int:token_id>")
+class MyToken(MethodView):
+    @blp.response(204)
+    def delete(self, token_id: int) -> None:
+        """Revoke a token at once."""
+        tokens.revoke_token(api_user(), token_id)
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(UserArgsSchema, location="query")
+    @blp.response(200, page_of(UserSchema))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The staff directory: active people, searchable by name."""
+        viewer = api_user()
+        f = services.DirectoryFilter(
+            q=args["q"],
+            department_id=args.get("department_id"),
+            level=args.get("level"),
+            role=args.get("role"),
+            search_email=can(viewer, "manage_users"),
+        )
+        return page_body(paginate(services.directory_query(f), args["page"], args["per_page"]))
+
+    @blp.arguments(InviteSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data: dict[str, Any]) -> User:
+        """Invite a person (admins): an invitation mail is queued."""
+        return services.invite_user(api_user(), **data)
+
+
+@blp.route("/users/<int:user_id>")
+class UserItem(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self, user_id: int) -> Any:
+        """One person from the directory."""
+        return services.get_user(user_id)
+
+    @blp.arguments(UserPatchSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data: dict[str, Any], user_id: int) -> Any:
+        """Change a person's role or deactivate / reactivate them (admins)."""
+        actor = api_user()
+        if not can(actor, "manage_users"):
+            raise NotAllowed("Only admins can change roles or deactivate accounts.")
+        user = services.get_user(user_id)
+        if "role" in data:
+            services.set_role(actor, user, data["role"])
+        if "active" in data:
+            services.set_active(actor, user, data["active"])
+        return user
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_of(DepartmentSchema))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """All departments and branches, by name."""
+        stmt = select(Department).order_by(Department.name_key)
+        return page_body(paginate(stmt, args["page"], args["per_page"]))
+
+    @blp.arguments(DepartmentCreateSchema)
+    @blp.response(201, DepartmentSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a department or branch (admins)."""
+        return services.create_department(api_user(), data["name"], data["kind"])

@@ -1,0 +1,1 @@
+"""Signing in and out, password resets, invitations and optional self sign-up."""

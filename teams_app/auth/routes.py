@@ -1,0 +1,153 @@
+"""Sign in and out, forgotten passwords, invitation links and optional self sign-up."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from teams_app.auth import services
+from teams_app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignUpForm
+from teams_app.errors import InvalidInput
+from teams_app.extensions import limiter
+from teams_app.people.services import department_choices
+from teams_app.security import LinkError
+from teams_app.views import apply_field_errors
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
+            return target
+    return url_for("main.home")
+
+
+def _begin_session(user: object, remember: bool = False) -> None:
+    """A fresh session at every sign-in: nothing from before survives (no fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            _begin_session(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.name.split()[0]}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [services.SIGN_IN_FAILED]
+    return render_template(
+        "auth/login.html", form=form, signup_open=bool(current_app.config["ALLOWED_EMAIL_DOMAINS"])
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    """Signing out ends this person's sessions on every device."""
+    services.end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        flash(
+            "If that address belongs to an active account, a reset link is on its way. "
+            "It works once, for the next hour.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+def _password_from_link(
+    purpose: str, token: str, template: str
+) -> str | Response | tuple[str, int]:
+    try:
+        user = services.user_for_link(purpose, token)
+    except LinkError as exc:
+        return render_template("auth/link_invalid.html", message=str(exc), purpose=purpose), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password_from_link(purpose, token, form.password.data or "")
+        except InvalidInput as exc:
+            apply_field_errors(form, exc)
+        except LinkError as exc:
+            return render_template("auth/link_invalid.html", message=str(exc), purpose=purpose), 400
+        else:
+            flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template(template, form=form, user=user)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    return _password_from_link("reset", token, "auth/reset.html")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    return _password_from_link("invite", token, "auth/invitation.html")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def signup() -> str | Response:
+    domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
+    if not domains:
+        flash("Self sign-up is not open here. Ask an admin to invite you.", "info")
+        return redirect(url_for("auth.login"))
+    form = SignUpForm()
+    form.department_id.choices = [(0, "Choose later")] + department_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                form.email.data or "",
+                form.name.data or "",
+                form.password.data or "",
+                form.department_id.data or None,
+                form.level.data or "",
+            )
+        except InvalidInput as exc:
+            apply_field_errors(form, exc)
+        else:
+            _begin_session(user)
+            flash("Welcome to Mission Teams.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/signup.html", form=form, domains=domains)

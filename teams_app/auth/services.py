@@ -1,0 +1,133 @@
+"""Authentication rules: checking passwords, one-time links, ending sessions, self sign-up."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from teams_app.activity import record
+from teams_app.errors import InvalidInput
+from teams_app.extensions import db
+from teams_app.models import Level, Role, User, utcnow
+from teams_app.people.services import find_user_by_email, normalise_email
+from teams_app.queue import enqueue_after_commit
+from teams_app.security import (
+    LinkError,
+    burn_time_for_unknown_user,
+    hash_password,
+    link_matches,
+    make_link_token,
+    password_problems,
+    read_link_token,
+    verify_password,
+)
+
+SIGN_IN_FAILED = "That email and password do not match an active account."
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (one message for every failure).
+
+    A hash made by an older scheme is replaced with argon2id at this sign-in.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        burn_time_for_unknown_user(password)
+        return None
+    ok, needs_rehash = verify_password(user.password_hash, password)
+    if not ok or not user.active:
+        return None
+    if needs_rehash:
+        user.password_hash = hash_password(password)
+    user.last_seen_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session and remember-cookie this person holds, everywhere."""
+    user.session_version += 1
+    db.session.commit()
+
+
+def _external(endpoint: str, **values: str) -> str:
+    """Links in mail are built from BASE_URL: jobs run without a request."""
+    path = url_for(endpoint, **values, _external=False)
+    return current_app.config["BASE_URL"] + path
+
+
+def invitation_url(user: User) -> str:
+    token = make_link_token("invite", user.id, user.password_hash)
+    return _external("auth.accept_invitation", token=token)
+
+
+def reset_url(user: User) -> str:
+    token = make_link_token("reset", user.id, user.password_hash)
+    return _external("auth.reset_password", token=token)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset mail when the address belongs to an active account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is not None and user.active and not user.is_pending:
+        enqueue_after_commit("jobs.mail.send_password_reset", user.id, queue="mail")
+        db.session.commit()
+
+
+def user_for_link(purpose: str, token: str) -> User:
+    """The user a reset or invitation link was made for, if it is still valid and unused."""
+    max_age = current_app.config["INVITE_MAX_AGE" if purpose == "invite" else "RESET_MAX_AGE"]
+    data = read_link_token(purpose, token, max_age)
+    user = db.session.get(User, int(data["uid"]))
+    if user is None or not user.active or not link_matches(data, user.password_hash):
+        raise LinkError("This link has already been used or is no longer valid. Ask for a new one.")
+    if purpose == "invite" and not user.is_pending:
+        raise LinkError("This invitation has already been accepted. Sign in instead.")
+    return user
+
+
+def set_password_from_link(purpose: str, token: str, password: str) -> User:
+    """Use a one-time link to set a password; the link stops working once it has been used."""
+    user = user_for_link(purpose, token)
+    problems = password_problems(password, email=user.email, name=user.name)
+    if problems:
+        raise InvalidInput("Choose a stronger password.", fields={"password": problems})
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    record(user, "accepted_invitation" if purpose == "invite" else "reset_password", user)
+    db.session.commit()
+    return user
+
+
+def signup_allowed(email: str) -> bool:
+    domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
+    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+    return bool(domains) and domain in domains
+
+
+def sign_up(email: str, name: str, password: str, department_id: int | None, level: str) -> User:
+    """Self sign-up, only for addresses in ALLOWED_EMAIL_DOMAINS; new people are staff."""
+    email = normalise_email(email)
+    if not signup_allowed(email):
+        raise InvalidInput.on("email", "Sign-up is open only to addresses of this organisation.")
+    if find_user_by_email(email) is not None:
+        raise InvalidInput.on(
+            "email", "An account with this email already exists. Sign in or reset your password."
+        )
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise InvalidInput("Choose a stronger password.", fields={"password": problems})
+    if level not in {lv.value for lv in Level}:
+        raise InvalidInput.on("level", "Choose a level from the list.")
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=Role.STAFF.value,
+        level=level,
+        department_id=department_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(user, "signed_up", user)
+    db.session.commit()
+    return user

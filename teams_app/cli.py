@@ -1,0 +1,137 @@
+"""Command-line tools: ``flask users|departments|tokens ...`` and ``flask seed-demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from teams_app.errors import ServiceError
+from teams_app.extensions import db
+from teams_app.models import DepartmentKind, Level, Role, User
+from teams_app.people import services as people
+from teams_app.security import hash_password, password_problems
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+departments_cli = AppGroup("departments", help="Manage departments and branches.")
+tokens_cli = AppGroup("tokens", help="Create and revoke API tokens.")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _user_or_fail(email: str) -> User:
+    user = people.find_user_by_email(email)
+    if user is None:
+        _fail(f"No account with the email {email}.")
+    assert user is not None
+    return user
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default="staff", show_default=True
+)
+@click.option(
+    "--level", type=click.Choice([lv.value for lv in Level]), default="frontline", show_default=True
+)
+@click.option("--department", "department_name", help="Created as a branch if it does not exist.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(
+    email: str, name: str, role: str, level: str, department_name: str | None, password: str
+) -> None:
+    """Create an active account that can sign in at once."""
+    try:
+        email = people.checked_email(email)
+    except ServiceError as exc:
+        _fail(exc.message)
+    if people.find_user_by_email(email) is not None:
+        _fail(f"An account with the email {email} already exists.")
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        _fail(" ".join(problems))
+    dept_id = None
+    if department_name:
+        dept = people.find_department(department_name) or people.create_department(
+            None, department_name, DepartmentKind.BRANCH.value
+        )
+        dept_id = dept.id
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        level=level,
+        department_id=dept_id,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email} (id {user.id}).")
+
+
+@departments_cli.command("create")
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in DepartmentKind]),
+    default="branch",
+    show_default=True,
+)
+def create_department(name: str, kind: str) -> None:
+    """Add a department (system department) or branch (serves the public)."""
+    try:
+        dept = people.create_department(None, name, kind)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Created {kind} {dept.name} (id {dept.id}).")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for.")
+def create_token(email: str, name: str) -> None:
+    """Create a token and print the secret alone (it is shown only this once)."""
+    from teams_app.account.services import create_token as make
+
+    user = _user_or_fail(email)
+    if not user.active:
+        _fail(f"{email} is deactivated.")
+    try:
+        _, secret = make(user, name)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(secret)
+
+
+@tokens_cli.command("revoke")
+@click.argument("email")
+@click.option("--name", required=True)
+def revoke_token(email: str, name: str) -> None:
+    """Revoke a person's token by its name."""
+    from teams_app.account.services import revoke_token_by_name
+
+    user = _user_or_fail(email)
+    try:
+        revoke_token_by_name(user, name)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Revoked token {name!r} of {email}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo library system (safe to run again: nothing is duplicated)."""
+    from teams_app.demo import seed
+
+    report = seed()
+    click.echo(report)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(departments_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(seed_demo)

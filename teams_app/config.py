@@ -1,0 +1,118 @@
+"""Settings, read from the environment inside the app factory (never at import time).
+
+Defaults are embedded so one command runs everything on a fresh machine: a SQLite file and an
+embedded Redis socket under ``instance/``, and mail written to ``instance/mail/``. Production
+(``APP_ENV=production``) refuses to start without ``SECRET_KEY`` and sets secure cookies.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot make a safe configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """Generate a development secret once, kept under instance/ so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def redis_url_for_limiter(redis_url: str) -> str:
+    """The limits library spells a unix socket ``redis+unix://``."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://") :]
+    return redis_url
+
+
+def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from ``env`` (defaults to ``os.environ``)."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    app_env = env.get("APP_ENV", "development").strip().lower()
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {app_env!r}")
+    production = app_env == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
+        secret_key = _dev_secret_key(instance)
+    elif production and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'mission_teams.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://") :]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    redis_url = env.get("REDIS_URL") or f"unix://{instance / 'redis.sock'}"
+    domains = [d.strip().lower() for d in env.get("ALLOWED_EMAIL_DOMAINS", "").split(",")]
+
+    return {
+        "APP_ENV": app_env,
+        "DEBUG": False,
+        "TESTING": app_env == "test",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RQ_QUEUES": ["default", "mail"],
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "ALLOWED_EMAIL_DOMAINS": [d for d in domains if d],
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Mission Teams <noreply@localhost>"),
+        "MAIL_FILE_DIR": str(instance / "mail"),
+        "INVITE_MAX_AGE": int(env.get("INVITE_MAX_AGE", str(7 * 24 * 3600))),
+        "RESET_MAX_AGE": int(env.get("RESET_MAX_AGE", "3600")),
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=app_env != "test"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or (
+            redis_url_for_limiter(redis_url) if production or env.get("REDIS_URL") else "memory://"
+        ),
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "API_TITLE": "Mission Teams API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "PER_PAGE": 25,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }

@@ -1,0 +1,166 @@
+"""Service errors, and the handlers that turn any error into an HTML page or the API's JSON shape.
+
+Services raise ``ServiceError`` subclasses; the web views turn them into flashed or form messages,
+and the API turns them into ``{"error": {status, code, message, fields}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidInput(ServiceError):
+    status = 422
+    code = "validation_error"
+
+    @classmethod
+    def on(cls, field: str, message: str) -> InvalidInput:
+        return cls(message, fields={field: [message]})
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class NotAllowed(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+TITLES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    401: ("Sign in needed", "Please sign in to continue."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Page not found", "We could not find that page. It may have moved or been removed."),
+    405: ("Method not allowed", "That action is not available here."),
+    409: ("Conflict", "Someone changed this while you were working. Reload and try again."),
+    413: ("Too large", "What you sent is too large."),
+    422: ("Could not process", "Some of what you sent is not valid."),
+    429: ("Too many requests", "You are going a little fast. Wait a moment and try again."),
+    500: ("Something went wrong", "An unexpected error occurred. It has been logged."),
+    503: ("Unavailable", "The service is briefly unavailable. Try again in a minute."),
+}
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") and not request.path.startswith("/api/docs")
+
+
+def json_error(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    body: dict[str, Any] = {
+        "status": status,
+        "code": code or CODES.get(status, "error"),
+        "message": message,
+    }
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_webargs(messages: Any) -> dict[str, list[str]]:
+    """webargs nests messages by location ({"json": {"name": [...]}}); the API wants fields."""
+    fields: dict[str, list[str]] = {}
+    if not isinstance(messages, dict):
+        return {"_schema": [str(messages)]}
+    for location, by_field in messages.items():
+        if not isinstance(by_field, dict):
+            fields.setdefault(location, []).extend(map(str, _as_list(by_field)))
+            continue
+        for name, errs in by_field.items():
+            fields.setdefault(str(name), []).extend(_messages(errs))
+    return fields
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _messages(errs: Any) -> list[str]:
+    if isinstance(errs, dict):  # nested field errors: keep them readable
+        return [f"{k}: {m}" for k, v in errs.items() for m in _messages(v)]
+    return [str(e) for e in _as_list(errs)]
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    status = error.code or 500
+    if wants_json():
+        data = getattr(error, "data", None) or {}
+        headers: dict[str, str] = dict(data.get("headers") or {})
+        if status == 429 and error.get_headers():
+            headers.update({k: v for k, v in error.get_headers() if k == "Retry-After"})
+        if status == 422 and "messages" in data:
+            return json_error(
+                422,
+                "Some fields are not valid.",
+                fields=_flatten_webargs(data["messages"]),
+                headers=headers,
+            )
+        if status == 400 and "messages" in data:
+            return json_error(400, "The request body is not valid JSON.", headers=headers)
+        message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
+        return json_error(status, str(message), headers=headers)
+    title, text = TITLES.get(status, (error.name, error.description or ""))
+    response = render_template("errors/error.html", status=status, title=title, text=text)
+    extra = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return response, status, extra
+
+
+def handle_service_error(error: ServiceError) -> Any:
+    """A service refused outside a view's own handling: map it to the matching HTTP answer."""
+    if wants_json():
+        return json_error(error.status, error.message, code=error.code, fields=error.fields)
+    title, _ = TITLES.get(error.status, ("Error", ""))
+    return (
+        render_template("errors/error.html", status=error.status, title=title, text=error.message),
+        error.status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ServiceError, handle_service_error)

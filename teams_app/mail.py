@@ -1,0 +1,75 @@
+"""Outgoing mail: multipart (text + HTML) through SMTP when MAIL_SERVER is set, else .eml files.
+
+Templates come in pairs, ``templates/email/<name>.txt`` and ``.html``. Mail is sent from RQ jobs
+(``jobs/mail.py``), never inside a web request.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+
+
+def build_message(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> EmailMessage:
+    """Render a template pair into a multipart/alternative message."""
+    config = current_app.config
+    context.setdefault("base_url", config["BASE_URL"])
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = config["MAIL_DEFAULT_SENDER"]
+    msg["To"] = to
+    msg["Message-ID"] = message_id or make_msgid(domain="mission-teams")
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(render_template(f"email/{template}.txt", **context))
+    msg.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    return msg
+
+
+def deliver(msg: EmailMessage) -> None:
+    """Hand a message to SMTP, or write it under MAIL_FILE_DIR when no server is configured."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        _write_file(msg, Path(config["MAIL_FILE_DIR"]))
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(msg)
+    current_app.logger.info("mail sent to=%s subject=%r", msg["To"], msg["Subject"])
+
+
+def _write_file(msg: EmailMessage, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    msg_id = str(msg["Message-ID"]).strip("<>").replace("/", "_").replace("@", "_at_")
+    path = folder / f"{msg_id}.eml"
+    path.write_bytes(bytes(msg))
+    current_app.logger.info("mail written to %s (no MAIL_SERVER set)", path)
+    return path
+
+
+def send_mail(to: str, subject: str, template: str, **context: Any) -> str:
+    """Build and deliver one message; returns its Message-ID."""
+    msg = build_message(to, subject, template, **context)
+    deliver(msg)
+    return str(msg["Message-ID"])
+
+
+def display_address(name: str, email: str) -> str:
+    return formataddr((name, email))

@@ -1,0 +1,42 @@
+"""Home page and ``/healthz``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from teams_app.extensions import csrf, db, limiter
+from teams_app.queue import redis_ok
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home() -> str | Response:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("main/home.html")
+
+
+@bp.get("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz() -> tuple[Response, int]:
+    """Database and Redis status for load balancers: 200 when both answer, else 503."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = {"ok": True, "status": "ok"}
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        database = {"ok": False, "status": exc.__class__.__name__}
+    r_ok, r_status = redis_ok()
+    healthy = database["ok"] and r_ok
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "database": database,
+        "redis": {"ok": r_ok, "status": r_status},
+    }
+    return jsonify(body), 200 if healthy else 503

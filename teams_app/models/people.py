@@ -1,0 +1,168 @@
+"""People: departments, staff accounts and their API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from teams_app.database import utcnow
+from teams_app.extensions import db
+
+
+class Role(enum.StrEnum):
+    STAFF = "staff"
+    LEADERSHIP = "leadership"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Level(enum.StrEnum):
+    """Where a person sits in the organisation; teams show which levels they draw on."""
+
+    FRONTLINE = "frontline"
+    SPECIALIST = "specialist"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    EXECUTIVE = "executive"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class DepartmentKind(enum.StrEnum):
+    BRANCH = "branch"
+    DEPARTMENT = "department"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class DigestFrequency(enum.StrEnum):
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+def _enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
+
+
+class Department(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "departments"
+    __table_args__ = (_enum_check("kind", DepartmentKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=DepartmentKind.BRANCH.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="department")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name!r}>"
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "users"
+    __table_args__ = (
+        _enum_check("role", Role),
+        _enum_check("level", Level),
+        _enum_check("digest_frequency", DigestFrequency),
+        CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday_range"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.STAFF.value, index=True)
+    level: Mapped[str] = mapped_column(String(20), default=Level.FRONTLINE.value, index=True)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_frequency: Mapped[str] = mapped_column(String(10), default=DigestFrequency.WEEKLY.value)
+    digest_weekday: Mapped[int] = mapped_column(default=0)
+    digest_hour: Mapped[int] = mapped_column(default=8)
+    # Bumped to end every session of this person (sign-out, password change, deactivation).
+    session_version: Mapped[int] = mapped_column(default=1)
+    invited_at: Mapped[datetime | None]
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+
+    department: Mapped[Department | None] = relationship(back_populates="users")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        """Flask-Login alternative id: changing session_version invalidates old sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_pending(self) -> bool:
+        """Invited but has not set a password yet."""
+        return self.password_hash is None
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+    @property
+    def is_leadership(self) -> bool:
+        """Leadership powers; admins hold them too."""
+        return self.role in (Role.LEADERSHIP.value, Role.ADMIN.value)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r}>"
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """A bearer token; only its SHA-256 is stored, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

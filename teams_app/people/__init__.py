@@ -1,0 +1,1 @@
+"""Staff: the directory, profiles, departments and account administration."""

@@ -1,0 +1,334 @@
+"""Rules for people and departments: invitations, roles, activation, profiles, the directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from teams_app.activity import record
+from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from teams_app.extensions import db
+from teams_app.models import (
+    Department,
+    DepartmentKind,
+    DigestFrequency,
+    Level,
+    Role,
+    User,
+    utcnow,
+)
+from teams_app.permissions import can, change_role_problem, deactivate_problem
+from teams_app.queue import enqueue_after_commit
+from teams_app.security import hash_password, password_problems, verify_password
+
+NAME_MAX = 120
+DEPARTMENT_NAME_MAX = 80
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """A syntactically valid, normalised address (no DNS look-up: tests and intranets)."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput.on("email", f"Enter a valid email address ({exc}).") from exc
+    return normalise_email(result.normalized)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    return user
+
+
+def _check_choice(field: str, value: str, choices: type[Any], label: str) -> str:
+    if value not in {c.value for c in choices}:
+        allowed = ", ".join(c.value for c in choices)
+        raise InvalidInput.on(field, f"Choose a {label}: {allowed}.")
+    return value
+
+
+def _check_department(department_id: int | None) -> int | None:
+    if department_id is None:
+        return None
+    if db.session.get(Department, department_id) is None:
+        raise InvalidInput.on("department_id", "Choose a department from the list.")
+    return department_id
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.on("name", "Enter a name.")
+    if len(name) > NAME_MAX:
+        raise InvalidInput.on("name", f"Use at most {NAME_MAX} characters.")
+    return name
+
+
+# --- Invitations and administration ----------------------------------------------------------
+
+
+def invite_user(
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    role: str = Role.STAFF.value,
+    level: str = Level.FRONTLINE.value,
+    department_id: int | None = None,
+) -> User:
+    """Create a pending account and queue its invitation mail (sent after commit)."""
+    if not can(actor, "manage_users"):
+        raise NotAllowed("Only admins can invite staff.")
+    email = checked_email(email)
+    user = User(
+        email=email,
+        name=_check_name(name),
+        role=_check_choice("role", role, Role, "role"),
+        level=_check_choice("level", level, Level, "level"),
+        department_id=_check_department(department_id),
+        invited_at=utcnow(),
+        invited_by_id=actor.id,
+    )
+    if find_user_by_email(email) is not None:
+        raise Conflict(
+            "Someone with this email already has an account.",
+            fields={"email": ["Someone with this email already has an account."]},
+        )
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "invited", user, email=email, role=user.role)
+    enqueue_after_commit("jobs.mail.send_invitation", user.id, actor.id, queue="mail")
+    db.session.commit()
+    return user
+
+
+def resend_invitation(actor: User, user: User) -> None:
+    if not can(actor, "manage_users"):
+        raise NotAllowed("Only admins can invite staff.")
+    if not user.is_pending:
+        raise Conflict(f"{user.name} has already accepted the invitation.")
+    if not user.active:
+        raise Conflict(f"{user.name}'s account is deactivated; reactivate it first.")
+    user.invited_at = utcnow()
+    record(actor, "reinvited", user)
+    enqueue_after_commit("jobs.mail.send_invitation", user.id, actor.id, queue="mail")
+    db.session.commit()
+
+
+def set_role(actor: User, user: User, role: str) -> User:
+    problem = change_role_problem(actor, user, role)
+    if problem:
+        raise (NotAllowed if not actor.is_admin else InvalidInput)(problem)
+    if user.role != role:
+        record(actor, "changed_role", user, before=user.role, after=role)
+        user.role = role
+        db.session.commit()
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Deactivation ends every session and stops every API token of that person at once."""
+    if not active:
+        problem = deactivate_problem(actor, user)
+        if problem:
+            raise (NotAllowed if not actor.is_admin else InvalidInput)(problem)
+    elif not can(actor, "manage_users"):
+        raise NotAllowed("Only admins can reactivate accounts.")
+    if user.active != active:
+        user.active = active
+        if not active:
+            user.session_version += 1
+        record(actor, "reactivated" if active else "deactivated", user)
+        db.session.commit()
+    return user
+
+
+# --- Profiles ------------------------------------------------------------------------------
+
+
+@dataclass
+class ProfileChanges:
+    name: str | None = None
+    level: str | None = None
+    department_id: int | None = None
+    clear_department: bool = False
+    timezone: str | None = None
+    digest_frequency: str | None = None
+    digest_weekday: int | None = None
+    digest_hour: int | None = None
+
+
+def update_profile(user: User, changes: ProfileChanges) -> User:
+    """A person edits their own profile; every field is checked before anything changes."""
+    user_name = _check_name(changes.name) if changes.name is not None else user.name
+    if changes.level is not None:
+        _check_choice("level", changes.level, Level, "level")
+    if changes.department_id is not None:
+        _check_department(changes.department_id)
+    if changes.timezone is not None and changes.timezone not in available_timezones():
+        raise InvalidInput.on(
+            "timezone", "Choose a time zone from the list, such as America/Chicago."
+        )
+    if changes.digest_frequency is not None:
+        _check_choice("digest_frequency", changes.digest_frequency, DigestFrequency, "frequency")
+    if changes.digest_weekday is not None and not 0 <= changes.digest_weekday <= 6:
+        raise InvalidInput.on("digest_weekday", "Choose a weekday from 0 (Monday) to 6 (Sunday).")
+    if changes.digest_hour is not None and not 0 <= changes.digest_hour <= 23:
+        raise InvalidInput.on("digest_hour", "Choose an hour from 0 to 23.")
+
+    user.name = user_name
+    for attr in ("level", "timezone", "digest_frequency", "digest_weekday", "digest_hour"):
+        value = getattr(changes, attr)
+        if value is not None:
+            setattr(user, attr, value)
+    if changes.department_id is not None:
+        user.department_id = changes.department_id
+    elif changes.clear_department:
+        user.department_id = None
+    record(user, "updated_profile", user)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> User:
+    """Change a password; every other session of this person ends."""
+    ok, _ = verify_password(user.password_hash, current)
+    if not ok:
+        raise InvalidInput.on("current_password", "Your current password is not correct.")
+    problems = password_problems(new, email=user.email, name=user.name)
+    if problems:
+        raise InvalidInput("Choose a stronger password.", fields={"new_password": problems})
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    record(user, "changed_password", user)
+    db.session.commit()
+    return user
+
+
+# --- Departments ---------------------------------------------------------------------------
+
+
+def list_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name_key)))
+
+
+def department_choices() -> list[tuple[int, str]]:
+    return [(d.id, d.name) for d in list_departments()]
+
+
+def find_department(name: str) -> Department | None:
+    return db.session.scalar(select(Department).where(Department.name_key == name.strip().lower()))
+
+
+def _department_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.on("name", "Enter a department name.")
+    if len(name) > DEPARTMENT_NAME_MAX:
+        raise InvalidInput.on("name", f"Use at most {DEPARTMENT_NAME_MAX} characters.")
+    return name
+
+
+def create_department(actor: User | None, name: str, kind: str = "branch") -> Department:
+    """Create a department; names are unique regardless of case. ``actor`` None means the CLI."""
+    if actor is not None and not can(actor, "manage_departments"):
+        raise NotAllowed("Only admins can manage departments.")
+    name = _department_name(name)
+    _check_choice("kind", kind, DepartmentKind, "kind")
+    if find_department(name) is not None:
+        raise Conflict(
+            f"A department named {name!r} already exists.",
+            fields={"name": ["A department with this name already exists."]},
+        )
+    dept = Department(name=name, name_key=name.lower(), kind=kind)
+    db.session.add(dept)
+    db.session.flush()
+    if actor is not None:
+        record(actor, "created_department", dept, name=name)
+    db.session.commit()
+    return dept
+
+
+def update_department(actor: User, dept: Department, name: str, kind: str) -> Department:
+    if not can(actor, "manage_departments"):
+        raise NotAllowed("Only admins can manage departments.")
+    name = _department_name(name)
+    _check_choice("kind", kind, DepartmentKind, "kind")
+    other = find_department(name)
+    if other is not None and other.id != dept.id:
+        raise Conflict(
+            f"A department named {name!r} already exists.",
+            fields={"name": ["A department with this name already exists."]},
+        )
+    record(actor, "updated_department", dept, before=dept.name, after=name)
+    dept.name, dept.name_key, dept.kind = name, name.lower(), kind
+    db.session.commit()
+    return dept
+
+
+def delete_department(actor: User, dept: Department) -> None:
+    """Only an empty department can be deleted: people must be moved first."""
+    if not can(actor, "manage_departments"):
+        raise NotAllowed("Only admins can manage departments.")
+    count = db.session.scalar(select(func.count()).where(User.department_id == dept.id)) or 0
+    if count:
+        raise Conflict(
+            f"{dept.name} still has {count} staff; move them to another department first."
+        )
+    record(actor, "deleted_department", dept, name=dept.name)
+    db.session.delete(dept)
+    db.session.commit()
+
+
+def department_staff_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        select(User.department_id, func.count()).group_by(User.department_id)
+    ).all()
+    return {dept_id: n for dept_id, n in rows if dept_id is not None}
+
+
+# --- Directory -----------------------------------------------------------------------------
+
+
+@dataclass
+class DirectoryFilter:
+    q: str = ""
+    department_id: int | None = None
+    level: str | None = None
+    role: str | None = None
+    include_inactive: bool = False
+    search_email: bool = False  # admins only: others never see addresses
+
+
+def directory_query(f: DirectoryFilter) -> Select[tuple[User]]:
+    """Staff matching the filter, by name. Searches name (and email) case-insensitively."""
+    stmt = (
+        select(User).options(joinedload(User.department)).order_by(func.lower(User.name), User.id)
+    )
+    if not f.include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    if f.q:
+        like = f"%{f.q.strip().lower()}%"
+        name_match = func.lower(User.name).like(like)
+        stmt = stmt.where(or_(name_match, User.email.like(like)) if f.search_email else name_match)
+    if f.department_id:
+        stmt = stmt.where(User.department_id == f.department_id)
+    if f.level:
+        stmt = stmt.where(User.level == f.level)
+    if f.role:
+        stmt = stmt.where(User.role == f.role)
+    return stmt

@@ -1,0 +1,126 @@
+"""Every "may this user do X (to Y)?" rule, in one place.
+
+Three tiers, as in Redash: predicates (``may_*`` functions registered under an action name),
+``can(user, action, obj)`` that asks them, and guards (``require`` raising 403, and the
+``role_required`` decorator for views). Views, services, templates (via the ``can`` context
+processor) and the API all ask this module; nothing else encodes a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from teams_app.models import Role, User
+
+Predicate = Callable[[User, Any], bool]
+_RULES: dict[str, Predicate] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rule(action: str) -> Callable[[Predicate], Predicate]:
+    def register(func: Predicate) -> Predicate:
+        _RULES[action] = func
+        return func
+
+    return register
+
+
+def _is_active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "active", False))
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """True when ``user`` may perform ``action`` (on ``obj``). Unknown actions are refused."""
+    if not _is_active(user):
+        return False
+    predicate = _RULES.get(action)
+    if predicate is None:
+        raise KeyError(f"no permission rule named {action!r}")
+    return predicate(user, obj)
+
+
+def require(user: Any, action: str, obj: Any = None) -> None:
+    """Guard: abort with 403 unless allowed."""
+    if not can(user, action, obj):
+        abort(403)
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """View decorator: signed-in, active, and holding one of ``roles``."""
+    names = {r.value for r in roles}
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                abort(401)
+            if current_user.role not in names:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+@rule("manage_users")
+def may_manage_users(user: User, _: Any) -> bool:
+    """Invite, change roles, deactivate: admins only."""
+    return user.is_admin
+
+
+@rule("manage_departments")
+def may_manage_departments(user: User, _: Any) -> bool:
+    return user.is_admin
+
+
+@rule("see_email")
+def may_see_email(user: User, other: User | None) -> bool:
+    """Emails are for admins and the person themself; the directory hides them otherwise."""
+    return user.is_admin or (other is not None and other.id == user.id)
+
+
+@rule("view_directory")
+def may_view_directory(user: User, _: Any) -> bool:
+    return True
+
+
+@rule("view_operations")
+def may_view_operations(user: User, _: Any) -> bool:
+    """Job and mail health pages."""
+    return user.is_admin
+
+
+def change_role_problem(actor: User, target: User, new_role: str) -> str | None:
+    """Why ``actor`` may not give ``target`` the role ``new_role`` (None when allowed)."""
+    if not actor.is_admin:
+        return "Only admins can change roles."
+    if new_role not in {r.value for r in Role}:
+        return "Choose staff, leadership or admin."
+    if target.id == actor.id and new_role != Role.ADMIN.value:
+        return "You cannot remove your own admin role; ask another admin."
+    return None
+
+
+def deactivate_problem(actor: User, target: User) -> str | None:
+    """Why ``actor`` may not deactivate ``target`` (None when allowed)."""
+    if not actor.is_admin:
+        return "Only admins can deactivate accounts."
+    if target.id == actor.id:
+        return "You cannot deactivate your own account."
+    return None
+
+
+def register_template_helpers(app: Any) -> None:
+    @app.context_processor
+    def inject_can() -> dict[str, Any]:
+        return {"can": lambda action, obj=None: can(current_user, action, obj)}

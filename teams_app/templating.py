@@ -1,0 +1,69 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from teams_app.models import DepartmentKind, DigestFrequency, Level, Role
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """A UTC time shown in the viewer's own time zone."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    tz = getattr(current_user, "timezone", None) or "UTC"
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+def time_ago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return "never"
+    if value.tzinfo is None:  # RQ hands back naive UTC times
+        value = value.replace(tzinfo=UTC)
+    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def url_with(**changes: Any) -> str:
+    """The current page's URL with some query arguments changed (filters, pagination)."""
+    args: dict[str, Any] = request.args.to_dict(flat=True)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    args.update(request.view_args or {})
+    return url_for(request.endpoint or "main.home", **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["time_ago"] = time_ago
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        Role=Role,
+        Level=Level,
+        DepartmentKind=DepartmentKind,
+        DigestFrequency=DigestFrequency,
+        WEEKDAYS=WEEKDAYS,
+        APP_NAME="Mission Teams",
+    )

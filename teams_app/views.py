@@ -1,0 +1,35 @@
+"""Small helpers shared by the HTML views (not business rules: those live in services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from teams_app.errors import ServiceError
+
+
+def apply_field_errors(
+    form: FlaskForm, error: ServiceError, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal next to the fields it names, or at the top when it names none."""
+    placed = False
+    for name, messages in error.fields.items():
+        field = getattr(form, (aliases or {}).get(name, name), None)
+        if field is not None:
+            field.errors = list(field.errors or []) + list(messages)
+            placed = True
+    if not placed:
+        flash(error.message, "danger")
+
+
+def get_or_404(model: Any, ident: Any) -> Any:
+    from flask import abort
+
+    from teams_app.extensions import db
+
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
