@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -145,6 +146,14 @@ def handle_http_exception(error: HTTPException) -> Any:
         message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
         return json_error(status, str(message), headers=headers)
     title, text = TITLES.get(status, (error.name, error.description or ""))
+    if isinstance(error, CSRFError):
+        title, text = (
+            "This form has expired",
+            (
+                "For your security, forms expire. Go back, reload the page and submit it again. "
+                f"({error.description})"
+            ),
+        )
     response = render_template("errors/error.html", status=status, title=title, text=text)
     extra = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return response, status, extra

@@ -4,6 +4,8 @@ workers. Each test starts from empty tables and an empty Redis database."""
 
 from __future__ import annotations
 
+import contextvars
+import itertools
 import os
 import re
 import socket
@@ -17,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 from sqlalchemy import text
 
 from teams_app import create_app
@@ -26,7 +29,7 @@ from teams_app.queue import redis_connection
 from tests import factories
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 # --- Services -----------------------------------------------------------------------------------
@@ -93,6 +96,14 @@ def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
 # --- The app ------------------------------------------------------------------------------------
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request outside the test's own app context, as production does: a fresh ``g``
+    (Flask-Login's cached user, the CSRF token) and a fresh database session per request."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(service_urls: dict[str, str], smtp_port: int, **overrides: Any) -> Flask:
     env = {
         "APP_ENV": "test",
@@ -110,7 +121,9 @@ def make_app(service_urls: dict[str, str], smtp_port: int, **overrides: Any) -> 
         "SERVER_NAME": None,
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -156,12 +169,19 @@ def app(
 ) -> Iterator[Flask]:
     overrides = getattr(request, "param", {}) or {}
     app = make_app(service_urls, smtp_server[0].port, **overrides)
+    redis = Redis.from_url(service_urls["redis"])
+    redis.flushdb()
     with app.app_context():
-        redis_connection(app).flushdb()
         yield app
         empty_tables()
-        redis_connection(app).flushdb()
-        db.session.remove()
+    redis.flushdb()
+    redis.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Unlike pytest-flask's, not entered with ``with``: no request context outlives a request."""
+    return app.test_client()
 
 
 @pytest.fixture
@@ -277,10 +297,12 @@ class ApiClient:
 def api_as(client: FlaskClient) -> Callable[[Any], ApiClient]:
     from teams_app.account.services import create_token
 
+    names = itertools.count(1)
+
     def make(user: Any) -> ApiClient:
         if user is None:
             return ApiClient(client, None)
-        _, secret = create_token(user, f"test token {user.id}")
+        _, secret = create_token(user, f"test token {next(names)}")
         return ApiClient(client, secret)
 
     return make

@@ -5,18 +5,19 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from teams_app.auth.forms import LEVEL_CHOICES
+from teams_app.forms import options
 from teams_app.models import DigestFrequency
 from teams_app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from teams_app.templating import WEEKDAYS
 
 
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
-    return [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in zones]
+    return options([("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in zones])
 
 
 class ProfileForm(FlaskForm):
@@ -26,10 +27,12 @@ class ProfileForm(FlaskForm):
     timezone = SelectField("Time zone", validators=[DataRequired()])
     digest_frequency = SelectField(
         "Progress digest",
-        choices=[(f.value, f.label) for f in DigestFrequency],
+        choices=options((f.value, f.label) for f in DigestFrequency),
         description="A mail of what changed in your teams. Weekly is the default.",
     )
-    digest_weekday = SelectField("Weekly digest day", coerce=int, choices=list(enumerate(WEEKDAYS)))
+    digest_weekday = SelectField(
+        "Weekly digest day", coerce=int, choices=options(enumerate(WEEKDAYS))
+    )
     digest_hour = IntegerField(
         "Hour to send (0–23, your time)",
         validators=[DataRequired(message="Enter an hour from 0 to 23."), NumberRange(0, 23)],

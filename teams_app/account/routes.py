@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from teams_app.account import services as tokens
 from teams_app.account.forms import ChangePasswordForm, ConfirmForm, ProfileForm, TokenForm
 from teams_app.errors import ServiceError
+from teams_app.forms import department_options
 from teams_app.models import User
 from teams_app.people import services as people
 from teams_app.views import apply_field_errors
@@ -31,7 +32,7 @@ def _render(
     if profile_form is None:
         profile_form = ProfileForm(obj=me, formdata=None)
         profile_form.department_id.data = me.department_id or 0
-    profile_form.department_id.choices = [(0, "No department")] + people.department_choices()
+    profile_form.department_id.choices = department_options("No department")
     return (
         render_template(
             "account/profile.html",
@@ -56,7 +57,7 @@ def profile() -> tuple[str, int]:
 @login_required
 def update_profile() -> tuple[str, int] | Response:
     form = ProfileForm()
-    form.department_id.choices = [(0, "No department")] + people.department_choices()
+    form.department_id.choices = department_options("No department")
     if form.validate_on_submit():
         try:
             people.update_profile(

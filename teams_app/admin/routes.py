@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from teams_app.account.forms import ConfirmForm
 from teams_app.admin.operations import queue_overview
 from teams_app.errors import ServiceError
+from teams_app.forms import department_options
 from teams_app.models import Department, Role, User
 from teams_app.pagination import clamp, paginate
 from teams_app.people import services
@@ -52,7 +53,7 @@ def users() -> str:
 @bp.route("/users/invite", methods=["GET", "POST"])
 def invite() -> str | Response | tuple[str, int]:
     form = InviteForm()
-    form.department_id.choices = [(0, "No department")] + services.department_choices()
+    form.department_id.choices = department_options("No department")
     if form.validate_on_submit():
         try:
             user = services.invite_user(

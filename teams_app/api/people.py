@@ -154,7 +154,8 @@ class MyTokens(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a token; its secret is in this response only."""
         token, secret = tokens.create_token(api_user(), data["name"])
-        return {**TokenSchema().dump(token), "token": secret}
+        fields_shown = ("id", "name", "prefix", "created_at", "last_used_at")
+        return {**{name: getattr(token, name) for name in fields_shown}, "token": secret}
 
 
 @blp.route("/me/tokens/<int:token_id>")

@@ -6,10 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from teams_app.forms import options
 from teams_app.models import Level
 from teams_app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-LEVEL_CHOICES = [(lv.value, lv.label) for lv in Level]
+LEVEL_CHOICES = options((lv.value, lv.label) for lv in Level)
 
 
 class LoginForm(FlaskForm):

@@ -21,7 +21,7 @@ from teams_app.auth import services
 from teams_app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignUpForm
 from teams_app.errors import InvalidInput
 from teams_app.extensions import limiter
-from teams_app.people.services import department_choices
+from teams_app.forms import department_options
 from teams_app.security import LinkError
 from teams_app.views import apply_field_errors
 
@@ -134,7 +134,7 @@ def signup() -> str | Response:
         flash("Self sign-up is not open here. Ask an admin to invite you.", "info")
         return redirect(url_for("auth.login"))
     form = SignUpForm()
-    form.department_id.choices = [(0, "Choose later")] + department_choices()
+    form.department_id.choices = department_options("Choose later")
     if form.validate_on_submit():
         try:
             user = services.sign_up(

@@ -7,10 +7,11 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from teams_app.auth.forms import LEVEL_CHOICES
+from teams_app.forms import options
 from teams_app.models import DepartmentKind, Role
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
-KIND_CHOICES = [(k.value, k.label) for k in DepartmentKind]
+ROLE_CHOICES = options((r.value, r.label) for r in Role)
+KIND_CHOICES = options((k.value, k.label) for k in DepartmentKind)
 
 
 class InviteForm(FlaskForm):

@@ -1,0 +1,259 @@
+"""The JSON API base: bearer tokens, the error shape, pagination, /me, /users, /departments."""
+
+from __future__ import annotations
+
+import pytest
+
+from teams_app.extensions import db
+from teams_app.models import User
+from tests.conftest import login
+from tests.factories import DepartmentFactory, UserFactory
+
+
+def test_me_returns_the_callers_profile(api_as, staff):
+    response = api_as(staff).get("/me")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["email"] == staff.email
+    assert body["department"] == {"id": staff.department_id, "name": staff.department.name}
+    assert body["digest_frequency"] == "weekly"
+
+
+def test_no_token_bad_token_and_revoked_token_get_401(client, api_as, staff):
+    from teams_app.account.services import revoke_token_by_name
+
+    assert api_as(None).get("/me").status_code == 401
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer mt_not-a-token"})
+    assert bad.status_code == 401
+    assert bad.get_json()["error"]["code"] == "unauthorized"
+    api = api_as(staff)
+    assert api.get("/me").status_code == 200
+    revoke_token_by_name(staff, "test token 1")
+    assert api.get("/me").status_code == 401
+
+
+def test_token_records_last_use(api_as, staff):
+    from teams_app.models import ApiToken
+
+    api_as(staff).get("/me")
+    token = db.session.query(ApiToken).one()
+    db.session.refresh(token)
+    assert token.last_used_at is not None
+
+
+def test_session_cookie_is_not_accepted_by_the_api(client, staff):
+    login(client, staff)
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.patch("/api/v1/me", json={"name": "Cookie Monster"}).status_code == 401
+
+
+def test_patch_me_changes_profile(api_as, staff):
+    dept = DepartmentFactory(name="Purcell")
+    response = api_as(staff).patch(
+        "/me",
+        json={
+            "name": "Sam API",
+            "department_id": dept.id,
+            "digest_frequency": "daily",
+            "digest_weekday": 4,
+            "digest_hour": 9,
+            "timezone": "America/New_York",
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["department"]["name"] == "Purcell"
+    db.session.refresh(staff)
+    assert (staff.name, staff.digest_frequency, staff.timezone) == (
+        "Sam API",
+        "daily",
+        "America/New_York",
+    )
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"digest_frequency": "hourly"}, "digest_frequency"),
+        ({"digest_hour": 24}, "digest_hour"),
+        ({"digest_weekday": "Monday"}, "digest_weekday"),
+        ({"name": "x" * 121}, "name"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"department_id": 999999}, "department_id"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+    ],
+)
+def test_patch_me_rejects_bad_fields_with_422_and_changes_nothing(api_as, staff, payload, field):
+    response = api_as(staff).patch("/me", json=payload)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["status"] == 422 and error["code"] == "validation_error"
+    assert field in error["fields"]
+    db.session.refresh(staff)
+    assert staff.name == "Sam Staff" and staff.digest_frequency == "weekly"
+
+
+def test_malformed_json_gets_400(client, api_as, staff):
+    api = api_as(staff)
+    response = client.patch(
+        "/api/v1/me",
+        data="{not json",
+        headers={**api._headers(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_tokens_are_listed_without_secrets_created_and_revoked(api_as, staff):
+    api = api_as(staff)
+    created = api.post("/me/tokens", json={"name": "nightly export"})
+    assert created.status_code == 201
+    secret = created.get_json()["token"]
+    listed = api.get("/me/tokens").get_json()
+    assert listed["total"] == 2
+    assert all("token" not in t for t in listed["items"])
+    assert {t["name"] for t in listed["items"]} == {"nightly export", "test token 1"}
+    assert listed["items"][0]["created_at"].endswith("Z")
+    token_id = created.get_json()["id"]
+    assert api.delete(f"/me/tokens/{token_id}").status_code == 204
+    assert api.delete(f"/me/tokens/{token_id}").status_code == 404
+    from tests.conftest import ApiClient
+
+    assert ApiClient(api.client, secret).get("/me").status_code == 401
+
+
+def test_token_name_is_required(api_as, staff):
+    response = api_as(staff).post("/me/tokens", json={})
+    assert response.status_code == 422
+    assert "name" in response.get_json()["error"]["fields"]
+
+
+def test_users_directory_is_paginated_and_hides_emails_from_staff(api_as, staff, admin):
+    for i in range(5):
+        UserFactory(name=f"Reader {i}")
+    page = api_as(staff).get("/users?per_page=2&page=2").get_json()
+    assert (page["page"], page["per_page"], page["total"]) == (2, 2, 7)
+    assert len(page["items"]) == 2
+    assert all(item["email"] is None for item in page["items"])
+    as_admin = api_as(admin).get("/users?q=reader").get_json()
+    assert as_admin["total"] == 5
+    assert all(item["email"].endswith("@library.example") for item in as_admin["items"])
+
+
+@pytest.mark.parametrize(
+    "query", ["per_page=201", "per_page=0", "page=0", "page=abc", "level=wizard"]
+)
+def test_bad_list_parameters_get_422(api_as, staff, query):
+    response = api_as(staff).get(f"/users?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]
+
+
+def test_admin_invites_through_the_api(api_as, admin, mailbox, run_jobs):
+    dept = DepartmentFactory(name="Shawnee")
+    api = api_as(admin)
+    payload = {
+        "email": "Api.Person@Library.Example",
+        "name": "Api Person",
+        "role": "leadership",
+        "level": "manager",
+        "department_id": dept.id,
+    }
+    response = api.post("/users", json=payload)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["email"] == "api.person@library.example"
+    assert api.post("/users", json=payload).status_code == 409
+    run_jobs()
+    assert len(mailbox.to("api.person@library.example")) == 1
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"email": "nope", "name": "X"}, "email"),
+        ({"email": "a@library.example"}, "name"),
+        ({"email": "a@library.example", "name": "X", "role": "king"}, "role"),
+        ({"email": "a@library.example", "name": "X", "department_id": 424242}, "department_id"),
+    ],
+)
+def test_invite_validation(api_as, admin, payload, field):
+    response = api_as(admin).post("/users", json=payload)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert db.session.query(User).count() == 1
+
+
+def test_staff_cannot_invite_or_change_roles(api_as, staff, leader):
+    api = api_as(staff)
+    assert api.post("/users", json={"email": "x@library.example", "name": "X"}).status_code == 403
+    assert api.patch(f"/users/{leader.id}", json={"role": "staff"}).status_code == 403
+    db.session.refresh(leader)
+    assert leader.role == "leadership"
+
+
+def test_admin_changes_role_and_deactivates_through_the_api(api_as, admin, staff):
+    from teams_app.account.services import create_token
+
+    _, staff_secret = create_token(staff, "staff script")
+    api = api_as(admin)
+    response = api.patch(f"/users/{staff.id}", json={"role": "leadership", "active": False})
+    assert response.status_code == 200
+    assert response.get_json()["role"] == "leadership"
+    assert response.get_json()["active"] is False
+    from tests.conftest import ApiClient
+
+    assert ApiClient(api.client, staff_secret).get("/me").status_code == 401
+    assert api.patch("/users/999999", json={"role": "staff"}).status_code == 404
+
+
+def test_departments_list_and_create(api_as, admin, staff):
+    api = api_as(admin)
+    created = api.post("/departments", json={"name": "Tecumseh", "kind": "branch"})
+    assert created.status_code == 201
+    assert created.get_json()["kind"] == "branch"
+    assert api.post("/departments", json={"name": "tecumseh"}).status_code == 409
+    assert api.post("/departments", json={"name": "X", "kind": "planet"}).status_code == 422
+    assert api_as(staff).post("/departments", json={"name": "Nope"}).status_code == 403
+    listed = api_as(staff).get("/departments").get_json()
+    assert "Tecumseh" in [d["name"] for d in listed["items"]]
+    assert listed["per_page"] == 50
+
+
+def test_unknown_api_path_gets_json_404(api_as, staff):
+    response = api_as(staff).get("/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_gets_json_405(api_as, staff):
+    response = api_as(staff).delete("/me")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["status"] == 405
+
+
+@pytest.mark.parametrize("app", [{"RATELIMIT_ENABLED": True}], indirect=True)
+def test_api_rate_limit_answers_429_with_retry_after(app, api_as, staff):
+    api = api_as(staff)
+    statuses = [api.get("/me").status_code for _ in range(301)]
+    assert statuses.count(200) == 300
+    last = api.get("/me")
+    assert last.status_code == 429
+    assert last.get_json()["error"]["code"] == "rate_limited"
+    assert int(last.headers["Retry-After"]) > 0
+
+
+def test_openapi_document_describes_the_validating_schemas(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/me" in spec["paths"] and "patch" in spec["paths"]["/api/v1/me"]
+    schema = spec["components"]["schemas"]["MePatch"]["properties"]["digest_frequency"]
+    assert schema["enum"] == ["off", "daily", "weekly"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_docs_page_uses_local_assets(client):
+    body = client.get("/api/docs").get_data(as_text=True)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in body
+    assert "cdn" not in body.lower()
+    asset = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    asset.close()
