@@ -64,9 +64,10 @@ def enqueue_after_commit(func: str, *args: Any, queue: str = "default", **option
     from teams_app.extensions import db
 
     kwargs = options.pop("kwargs", {})
-    db.session.info.setdefault(_PENDING_KEY, []).append(
-        PendingJob(func, args, kwargs, queue, options)
-    )
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so a rollback fires its event and drops the pending job
+    session.info.setdefault(_PENDING_KEY, []).append(PendingJob(func, args, kwargs, queue, options))
 
 
 def _after_commit(session: Session) -> None:

@@ -135,6 +135,7 @@ def migrated(service_urls: dict[str, str], smtp_server: tuple[Controller, Mailbo
     with app.app_context():
         reset_database()
         upgrade()
+        close_connections(app)
 
 
 def reset_database() -> None:
@@ -147,6 +148,16 @@ def reset_database() -> None:
         else:
             db.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def close_connections(app: Flask) -> None:
+    """Each test builds its own app: close its pools so no connection outlives it."""
+    db.session.remove()
+    for engine in db.engines.values():
+        engine.dispose()
+    client = app.extensions.pop("redis", None)
+    if client is not None:
+        client.close()
 
 
 def empty_tables() -> None:
@@ -174,6 +185,7 @@ def app(
     with app.app_context():
         yield app
         empty_tables()
+        close_connections(app)
     redis.flushdb()
     redis.close()
 
@@ -306,3 +318,33 @@ def api_as(client: FlaskClient) -> Callable[[Any], ApiClient]:
         return ApiClient(client, secret)
 
     return make
+
+
+class QueryCounter:
+    """Counts SQL statements the app runs (its own requests included) while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[Callable[[], Any]], int]:
+    from sqlalchemy import event
+
+    def run(action: Callable[[], Any]) -> int:
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        return counter.count
+
+    return run

@@ -26,7 +26,7 @@ class ProfileForm(FlaskForm):
     department_id = SelectField("Department", coerce=int, validators=[Optional()])
     timezone = SelectField("Time zone", validators=[DataRequired()])
     digest_frequency = SelectField(
-        "Progress digest",
+        "How often",
         choices=options((f.value, f.label) for f in DigestFrequency),
         description="A mail of what changed in your teams. Weekly is the default.",
     )

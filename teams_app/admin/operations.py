@@ -40,7 +40,8 @@ def queue_overview(failed_limit: int = 20) -> QueueOverview:
             for job in failed.get_job_ids()[:failed_limit]:
                 fetched = queue.fetch_job(job)
                 if fetched is not None:
-                    info = (fetched.exc_info or "").strip().splitlines()
+                    result = fetched.latest_result()
+                    info = ((result.exc_string if result else "") or "").strip().splitlines()
                     overview.failed.append(
                         {
                             "id": fetched.id,

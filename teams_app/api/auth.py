@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
 from flask import abort, g, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
@@ -9,7 +13,10 @@ from flask_smorest import Blueprint
 from teams_app.account.services import user_for_secret
 from teams_app.extensions import csrf, limiter
 from teams_app.models import User
+from teams_app.permissions import can
 from teams_app.security import hash_api_secret
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def authenticate_request() -> None:
@@ -21,6 +28,22 @@ def authenticate_request() -> None:
     if user is None:
         abort(401, description="This API token is not valid, revoked, or its owner is deactivated.")
     g.api_user = user
+
+
+def require_api(action: str) -> Callable[[F], F]:
+    """Check a permission before the body is parsed, so a caller who may not act gets 403
+    rather than a list of validation errors about a request they could never make."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not can(api_user(), action):
+                abort(403, description="Your role does not allow this.")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
 
 
 def api_user() -> User:

@@ -11,9 +11,8 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from teams_app.account import services as tokens
-from teams_app.api.auth import api_user, protect
+from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.schemas import PageArgsSchema, UTCDateTime, page_body, page_of
-from teams_app.errors import NotAllowed
 from teams_app.models import Department, DepartmentKind, DigestFrequency, Level, Role, User
 from teams_app.pagination import paginate
 from teams_app.people import services
@@ -182,6 +181,7 @@ class Users(MethodView):
         )
         return page_body(paginate(services.directory_query(f), args["page"], args["per_page"]))
 
+    @require_api("manage_users")
     @blp.arguments(InviteSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict[str, Any]) -> User:
@@ -196,13 +196,12 @@ class UserItem(MethodView):
         """One person from the directory."""
         return services.get_user(user_id)
 
+    @require_api("manage_users")
     @blp.arguments(UserPatchSchema)
     @blp.response(200, UserSchema)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
         """Change a person's role or deactivate / reactivate them (admins)."""
         actor = api_user()
-        if not can(actor, "manage_users"):
-            raise NotAllowed("Only admins can change roles or deactivate accounts.")
         user = services.get_user(user_id)
         if "role" in data:
             services.set_role(actor, user, data["role"])
@@ -220,6 +219,7 @@ class Departments(MethodView):
         stmt = select(Department).order_by(Department.name_key)
         return page_body(paginate(stmt, args["page"], args["per_page"]))
 
+    @require_api("manage_departments")
     @blp.arguments(DepartmentCreateSchema)
     @blp.response(201, DepartmentSchema)
     def post(self, data: dict[str, Any]) -> Any:

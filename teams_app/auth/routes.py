@@ -129,6 +129,8 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
 def signup() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
     domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
     if not domains:
         flash("Self sign-up is not open here. Ask an admin to invite you.", "info")

@@ -1,0 +1,99 @@
+"""The flask CLI: users, departments, tokens, seed-demo."""
+
+from __future__ import annotations
+
+from teams_app.extensions import db
+from teams_app.models import ApiToken, Department, User
+from tests.conftest import ApiClient
+
+
+def test_users_create_makes_the_department_when_new(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Kim@Library.Example",
+            "--name",
+            "Kim Lee",
+            "--role",
+            "leadership",
+            "--level",
+            "manager",
+            "--department",
+            "Noble",
+            "--password",
+            "seven silver spoons",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.query(User).filter_by(email="kim@library.example").one()
+    assert user.role == "leadership" and user.department.name == "Noble"
+    assert user.department.kind == "branch"
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "kim@library.example",
+            "--name",
+            "K",
+            "--password",
+            "seven silver spoons",
+        ]
+    )
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_users_create_refuses_a_weak_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "a@library.example", "--name", "A", "--password", "password1234"]
+    )
+    assert result.exit_code != 0
+    assert db.session.query(User).count() == 0
+
+
+def test_departments_create(app):
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(args=["departments", "create", "IT", "--kind", "department"]).exit_code == 0
+    )
+    assert db.session.query(Department).filter_by(name="IT").one().kind == "department"
+    assert runner.invoke(args=["departments", "create", "it"]).exit_code != 0
+
+
+def test_tokens_create_prints_the_secret_alone_and_revoke_stops_it(app, client, staff):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tokens", "create", staff.email, "--name", "cron"])
+    assert result.exit_code == 0
+    secret = result.output.strip()
+    assert "\n" not in secret and secret.startswith("mt_")
+    assert ApiClient(client, secret).get("/me").status_code == 200
+    revoked = runner.invoke(args=["tokens", "revoke", staff.email, "--name", "cron"])
+    assert revoked.exit_code == 0
+    assert ApiClient(client, secret).get("/me").status_code == 401
+    assert db.session.query(ApiToken).one().revoked_at is not None
+    missing = runner.invoke(args=["tokens", "revoke", staff.email, "--name", "cron"])
+    assert missing.exit_code != 0
+
+
+def test_seed_demo_is_idempotent_and_covers_every_level(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "avery.admin@pioneer.example" in first.output and "password:" in first.output
+    people = db.session.query(User).count()
+    departments = db.session.query(Department).count()
+    assert people >= 40 and departments >= 12
+    assert {u.level for u in db.session.query(User)} == {
+        "frontline",
+        "specialist",
+        "supervisor",
+        "manager",
+        "executive",
+    }
+    assert db.session.query(User).filter_by(role="admin").count() == 1
+    assert db.session.query(User).filter_by(role="leadership").count() == 2
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert db.session.query(User).count() == people
+    assert db.session.query(Department).count() == departments
