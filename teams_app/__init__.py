@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from teams_app import queue
+    from teams_app import headers, queue
     from teams_app.auth.session import init_login
     from teams_app.extensions import csrf, db, limiter, migrate
 
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login(app)
     queue.init_app(app)
+    headers.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 

@@ -33,6 +33,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> int:
+    # Handle Ctrl-C even when started from a shell that ignores SIGINT in the background.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "wsgi.py")
     port = env.get("PORT", "5000")

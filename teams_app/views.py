@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash
+from flask import flash, render_template
 from flask_wtf import FlaskForm
 
 from teams_app.errors import ServiceError
@@ -33,3 +33,18 @@ def get_or_404(model: Any, ident: Any) -> Any:
     if obj is None:
         abort(404)
     return obj
+
+
+def render_confirm(*, title: str, body: str, action: str, button: str, cancel: str) -> str:
+    """The page that asks before a destructive action; its form posts to ``action``."""
+    from teams_app.account.forms import ConfirmForm
+
+    return render_template(
+        "confirm.html",
+        form=ConfirmForm(),
+        title=title,
+        body=body,
+        action=action,
+        button=button,
+        cancel=cancel,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -11,12 +11,11 @@ from teams_app.admin.operations import queue_overview
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.models import Department, Role, User
-from teams_app.pagination import clamp, paginate
 from teams_app.people import services
 from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm
-from teams_app.people.routes import directory_filter_from_args
+from teams_app.people.routes import directory_page
 from teams_app.permissions import role_required
-from teams_app.views import apply_field_errors, get_or_404
+from teams_app.views import apply_field_errors, get_or_404, render_confirm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,11 +33,7 @@ def _me() -> User:
 
 @bp.get("/users")
 def users() -> str:
-    f = directory_filter_from_args(admin_view=True)
-    page, per_page = clamp(
-        request.args.get("page"), request.args.get("per_page"), current_app.config["PER_PAGE"]
-    )
-    results = paginate(services.directory_query(f), page, per_page)
+    f, results = directory_page(admin_view=True)
     return render_template(
         "admin/users.html",
         results=results,
@@ -92,11 +87,8 @@ def change_role(user_id: int) -> Response:
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 def deactivate(user_id: int) -> str | Response:
     user = get_or_404(User, user_id)
-    form = ConfirmForm()
     if request.method == "GET":
-        return render_template(
-            "admin/confirm.html",
-            form=form,
+        return render_confirm(
             title=f"Deactivate {user.name}?",
             body="They will be signed out everywhere, their API tokens stop working, and they "
             "cannot sign in until an admin reactivates the account. Nothing they made is deleted.",
@@ -183,11 +175,8 @@ def edit_department(dept_id: int) -> tuple[str, int] | Response:
 @bp.route("/departments/<int:dept_id>/delete", methods=["GET", "POST"])
 def delete_department(dept_id: int) -> str | Response:
     dept = get_or_404(Department, dept_id)
-    form = ConfirmForm()
     if request.method == "GET":
-        return render_template(
-            "admin/confirm.html",
-            form=form,
+        return render_confirm(
             title=f"Delete {dept.name}?",
             body="This cannot be undone. A department that still has staff cannot be deleted.",
             action=url_for("admin.delete_department", dept_id=dept.id),

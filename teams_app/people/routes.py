@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from teams_app.models import Level, Role
-from teams_app.pagination import clamp, paginate
+from teams_app.models import Level, Role, User
+from teams_app.pagination import Page, clamp, paginate
 from teams_app.people import services
 from teams_app.permissions import can
 
@@ -29,14 +29,19 @@ def directory_filter_from_args(admin_view: bool = False) -> services.DirectoryFi
     )
 
 
-@bp.get("/")
-@login_required
-def directory() -> str:
-    f = directory_filter_from_args(admin_view=False)
+def directory_page(admin_view: bool) -> tuple[services.DirectoryFilter, Page[User]]:
+    """The filter from the query string and the page of people it selects."""
+    f = directory_filter_from_args(admin_view=admin_view)
     page, per_page = clamp(
         request.args.get("page"), request.args.get("per_page"), current_app.config["PER_PAGE"]
     )
-    results = paginate(services.directory_query(f), page, per_page)
+    return f, paginate(services.directory_query(f), page, per_page)
+
+
+@bp.get("/")
+@login_required
+def directory() -> str:
+    f, results = directory_page(admin_view=False)
     return render_template(
         "people/directory.html",
         results=results,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
@@ -25,6 +24,7 @@ from teams_app.models import (
 from teams_app.permissions import can, change_role_problem, deactivate_problem
 from teams_app.queue import enqueue_after_commit
 from teams_app.security import hash_password, password_problems, verify_password
+from teams_app.validation import choice, required_text
 
 NAME_MAX = 120
 DEPARTMENT_NAME_MAX = 80
@@ -54,13 +54,6 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def _check_choice(field: str, value: str, choices: type[Any], label: str) -> str:
-    if value not in {c.value for c in choices}:
-        allowed = ", ".join(c.value for c in choices)
-        raise InvalidInput.on(field, f"Choose a {label}: {allowed}.")
-    return value
-
-
 def _check_department(department_id: int | None) -> int | None:
     if department_id is None:
         return None
@@ -70,12 +63,7 @@ def _check_department(department_id: int | None) -> int | None:
 
 
 def _check_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput.on("name", "Enter a name.")
-    if len(name) > NAME_MAX:
-        raise InvalidInput.on("name", f"Use at most {NAME_MAX} characters.")
-    return name
+    return required_text("name", name, NAME_MAX, "Enter a name.")
 
 
 # --- Invitations and administration ----------------------------------------------------------
@@ -97,8 +85,8 @@ def invite_user(
     user = User(
         email=email,
         name=_check_name(name),
-        role=_check_choice("role", role, Role, "role"),
-        level=_check_choice("level", level, Level, "level"),
+        role=choice("role", role, Role, "role"),
+        level=choice("level", level, Level, "level"),
         department_id=_check_department(department_id),
         invited_at=utcnow(),
         invited_by_id=actor.id,
@@ -176,7 +164,7 @@ def update_profile(user: User, changes: ProfileChanges) -> User:
     """A person edits their own profile; every field is checked before anything changes."""
     user_name = _check_name(changes.name) if changes.name is not None else user.name
     if changes.level is not None:
-        _check_choice("level", changes.level, Level, "level")
+        choice("level", changes.level, Level, "level")
     if changes.department_id is not None:
         _check_department(changes.department_id)
     if changes.timezone is not None and changes.timezone not in available_timezones():
@@ -184,7 +172,7 @@ def update_profile(user: User, changes: ProfileChanges) -> User:
             "timezone", "Choose a time zone from the list, such as America/Chicago."
         )
     if changes.digest_frequency is not None:
-        _check_choice("digest_frequency", changes.digest_frequency, DigestFrequency, "frequency")
+        choice("digest_frequency", changes.digest_frequency, DigestFrequency, "frequency")
     if changes.digest_weekday is not None and not 0 <= changes.digest_weekday <= 6:
         raise InvalidInput.on("digest_weekday", "Choose a weekday from 0 (Monday) to 6 (Sunday).")
     if changes.digest_hour is not None and not 0 <= changes.digest_hour <= 23:
@@ -235,12 +223,7 @@ def find_department(name: str) -> Department | None:
 
 
 def _department_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput.on("name", "Enter a department name.")
-    if len(name) > DEPARTMENT_NAME_MAX:
-        raise InvalidInput.on("name", f"Use at most {DEPARTMENT_NAME_MAX} characters.")
-    return name
+    return required_text("name", name, DEPARTMENT_NAME_MAX, "Enter a department name.")
 
 
 def create_department(actor: User | None, name: str, kind: str = "branch") -> Department:
@@ -248,7 +231,7 @@ def create_department(actor: User | None, name: str, kind: str = "branch") -> De
     if actor is not None and not can(actor, "manage_departments"):
         raise NotAllowed("Only admins can manage departments.")
     name = _department_name(name)
-    _check_choice("kind", kind, DepartmentKind, "kind")
+    choice("kind", kind, DepartmentKind, "kind")
     if find_department(name) is not None:
         raise Conflict(
             f"A department named {name!r} already exists.",
@@ -267,7 +250,7 @@ def update_department(actor: User, dept: Department, name: str, kind: str) -> De
     if not can(actor, "manage_departments"):
         raise NotAllowed("Only admins can manage departments.")
     name = _department_name(name)
-    _check_choice("kind", kind, DepartmentKind, "kind")
+    choice("kind", kind, DepartmentKind, "kind")
     other = find_department(name)
     if other is not None and other.id != dept.id:
         raise Conflict(

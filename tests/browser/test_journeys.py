@@ -109,3 +109,20 @@ def test_screenshots_of_every_page(app, server, page, phone):
     page.get_by_text("Mission Teams API").first.wait_for()
     page.locator(".opblock").first.wait_for()
     shot(page, "laptop-api-docs")
+
+
+def test_revoking_a_token_asks_first(app, server, page):
+    from teams_app.account.services import create_token, live_tokens
+
+    user = UserFactory()
+    create_token(user, "nightly export")
+    sign_in(page, server, user.email, PASSWORD)
+    page.goto(f"{server}/account/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Revoke token nightly export").click()
+    assert page.get_by_text("nightly export").is_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke token nightly export").click()
+    page.get_by_text("is revoked").wait_for()
+    db.session.expire_all()
+    assert live_tokens(user) == []

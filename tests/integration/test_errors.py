@@ -65,3 +65,26 @@ def test_over_long_form_field_is_a_422_not_a_500(client, staff):
     login(client, staff)
     response = post_form(client, "/account/tokens", {"name": "t" * 5000})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/auth/login", "/api/v1/openapi.json", "/api/docs", "/no-such-page"]
+)
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_templates_have_no_inline_script_handlers(app):
+    from pathlib import Path
+
+    root = Path(app.template_folder)
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.html")
+        if any(attr in p.read_text() for attr in ("onclick=", "onsubmit=", "onfocus=", "<script>"))
+    ]
+    assert offenders == []
