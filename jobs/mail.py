@@ -1,5 +1,5 @@
-"""Mail jobs: invitations and password resets. The link is made at send time from ids, so a job
-that runs twice sends the same valid link and never leaks a secret through Redis."""
+"""Mail jobs: invitations, sign-ups and password resets. The link is made at send time from ids,
+so a job that runs twice sends the same valid link and never leaks a secret through Redis."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from teams_app.auth import services as auth_services
 from teams_app.extensions import db
 from teams_app.mail import send_mail
 from teams_app.models import User
+from teams_app.people.services import find_user_by_email
 
 
 def send_invitation(user_id: int, inviter_id: int | None = None) -> str | None:
@@ -28,6 +29,50 @@ def send_invitation(user_id: int, inviter_id: int | None = None) -> str | None:
         url=url,
         days=days,
     )
+
+
+def send_signup_link(user_id: int) -> str | None:
+    """Mail the link that proves a self sign-up owns the address and sets the password (no-op
+    once the password is set). It is an invitation link: the same one-time mechanism."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.is_pending:
+        return None
+    return send_mail(
+        user.email,
+        "Finish creating your Mission Teams account",
+        "signup_link",
+        user=user,
+        url=auth_services.invitation_url(user),
+        days=current_app.config["INVITE_MAX_AGE"] // 86400,
+    )
+
+
+def send_signup_notice(user_id: int) -> str | None:
+    """Someone signed up with an address that already has an account: tell its owner how to get
+    in. Someone who never finished signing up (or accepting an invitation) gets the link again;
+    a deactivated account gets nothing."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    if user.is_pending:
+        return send_signup_link(user.id)
+    return send_mail(
+        user.email,
+        "Someone tried to sign up to Mission Teams with your address",
+        "signup_exists",
+        user=user,
+        login_url=auth_services.login_url(),
+        forgot_url=auth_services.forgot_url(),
+    )
+
+
+def send_password_reset_to(email: str) -> str | None:
+    """Queued for every reset request, known address or not, so the request itself takes the same
+    time either way; only an active account with a password gets a mail."""
+    user = find_user_by_email(email)
+    if user is None:
+        return None
+    return send_password_reset(user.id)
 
 
 def send_password_reset(user_id: int) -> str | None:

@@ -46,6 +46,7 @@ def create_user(
     """Create an active account that can sign in at once."""
     try:
         email = people.checked_email(email)
+        name = people.checked_name(name)
     except ServiceError as exc:
         _fail(exc.message)
     if people.find_user_by_email(email) is not None:
@@ -61,7 +62,7 @@ def create_user(
         dept_id = dept.id
     user = User(
         email=email,
-        name=name.strip(),
+        name=name,
         role=role,
         level=level,
         department_id=dept_id,

@@ -37,6 +37,20 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    """A whole number >= 0 from the environment; anything else refuses to start."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+    return value
+
+
 def redis_url_for_limiter(redis_url: str) -> str:
     """The limits library spells a unix socket ``redis+unix://``."""
     if redis_url.startswith("unix://"):
@@ -79,6 +93,9 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How many proxies (load balancers) sit in front of the app and set X-Forwarded-*.
+        "TRUSTED_PROXIES": _count(env, "TRUSTED_PROXIES", 0),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
         "REDIS_URL": redis_url,
         "RQ_QUEUES": ["default", "mail"],
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

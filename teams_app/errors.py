@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 
 class ServiceError(Exception):
@@ -55,6 +56,7 @@ TITLES = {
     405: ("Method not allowed", "That action is not available here."),
     409: ("Conflict", "Someone changed this while you were working. Reload and try again."),
     413: ("Too large", "What you sent is too large."),
+    415: ("Unsupported media type", "Send the body as JSON, with Content-Type: application/json."),
     422: ("Could not process", "Some of what you sent is not valid."),
     429: ("Too many requests", "You are going a little fast. Wait a moment and try again."),
     500: ("Something went wrong", "An unexpected error occurred. It has been logged."),
@@ -170,6 +172,21 @@ def handle_service_error(error: ServiceError) -> Any:
     )
 
 
+def handle_data_error(error: DataError) -> Any:
+    """A value the database cannot store (input checks should have caught it): a 400, not a 500.
+
+    The failed statement has left the session's transaction unusable, so roll it back first.
+    """
+    from teams_app.extensions import db
+
+    db.session.rollback()
+    current_app.logger.warning("database refused a value: %s", error.orig)
+    return handle_http_exception(
+        BadRequest(description="Some of what you sent cannot be stored. Check the values.")
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(DataError, handle_data_error)

@@ -12,6 +12,7 @@ from teams_app.extensions import db
 
 T = TypeVar("T")
 MAX_PER_PAGE = 200
+MAX_PAGE = 10**6  # keeps OFFSET well inside the database's integer range
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Page(Generic[T]):
 def clamp(page: Any, per_page: Any, default: int = 25) -> tuple[int, int]:
     """Forgiving parsing for HTML pages (the API validates strictly with its schema)."""
     try:
-        page_n = max(1, int(page))
+        page_n = min(MAX_PAGE, max(1, int(page)))
     except (TypeError, ValueError):
         page_n = 1
     try:

@@ -12,13 +12,14 @@ from typing import Any
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
 _PENDING_KEY = "mission_teams_pending_jobs"
+_SAVEPOINTS_KEY = "mission_teams_savepoint_marks"
 
 
 @dataclass
@@ -70,13 +71,43 @@ def enqueue_after_commit(func: str, *args: Any, queue: str = "default", **option
     session.info.setdefault(_PENDING_KEY, []).append(PendingJob(func, args, kwargs, queue, options))
 
 
+MAIL_RETRY_INTERVALS = [10, 60, 300]  # seconds: an SMTP hiccup should not lose a link
+
+
+def enqueue_mail_after_commit(func: str, *args: Any) -> None:
+    """Queue a mail job on the ``mail`` queue, retried three times with growing pauses."""
+    enqueue_after_commit(
+        func,
+        *args,
+        queue="mail",
+        retry=Retry(max=len(MAIL_RETRY_INTERVALS), interval=MAIL_RETRY_INTERVALS),
+    )
+
+
+def _after_transaction_create(session: Session, transaction: Any) -> None:
+    """Remember how many jobs were pending when a savepoint began."""
+    if transaction.nested:
+        marks = session.info.setdefault(_SAVEPOINTS_KEY, {})
+        marks[transaction] = len(session.info.get(_PENDING_KEY, []))
+
+
 def _after_commit(session: Session) -> None:
+    session.info.pop(_SAVEPOINTS_KEY, None)
     pending: list[PendingJob] = session.info.pop(_PENDING_KEY, [])
     for job in pending:
         enqueue_now(job.func, *job.args, queue=job.queue, kwargs=job.kwargs, **job.options)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
+    """A rolled-back transaction sends nothing. A rolled-back savepoint drops only the jobs queued
+    inside it: the outer work, and its jobs, still go ahead at the outer commit."""
+    if previous_transaction.nested:
+        mark = session.info.get(_SAVEPOINTS_KEY, {}).pop(previous_transaction, None)
+        pending = session.info.get(_PENDING_KEY)
+        if mark is not None and pending is not None:
+            del pending[mark:]
+        return
+    session.info.pop(_SAVEPOINTS_KEY, None)
     session.info.pop(_PENDING_KEY, None)
 
 
@@ -85,6 +116,7 @@ def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(Session, "after_transaction_create", _after_transaction_create)
 
 
 def redis_ok(app: Flask | None = None) -> tuple[bool, str]:

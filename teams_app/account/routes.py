@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teams_app.account import services as tokens
 from teams_app.account.forms import ChangePasswordForm, ConfirmForm, ProfileForm, TokenForm
+from teams_app.auth.session import begin_session, has_remember_cookie
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.models import User
@@ -93,8 +94,8 @@ def change_password() -> tuple[str, int] | Response:
         except ServiceError as exc:
             apply_field_errors(form, exc)
         else:
-            session.clear()
-            login_user(user)  # this session continues under the new session version
+            # This session continues under the new session version, as a sign-in would start it.
+            begin_session(user, remember=has_remember_cookie())
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("account.profile"))
     return _render(password_form=form, status=422)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from teams_app.activity import record
@@ -11,6 +13,9 @@ from teams_app.models import ApiToken, User, utcnow
 from teams_app.security import hash_api_secret, new_api_secret
 
 TOKEN_NAME_MAX = 80
+# last_used_at is written at most this often: a script calling in a loop would otherwise turn
+# every read into a write (and a commit) on the token row.
+LAST_USED_PRECISION = timedelta(seconds=60)
 
 
 def live_tokens(user: User) -> list[ApiToken]:
@@ -64,12 +69,14 @@ def revoke_token_by_name(user: User, name: str) -> ApiToken:
 
 
 def user_for_secret(secret: str) -> User | None:
-    """The active owner of a live token, recording its use; None for anything else."""
+    """The active owner of a live token, recording its use (to the minute); None otherwise."""
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_api_secret(secret))
     )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        token.last_used_at = now
+        db.session.commit()
     return token.user

@@ -30,6 +30,20 @@ def authenticate_request() -> None:
     g.api_user = user
 
 
+BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
+
+
+def require_json_body() -> None:
+    """A body the API would not read is refused, not silently ignored: JSON only."""
+    if request.method not in BODY_METHODS:
+        return
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    )
+    if has_body and not request.is_json:
+        abort(415, description="Send the body as JSON, with Content-Type: application/json.")
+
+
 def require_api(action: str) -> Callable[[F], F]:
     """Check a permission before the body is parsed, so a caller who may not act gets 403
     rather than a list of validation errors about a request they could never make."""
@@ -60,8 +74,10 @@ def rate_limit_key() -> str:
 
 
 def protect(blp: Blueprint) -> Blueprint:
-    """Every API blueprint: bearer auth, no CSRF (no cookies are accepted), a rate limit."""
+    """Every API blueprint: bearer auth, JSON bodies only, no CSRF (no cookies are accepted),
+    a rate limit."""
     blp.before_request(authenticate_request)
+    blp.before_request(require_json_body)
     csrf.exempt(blp)
     limiter.limit("300 per minute", key_func=rate_limit_key)(blp)
     return blp

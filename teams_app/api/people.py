@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from teams_app.account import services as tokens
 from teams_app.api.auth import api_user, protect, require_api
-from teams_app.api.schemas import PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.api.schemas import Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.errors import NotFound
 from teams_app.models import Department, DepartmentKind, DigestFrequency, Level, Role, User
 from teams_app.pagination import paginate
 from teams_app.people import services
@@ -56,7 +57,7 @@ class MeSchema(ma.Schema):
 class MePatchSchema(ma.Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
     level = fields.String(validate=validate.OneOf(LEVELS))
-    department_id = fields.Integer(allow_none=True)
+    department_id = Id(allow_none=True)
     digest_frequency = fields.String(validate=validate.OneOf([f.value for f in DigestFrequency]))
     digest_weekday = fields.Integer(validate=validate.Range(0, 6))
     digest_hour = fields.Integer(validate=validate.Range(0, 23))
@@ -96,7 +97,7 @@ class UserSchema(ma.Schema):
 
 class UserArgsSchema(PageArgsSchema):
     q = fields.String(load_default="", validate=validate.Length(max=100))
-    department_id = fields.Integer()
+    department_id = Id()
     level = fields.String(validate=validate.OneOf(LEVELS))
     role = fields.String(validate=validate.OneOf(ROLES))
 
@@ -106,7 +107,7 @@ class InviteSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(load_default="staff", validate=validate.OneOf(ROLES))
     level = fields.String(load_default="frontline", validate=validate.OneOf(LEVELS))
-    department_id = fields.Integer(allow_none=True)
+    department_id = Id(allow_none=True)
 
 
 class UserPatchSchema(ma.Schema):
@@ -177,6 +178,7 @@ class Users(MethodView):
             department_id=args.get("department_id"),
             level=args.get("level"),
             role=args.get("role"),
+            include_pending=can(viewer, "manage_users"),
             search_email=can(viewer, "manage_users"),
         )
         return page_body(paginate(services.directory_query(f), args["page"], args["per_page"]))
@@ -193,8 +195,12 @@ class Users(MethodView):
 class UserItem(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id: int) -> Any:
-        """One person from the directory."""
-        return services.get_user(user_id)
+        """One person. Deactivated people, and pending ones who have not set a password yet, are
+        seen only by those who manage users: to everyone else they answer 404."""
+        user = services.get_user(user_id)
+        if (not user.active or user.is_pending) and not can(api_user(), "manage_users"):
+            raise NotFound("No such person.")
+        return user
 
     @require_api("manage_users")
     @blp.arguments(UserPatchSchema)

@@ -9,7 +9,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from teams_app.pagination import MAX_PER_PAGE, Page
+from teams_app.input_guard import MAX_ID
+from teams_app.pagination import MAX_PAGE, MAX_PER_PAGE, Page
 
 
 class UTCDateTime(fields.DateTime):
@@ -21,6 +22,13 @@ class UTCDateTime(fields.DateTime):
         if value is None:
             return None
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Id(fields.Integer):
+    """A reference to a row: 1..2**31-1 (the ``integer`` column's range), else a 422."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 class ApiErrorBodySchema(ma.Schema):
@@ -37,7 +45,7 @@ class ApiErrorSchema(ma.Schema):
 
 
 class PageArgsSchema(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 

@@ -40,7 +40,9 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class SignUpForm(NewPasswordForm):
+class SignUpForm(FlaskForm):
+    """No password here: it is set through the link mailed to the address, proving it is theirs."""
+
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         "Work email",

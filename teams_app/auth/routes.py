@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,18 +15,27 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from teams_app.auth import services
 from teams_app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignUpForm
+from teams_app.auth.session import begin_session
 from teams_app.errors import InvalidInput
 from teams_app.extensions import limiter
 from teams_app.forms import department_options
+from teams_app.people.services import normalise_email
 from teams_app.security import LinkError
 from teams_app.views import apply_field_errors
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+# Sign-up answers this for every address, new or known, so it reveals nobody's account.
+SIGN_UP_ANSWER = (
+    "Check your mail: we have sent a message to that address with the next step. "
+    "If it does not arrive in a few minutes, check your spam folder."
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,15 +52,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _begin_session(user: object, remember: bool = False) -> None:
-    """A fresh session at every sign-in: nothing from before survives (no fixation)."""
-    session.clear()
-    login_user(user, remember=remember)
-    session.permanent = True
+def submitted_email_key() -> str:
+    """Rate-limit key for the address a form names, so guesses at one account spread over many
+    client addresses still meet a limit. Hashed: the limiter's storage need not hold addresses."""
+    email = normalise_email(request.form.get("email", ""))[:254]
+    if not email:  # nothing to key on: the per-address limit alone applies
+        return "no-email:" + get_remote_address()
+    return "email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"], key_func=submitted_email_key)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -58,8 +71,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            _begin_session(user, remember=bool(form.remember.data))
-            flash(f"Welcome back, {user.name.split()[0]}.", "success")
+            begin_session(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.first_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [services.SIGN_IN_FAILED]
     return render_template(
@@ -80,6 +93,7 @@ def logout() -> Response:
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+@limiter.limit("3 per minute; 10 per hour", methods=["POST"], key_func=submitted_email_key)
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -129,6 +143,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
 def signup() -> str | Response:
+    """The same answer for every address, new or known: the mail tells the owner what next."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
@@ -139,17 +154,15 @@ def signup() -> str | Response:
     form.department_id.choices = department_options("Choose later")
     if form.validate_on_submit():
         try:
-            user = services.sign_up(
+            services.sign_up(
                 form.email.data or "",
                 form.name.data or "",
-                form.password.data or "",
                 form.department_id.data or None,
                 form.level.data or "",
             )
         except InvalidInput as exc:
             apply_field_errors(form, exc)
         else:
-            _begin_session(user)
-            flash("Welcome to Mission Teams.", "success")
-            return redirect(url_for("main.home"))
+            flash(SIGN_UP_ANSWER, "info")
+            return redirect(url_for("auth.login"))
     return render_template("auth/signup.html", form=form, domains=domains)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from teams_app.extensions import db, login_manager
@@ -18,6 +19,21 @@ def load_user(alt_id: str) -> User | None:
     if user is None or not user.active or user.session_version != version:
         return None
     return user
+
+
+def begin_session(user: User, remember: bool = False) -> None:
+    """A fresh session at every sign-in: nothing from before survives (no fixation).
+
+    Permanent, so it lasts PERMANENT_SESSION_LIFETIME; ``remember`` adds the remember-me cookie.
+    """
+    session.clear()
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
+def has_remember_cookie() -> bool:
+    """Whether this browser chose "keep me signed in" (its remember-me cookie came along)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 def unauthorized() -> Response:

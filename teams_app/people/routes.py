@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
+from teams_app.input_guard import parse_id
 from teams_app.models import Level, Role, User
 from teams_app.pagination import Page, clamp, paginate
 from teams_app.people import services
@@ -16,7 +17,7 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 def directory_filter_from_args(admin_view: bool = False) -> services.DirectoryFilter:
     """Read directory filters from the query string, ignoring values that are not valid."""
     args = request.args
-    dept = args.get("department", type=int)
+    dept = args.get("department", type=parse_id)
     level = args.get("level") if args.get("level") in {lv.value for lv in Level} else None
     role = args.get("role") if args.get("role") in {r.value for r in Role} else None
     return services.DirectoryFilter(
@@ -25,6 +26,7 @@ def directory_filter_from_args(admin_view: bool = False) -> services.DirectoryFi
         level=level,
         role=role,
         include_inactive=admin_view and args.get("status") != "active",
+        include_pending=admin_view,
         search_email=admin_view,
     )
 

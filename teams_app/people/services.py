@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from teams_app.activity import record
@@ -22,7 +23,7 @@ from teams_app.models import (
     utcnow,
 )
 from teams_app.permissions import can, change_role_problem, deactivate_problem
-from teams_app.queue import enqueue_after_commit
+from teams_app.queue import enqueue_mail_after_commit
 from teams_app.security import hash_password, password_problems, verify_password
 from teams_app.validation import choice, required_text
 
@@ -54,7 +55,8 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def _check_department(department_id: int | None) -> int | None:
+def checked_department(department_id: int | None) -> int | None:
+    """``department_id`` if that department exists (None stays None); else InvalidInput."""
     if department_id is None:
         return None
     if db.session.get(Department, department_id) is None:
@@ -62,7 +64,8 @@ def _check_department(department_id: int | None) -> int | None:
     return department_id
 
 
-def _check_name(name: str) -> str:
+def checked_name(name: str) -> str:
+    """A person's name: stripped, not blank, at most NAME_MAX characters; else InvalidInput."""
     return required_text("name", name, NAME_MAX, "Enter a name.")
 
 
@@ -84,24 +87,33 @@ def invite_user(
     email = checked_email(email)
     user = User(
         email=email,
-        name=_check_name(name),
+        name=checked_name(name),
         role=choice("role", role, Role, "role"),
         level=choice("level", level, Level, "level"),
-        department_id=_check_department(department_id),
+        department_id=checked_department(department_id),
         invited_at=utcnow(),
         invited_by_id=actor.id,
     )
     if find_user_by_email(email) is not None:
-        raise Conflict(
-            "Someone with this email already has an account.",
-            fields={"email": ["Someone with this email already has an account."]},
-        )
+        raise _email_taken()
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another request added this address between the look-up above and this insert.
+        db.session.rollback()
+        raise _email_taken() from exc
     record(actor, "invited", user, email=email, role=user.role)
-    enqueue_after_commit("jobs.mail.send_invitation", user.id, actor.id, queue="mail")
+    enqueue_mail_after_commit("jobs.mail.send_invitation", user.id, actor.id)
     db.session.commit()
     return user
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        "Someone with this email already has an account.",
+        fields={"email": ["Someone with this email already has an account."]},
+    )
 
 
 def resend_invitation(actor: User, user: User) -> None:
@@ -113,7 +125,7 @@ def resend_invitation(actor: User, user: User) -> None:
         raise Conflict(f"{user.name}'s account is deactivated; reactivate it first.")
     user.invited_at = utcnow()
     record(actor, "reinvited", user)
-    enqueue_after_commit("jobs.mail.send_invitation", user.id, actor.id, queue="mail")
+    enqueue_mail_after_commit("jobs.mail.send_invitation", user.id, actor.id)
     db.session.commit()
 
 
@@ -162,11 +174,11 @@ class ProfileChanges:
 
 def update_profile(user: User, changes: ProfileChanges) -> User:
     """A person edits their own profile; every field is checked before anything changes."""
-    user_name = _check_name(changes.name) if changes.name is not None else user.name
+    user_name = checked_name(changes.name) if changes.name is not None else user.name
     if changes.level is not None:
         choice("level", changes.level, Level, "level")
     if changes.department_id is not None:
-        _check_department(changes.department_id)
+        checked_department(changes.department_id)
     if changes.timezone is not None and changes.timezone not in available_timezones():
         raise InvalidInput.on(
             "timezone", "Choose a time zone from the list, such as America/Chicago."
@@ -294,6 +306,7 @@ class DirectoryFilter:
     level: str | None = None
     role: str | None = None
     include_inactive: bool = False
+    include_pending: bool = False  # invited or signed up, address not yet confirmed: admins only
     search_email: bool = False  # admins only: others never see addresses
 
 
@@ -304,6 +317,8 @@ def directory_query(f: DirectoryFilter) -> Select[tuple[User]]:
     )
     if not f.include_inactive:
         stmt = stmt.where(User.active.is_(True))
+    if not f.include_pending:
+        stmt = stmt.where(User.password_hash.is_not(None))
     if f.q:
         like = f"%{f.q.strip().lower()}%"
         name_match = func.lower(User.name).like(like)

@@ -150,3 +150,16 @@ def test_operations_page_shows_queues_and_workers(client, admin, run_jobs):
     body = client.get("/admin/operations").get_data(as_text=True)
     assert "Queues" in body and "mail" in body
     assert "No worker is running" in body
+
+
+def test_pending_people_are_listed_for_admins_only(app, client, staff, admin, api_as):
+    UserFactory(name="Unconfirmed Person", password_hash=None)
+    login(client, staff)
+    assert names(client.get("/people/?q=unconfirmed")) == []
+    assert api_as(staff).get("/users?q=unconfirmed").get_json()["total"] == 0
+    assert api_as(admin).get("/users?q=unconfirmed").get_json()["total"] == 1
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    assert "Unconfirmed Person" in admin_client.get("/admin/users?q=unconfirmed").get_data(
+        as_text=True
+    )

@@ -257,3 +257,108 @@ def test_docs_page_uses_local_assets(client):
     asset = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
     assert asset.status_code == 200
     asset.close()
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data"]
+)
+def test_body_that_is_not_json_gets_415(client, api_as, staff, content_type):
+    api = api_as(staff)
+    response = client.post(
+        "/api/v1/me/tokens",
+        data="name=sneaky",
+        headers={**api._headers(), "Content-Type": content_type},
+    )
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+    assert len(api.get("/me/tokens").get_json()["items"]) == 1  # nothing was created
+
+
+def test_post_without_a_body_needs_no_content_type(client, api_as, staff):
+    api = api_as(staff)
+    response = client.post("/api/v1/me/tokens", headers=api._headers())
+    assert response.status_code == 422  # the name is missing, but the request was read
+
+
+def test_body_over_one_megabyte_gets_413_in_the_api_shape(api_as, staff):
+    response = api_as(staff).post("/me/tokens", json={"name": "x" * (1024 * 1024)})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+@pytest.mark.parametrize(
+    "path", ["/users/2147483648", "/users/99999999999999999999", "/me/tokens/99999999999999999999"]
+)
+def test_out_of_range_id_in_the_path_is_a_404(api_as, staff, path):
+    api = api_as(staff)
+    response = api.delete(path) if path.startswith("/me/tokens") else api.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "method, path, payload, field",
+    [
+        ("patch", "/me", {"department_id": 2**31}, "department_id"),
+        ("patch", "/me", {"department_id": 0}, "department_id"),
+        (
+            "post",
+            "/users",
+            {"email": "a@library.example", "name": "A", "department_id": 10**20},
+            "department_id",
+        ),
+        ("get", "/users?department_id=99999999999999999999", None, "department_id"),
+        ("get", "/users?page=99999999999999999999", None, "page"),
+        ("get", "/departments?page=1000001", None, "page"),
+    ],
+)
+def test_out_of_range_ids_and_pages_get_422(api_as, admin, method, path, payload, field):
+    api = api_as(admin)
+    response = getattr(api, method)(path, json=payload) if payload else getattr(api, method)(path)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_openapi_document_states_the_id_bounds(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    [param] = spec["paths"]["/api/v1/users/{user_id}"]["parameters"]
+    assert (param["schema"]["minimum"], param["schema"]["maximum"]) == (1, 2**31 - 1)
+    department_id = spec["components"]["schemas"]["MePatch"]["properties"]["department_id"]
+    assert department_id["maximum"] == 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    "state", [{"active": False}, {"password_hash": None}], ids=["deactivated", "pending"]
+)
+def test_deactivated_and_pending_people_are_hidden_from_staff(api_as, staff, admin, state):
+    hidden = UserFactory(**state)
+    response = api_as(staff).get(f"/users/{hidden.id}")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+    assert api_as(admin).get(f"/users/{hidden.id}").status_code == 200
+
+
+def test_active_people_are_visible_to_staff(api_as, staff, leader):
+    response = api_as(staff).get(f"/users/{leader.id}")
+    assert response.status_code == 200
+    assert response.get_json()["name"] == "Lee Leader"
+
+
+def test_token_use_is_written_at_most_once_a_minute(api_as, staff):
+    from datetime import timedelta
+
+    from teams_app.models import ApiToken, utcnow
+
+    api = api_as(staff)
+    token = db.session.query(ApiToken).one()
+    recent = utcnow() - timedelta(seconds=30)
+    token.last_used_at = recent
+    db.session.commit()
+    api.get("/me")
+    db.session.refresh(token)
+    assert token.last_used_at == recent
+    token.last_used_at = utcnow() - timedelta(seconds=90)
+    db.session.commit()
+    api.get("/me")
+    db.session.refresh(token)
+    assert token.last_used_at > recent

@@ -117,3 +117,18 @@ def test_user_text_on_pages_is_escaped(client, app, path):
     login(client, user)
     body = client.get(path).get_data(as_text=True)
     assert "<img src=x" not in body
+
+
+def test_savepoint_rollback_keeps_the_outer_work_and_its_jobs(app):
+    queue = get_queue("default")
+    enqueue_after_commit("jobs.maintenance.heartbeat")
+    try:
+        with db.session.begin_nested():
+            enqueue_after_commit("jobs.maintenance.heartbeat", kwargs={"note": "inside"})
+            raise ValueError("undo the savepoint only")
+    except ValueError:
+        pass
+    db.session.commit()
+    assert [(job.func_name, job.kwargs) for job in queue.get_jobs()] == [
+        ("jobs.maintenance.heartbeat", {})
+    ]

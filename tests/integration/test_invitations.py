@@ -136,3 +136,32 @@ def test_invitation_with_redis_down_still_creates_the_account(app, client, admin
     assert response.status_code == 302
     assert db.session.query(User).filter_by(email="new.person@library.example").count() == 1
     assert "Redis is unreachable" in caplog.text
+
+
+def test_invitation_page_greets_a_person_whose_name_is_blank(client, app):
+    pending = UserFactory(password_hash=None, name=" ", email="kim@library.example")
+    path = invitation_url(pending).replace("http://localhost", "")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Welcome, kim" in response.get_data(as_text=True)
+
+
+def test_invitation_racing_another_for_the_same_address_is_a_409(api_as, admin, staff, monkeypatch):
+    """The look-up saw no account, but one was committed before the insert."""
+    from teams_app.people import services
+
+    monkeypatch.setattr(services, "find_user_by_email", lambda email: None)
+    response = api_as(admin).post("/users", json={"email": staff.email, "name": "Twin"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["fields"]["email"]
+    assert db.session.query(User).count() == 2
+
+
+def test_invitation_mail_is_retried_with_growing_pauses(app, admin):
+    from teams_app.people.services import invite_user
+    from teams_app.queue import get_queue
+
+    invite_user(admin, email="new.person@library.example", name="New Person")
+    [job] = get_queue("mail").get_jobs()
+    assert job.func_name == "jobs.mail.send_invitation"
+    assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from itsdangerous import TimestampSigner
 
 from teams_app.auth.services import reset_url
@@ -95,3 +96,49 @@ def test_reset_ends_existing_sessions(app, staff, mailbox, run_jobs):
     run_jobs()
     _set_password(client, _path(mailbox.link_in(mailbox.to(staff.email)[0])))
     assert other_device.get("/").status_code == 302
+
+
+def test_known_and_unknown_addresses_queue_the_same_job(client, staff):
+    from teams_app.queue import get_queue
+
+    _request_reset(client, staff.email)
+    _request_reset(client, "nobody@library.example")
+    jobs = get_queue("mail").get_jobs()
+    assert [(j.func_name, j.args) for j in jobs] == [
+        ("jobs.mail.send_password_reset_to", (staff.email,)),
+        ("jobs.mail.send_password_reset_to", ("nobody@library.example",)),
+    ]
+
+
+def test_reset_job_sends_nothing_to_pending_or_deactivated_accounts(app, mailbox):
+    from jobs.mail import send_password_reset_to
+    from tests.factories import UserFactory
+
+    pending = UserFactory(password_hash=None)
+    gone = UserFactory(active=False)
+    assert send_password_reset_to(pending.email) is None
+    assert send_password_reset_to(gone.email) is None
+    assert mailbox.messages == []
+
+
+def test_reset_mail_is_retried_with_growing_pauses(client, staff):
+    from teams_app.queue import get_queue
+
+    _request_reset(client, staff.email)
+    [job] = get_queue("mail").get_jobs()
+    assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])
+
+
+@pytest.mark.parametrize("app", [{"RATELIMIT_ENABLED": True}], indirect=True)
+def test_reset_requests_for_one_address_from_many_clients_are_rate_limited(client, app, staff):
+    def request_from(address, email):
+        token = csrf_from(client, "/auth/forgot")
+        return client.post(
+            "/auth/forgot",
+            data={"email": email, "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    statuses = [request_from(f"198.51.100.{n}", staff.email).status_code for n in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert request_from("198.51.100.99", "someone.else@library.example").status_code == 302

@@ -69,6 +69,34 @@ def test_password_change_ends_other_sessions_but_not_this_one(app, client, staff
     assert other.get("/").status_code == 302
 
 
+def _change_password(client):
+    phrase = "autumn leaves on the river"
+    data = {"current_password": PASSWORD, "new_password": phrase, "confirm": phrase}
+    return post_form(client, "/account/password", data)
+
+
+def test_session_stays_permanent_after_a_password_change(client, staff):
+    login(client, staff)
+    assert _change_password(client).status_code == 302
+    with client.session_transaction() as session:
+        assert session.permanent
+
+
+def test_keep_me_signed_in_survives_a_password_change(client, staff):
+    token = csrf_from(client, "/auth/login")
+    data = {"email": staff.email, "password": PASSWORD, "remember": "y", "csrf_token": token}
+    assert client.post("/auth/login", data=data).status_code == 302
+    assert _change_password(client).status_code == 302
+    client.delete_cookie("session")  # the browser was closed: only the remember-me cookie is left
+    assert client.get("/account/").status_code == 200
+
+
+def test_password_change_without_keep_me_signed_in_sets_no_remember_cookie(client, staff):
+    login(client, staff)
+    response = _change_password(client)
+    assert "remember_token=" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
 def test_password_change_needs_the_current_password(client, staff):
     login(client, staff)
     data = {

@@ -60,3 +60,18 @@ def test_unix_socket_redis_is_spelled_for_the_limiter(tmp_path):
     from teams_app.config import redis_url_for_limiter
 
     assert redis_url_for_limiter("unix:///x/redis.sock") == "redis+unix:///x/redis.sock"
+
+
+def test_trusted_proxies_default_to_none(tmp_path):
+    assert load_config(str(tmp_path), {})["TRUSTED_PROXIES"] == 0
+    assert load_config(str(tmp_path), {"TRUSTED_PROXIES": "2"})["TRUSTED_PROXIES"] == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "one"])
+def test_trusted_proxies_must_be_a_count(tmp_path, value):
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        load_config(str(tmp_path), {"TRUSTED_PROXIES": value})
+
+
+def test_request_bodies_are_capped_at_one_megabyte(tmp_path):
+    assert load_config(str(tmp_path), {})["MAX_CONTENT_LENGTH"] == 1024 * 1024

@@ -17,3 +17,7 @@ def test_clamp_forgives_bad_query_values():
     assert clamp("abc", None) == (1, 25)
     assert clamp("-3", "9999") == (1, 200)
     assert clamp("4", "10") == (4, 10)
+
+
+def test_clamp_caps_the_page_number():
+    assert clamp("99999999999999999999", None) == (10**6, 25)
