@@ -27,13 +27,36 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    register_proxy_fix(app)
+    register_input_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES load balancers, take the client's address, scheme and host from
+    their X-Forwarded-* headers (rate limits key on the address). Without proxies the headers
+    are ignored: anyone could send them."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+
+def register_input_guard(app: Flask) -> None:
+    """Before the blueprints: URL rules take the bounded ``int`` converter when they are added."""
+    from teams_app import input_guard
+
+    input_guard.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -77,11 +100,13 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.auth.routes import bp as auth_bp
     from teams_app.main.routes import bp as main_bp
     from teams_app.people.routes import bp as people_bp
+    from teams_app.teams.routes import bp as teams_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(teams_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
 

@@ -8,14 +8,47 @@ from teams_app.extensions import db
 from teams_app.models import Activity, User
 
 
-def record(actor: User | None, verb: str, subject: Any, **data: Any) -> Activity:
-    """Add an event to the current unit of work; the caller's commit makes it durable."""
+def record(
+    actor: User | None, verb: str, subject: Any, *, team: Any = None, **data: Any
+) -> Activity:
+    """Add an event to the current unit of work; the caller's commit makes it durable.
+
+    ``team`` files the event in that team's feed (and, later, its members' digests).
+    """
     event = Activity(
         actor_id=actor.id if actor is not None else None,
         verb=verb,
         subject_type=type(subject).__name__.lower(),
         subject_id=subject.id,
+        team_id=team.id if team is not None else None,
         data=data,
     )
     db.session.add(event)
     return event
+
+
+_SENTENCES = {
+    "proposed": "proposed the team",
+    "edited_charter": "edited the charter",
+    "chartered": "chartered the team with {sponsor} as sponsor",
+    "declined": "declined the proposal: “{reason}”",
+    "closed": "closed the team",
+    "joined": "joined the team",
+    "requested_to_join": "asked to join",
+    "accepted_request": "accepted {name}'s request to join",
+    "declined_request": "declined {name}'s request to join",
+    "added_member": "added {name}",
+    "promoted": "made {name} a lead",
+    "demoted": "made {name} a member instead of a lead",
+    "removed_member": "removed {name}",
+    "left": "left the team",
+}
+
+
+def describe(event: Activity) -> str:
+    """One plain sentence for a feed, without the actor's name (templates put it first)."""
+    template = _SENTENCES.get(event.verb)
+    if template is None:
+        return event.verb.replace("_", " ")
+    data = {"sponsor": "a sponsor", "name": "someone", "reason": "", **(event.data or {})}
+    return template.format(**data)

@@ -6,8 +6,13 @@ what is missing, so ``make run`` can call it every time.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
 from teams_app.extensions import db
-from teams_app.models import Department, Level, Role, User
+from teams_app.models import Department, Level, Role, Team, User, utcnow
 from teams_app.people.services import find_department, find_user_by_email
 from teams_app.security import hash_password
 
@@ -88,6 +93,189 @@ def demo_email(name: str) -> str:
     return f"{first}.{rest[-1] if rest else 'staff'}@{DEMO_DOMAIN}"
 
 
+TEAMS: list[dict[str, Any]] = [
+    # name, proposer, status, open, max, problem, goal, members, requests, days ago proposed
+    {
+        "name": "Creating Positive Experiences",
+        "proposer": "Priya Shah",
+        "status": "active",
+        "open": True,
+        "max": None,
+        "problem": "Staff are unsure how far they may go to say yes to a customer, so answers "
+        "differ from branch to branch and customers leave confused.",
+        "goal": "A shared customer-service philosophy every level can use to decide, and "
+        "customer satisfaction up 10% in six months.",
+        "scope": "All branches and the system departments that serve them.",
+        "members": [
+            "Hannah Lee",
+            "Jorge Ramirez",
+            "Emily Clark",
+            "Daniel Okafor",
+            "Victor Silva",
+            "Diane Howard",
+        ],
+        "co_lead": "Daniel Okafor",
+        "requests": [("Ella Rogers", "I work the Moore desk on weekends and hear a lot of these.")],
+        "days": 120,
+    },
+    {
+        "name": "Say Yes at the Desk",
+        "proposer": "Sam Whitehorse",
+        "status": "active",
+        "open": False,
+        "max": 6,
+        "problem": "Desk staff refuse small requests (printing credit, renewals past the limit) "
+        "because the policy is unclear.",
+        "goal": "A one-page 'yes list' for the desk and fewer escalations to managers.",
+        "scope": None,
+        "members": ["Tyler Brooks", "Grace Kim", "Aisha Bello"],
+        "requests": [("Kevin Nguyen", "Noble has the same problem; happy to pilot it there.")],
+        "days": 75,
+    },
+    {
+        "name": "Internal Customers: IT and the Branches",
+        "proposer": "Alicia Gomez",
+        "status": "active",
+        "open": True,
+        "max": 8,
+        "problem": "Branch staff wait days for IT fixes and do not know where a ticket stands.",
+        "goal": "Branches treated as IT's customers: a promise for response times and a status "
+        "page they can read.",
+        "scope": "Public computers, printers and staff laptops.",
+        "members": ["Raj Gupta", "Tom Becker", "Megan Foster", "Nora Patel"],
+        "requests": [],
+        "days": 60,
+    },
+    {
+        "name": "Holds Pickup Lockers",
+        "proposer": "Carlos Mendez",
+        "status": "proposed",
+        "open": True,
+        "max": 8,
+        "problem": "Customers who work days cannot reach the holds shelf before closing.",
+        "goal": "24-hour pickup lockers at two pilot branches.",
+        "scope": None,
+        "members": [],
+        "requests": [],
+        "days": 21,
+    },
+    {
+        "name": "Fine-Free Fridays",
+        "proposer": "Ben Carter",
+        "status": "proposed",
+        "open": True,
+        "max": None,
+        "problem": "Fines keep families with small budgets away from the library.",
+        "goal": "Measure what happens to returns and visits when one day a week is fine-free.",
+        "scope": None,
+        "members": [],
+        "requests": [],
+        "days": 3,
+    },
+    {
+        "name": "Teen Space Quiet Hours",
+        "proposer": "Fatima Ali",
+        "status": "declined",
+        "open": True,
+        "max": None,
+        "problem": "Noise complaints about the teen space in the afternoons.",
+        "goal": "Quiet hours in the teen space.",
+        "scope": None,
+        "members": [],
+        "requests": [],
+        "days": 50,
+        "reason": "The facilities team is already redesigning the teen space; join their "
+        "consultation instead so teens are heard too.",
+    },
+    {
+        "name": "Self-Checkout Signage",
+        "proposer": "Olivia Harjo",
+        "status": "closed",
+        "open": True,
+        "max": 5,
+        "problem": "Customers queue at the desk because they do not see the self-checkout.",
+        "goal": "Clear signage so half of checkouts are self-service.",
+        "scope": None,
+        "members": ["Kevin Nguyen", "Zoe Adams", "Frank Dunn"],
+        "requests": [],
+        "days": 200,
+        "summary": "Signs alone moved self-checkout from 31% to 44%; a staff member pointing "
+        "customers to it in the first week did more than any sign. Marketing now owns the "
+        "design files.",
+    },
+]
+
+
+def _person(name: str) -> User:
+    user = find_user_by_email(demo_email(name))
+    assert user is not None, name
+    return user
+
+
+def _backdate(team: Team, days: int) -> None:
+    """Spread the team's history over the past ``days`` days so the demo has a past."""
+    from teams_app.models import Activity
+
+    start = utcnow() - timedelta(days=days)
+    events = db.session.scalars(
+        select(Activity).where(Activity.team_id == team.id).order_by(Activity.id)
+    ).all()
+    step = timedelta(days=days) / (len(events) + 1)
+    for i, event in enumerate(events):
+        event.at = start + step * i
+    team.proposed_at = start
+    if team.chartered_at:
+        team.chartered_at = start + step
+    if team.declined_at:
+        team.declined_at = start + step
+    if team.closed_at:
+        team.closed_at = start + step * len(events)
+    for m in team.memberships:
+        if m.joined_at:
+            m.joined_at = start + step
+        if m.requested_at:
+            m.requested_at = start + step * len(events)
+
+
+def seed_teams() -> int:
+    """Teams in every state, made through the same services the app uses."""
+    from teams_app.teams import services
+
+    leaders = [_person("Louise Director"), _person("Marcus Deputy")]
+    added = 0
+    for i, spec in enumerate(TEAMS):
+        if db.session.scalar(select(Team).where(Team.name_key == spec["name"].lower())):
+            continue
+        proposer = _person(spec["proposer"])
+        charter = services.Charter(
+            name=spec["name"],
+            problem=spec["problem"],
+            goal=spec["goal"],
+            scope=spec["scope"],
+            open_to_join=spec["open"],
+            max_members=spec["max"],
+        )
+        team = services.propose_team(proposer, charter)
+        leader = leaders[i % 2]
+        if spec["status"] in ("active", "closed"):
+            services.charter_team(leader, team, leader.id, "Go for it; report back monthly.")
+            for name in spec["members"]:
+                services.add_member(proposer, team, _person(name).id)
+            if spec.get("co_lead"):
+                services.set_member_role(proposer, team, _person(spec["co_lead"]).id, "lead")
+            for name, message in spec["requests"]:  # a request on an ask-to-join team
+                services.join_team(_person(name), team, message)
+        if spec["status"] == "declined":
+            services.decline_team(leader, team, spec["reason"])
+        if spec["status"] == "closed":
+            services.close_team(proposer, team, spec["summary"])
+        team = services.get_team(team.id)
+        _backdate(team, spec["days"])
+        db.session.commit()
+        added += 1
+    return added
+
+
 def seed() -> str:
     departments: dict[str, Department] = {}
     added_depts = 0
@@ -120,10 +308,12 @@ def seed() -> str:
         )
         added_people += 1
     db.session.commit()
+    added_teams = seed_teams()
 
     lines = [
-        f"Demo data: {added_depts} departments and {added_people} people added "
-        f"({len(DEPARTMENTS)} departments, {len(PEOPLE)} people in the demo).",
+        f"Demo data: {added_depts} departments, {added_people} people and {added_teams} teams "
+        f"added ({len(DEPARTMENTS)} departments, {len(PEOPLE)} people, {len(TEAMS)} teams "
+        "in the demo).",
         "Demo accounts (sign in with these):",
     ]
     for name, role, _level, _dept in PEOPLE[:4]:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
-from teams_app.models import Role, User
+from teams_app.models import MemberState, Role, Team, User
 
 Predicate = Callable[[User, Any], bool]
 _RULES: dict[str, Predicate] = {}
@@ -98,6 +98,62 @@ def may_view_directory(user: User, _: Any) -> bool:
 def may_view_operations(user: User, _: Any) -> bool:
     """Job and mail health pages."""
     return user.is_admin
+
+
+# --- Teams -------------------------------------------------------------------------------------
+# Team predicates read team.memberships; pages load them eagerly so a check costs no query.
+
+
+def is_lead(user: User, team: Team) -> bool:
+    return user.id in team.lead_ids()
+
+
+def is_member(user: User, team: Team) -> bool:
+    return user.id in team.member_ids()
+
+
+@rule("propose_team")
+def may_propose_team(user: User, _: Any) -> bool:
+    """Any active staff member may start a team."""
+    return True
+
+
+@rule("review_proposals")
+def may_review_proposals(user: User, _: Any) -> bool:
+    """Charter or decline proposed teams: leadership (admins hold leadership powers)."""
+    return user.is_leadership
+
+
+@rule("edit_charter")
+def may_edit_charter(user: User, team: Team) -> bool:
+    return team.is_open_for_changes and (is_lead(user, team) or user.is_leadership)
+
+
+@rule("manage_members")
+def may_manage_members(user: User, team: Team) -> bool:
+    """Accept requests, add, promote and remove members: the team's leads, while it is active."""
+    return team.is_active and is_lead(user, team)
+
+
+@rule("close_team")
+def may_close_team(user: User, team: Team) -> bool:
+    return team.is_active and (is_lead(user, team) or user.is_leadership)
+
+
+@rule("join_team")
+def may_join_team(user: User, team: Team) -> bool:
+    """Join or ask to join: an active team you are not in and have not asked to join yet."""
+    membership = team.membership_of(user.id)
+    taken = membership is not None and membership.state in (
+        MemberState.ACTIVE.value,
+        MemberState.REQUESTED.value,
+    )
+    return team.is_active and not taken
+
+
+@rule("leave_team")
+def may_leave_team(user: User, team: Team) -> bool:
+    return team.is_active and is_member(user, team)
 
 
 def change_role_problem(actor: User, target: User, new_role: str) -> str | None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from teams_app.activity import describe
 from teams_app.models import DepartmentKind, DigestFrequency, Level, Role
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -43,9 +44,25 @@ def time_ago(value: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
+def days_since(value: datetime | None) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - value).days
+
+
 def url_with(**changes: Any) -> str:
-    """The current page's URL with some query arguments changed (filters, pagination)."""
-    args: dict[str, Any] = request.args.to_dict(flat=True)
+    """The current page's URL with some query arguments changed (filters, pagination).
+
+    ``endpoint`` and ``_``-prefixed names (``_external``, ``_scheme``, ``_method``...) mean
+    something to ``url_for`` itself, so a visitor's query string must not pass them through.
+    """
+    args: dict[str, Any] = {
+        key: value
+        for key, value in request.args.to_dict(flat=True).items()
+        if key != "endpoint" and not key.startswith("_")
+    }
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)
@@ -58,8 +75,10 @@ def url_with(**changes: Any) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["time_ago"] = time_ago
+    app.jinja_env.filters["days_since"] = days_since
     app.jinja_env.globals.update(
         url_with=url_with,
+        describe=describe,
         Role=Role,
         Level=Level,
         DepartmentKind=DepartmentKind,

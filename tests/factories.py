@@ -8,7 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from teams_app.extensions import db
-from teams_app.models import Department, User
+from teams_app.models import Department, Team, User
 from teams_app.security import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -47,3 +47,41 @@ class UserFactory(BaseFactory):
     level = "frontline"
     department = factory.SubFactory(DepartmentFactory)
     timezone = "America/Chicago"
+
+
+def make_team(
+    lead: User,
+    *,
+    status: str = "active",
+    name: str | None = None,
+    open_to_join: bool = True,
+    max_members: int | None = None,
+    members: tuple[User, ...] = (),
+    sponsor: User | None = None,
+) -> Team:
+    """A team made through the services, in the given status."""
+    from teams_app.teams import services
+
+    charter = services.Charter(
+        name=name or f"Team {next(_team_numbers)}",
+        problem="Customers wait too long at the desk.",
+        goal="Halve the wait.",
+        open_to_join=open_to_join,
+        max_members=max_members,
+    )
+    team = services.propose_team(lead, charter)
+    if status in ("active", "closed"):
+        sponsor = sponsor or UserFactory(role="leadership", name="Sponsor Person")
+        services.charter_team(sponsor, team, sponsor.id)
+        for person in members:
+            services.add_member(lead, team, person.id)
+    if status == "declined":
+        sponsor = sponsor or UserFactory(role="leadership", name="Sponsor Person")
+        services.decline_team(sponsor, team, "Not now.")
+    if status == "closed":
+        services.close_team(lead, team, "We learned a lot.")
+    loaded: Team = services.get_team(team.id)
+    return loaded
+
+
+_team_numbers = iter(range(1, 1_000_000))

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from teams_app.activity import record
 from teams_app.errors import InvalidInput
 from teams_app.extensions import db
 from teams_app.models import Level, Role, User, utcnow
-from teams_app.people.services import find_user_by_email, normalise_email
-from teams_app.queue import enqueue_after_commit
+from teams_app.people.services import (
+    checked_department,
+    checked_email,
+    checked_name,
+    find_user_by_email,
+    normalise_email,
+)
+from teams_app.queue import enqueue_mail_after_commit
 from teams_app.security import (
     LinkError,
     burn_time_for_unknown_user,
@@ -20,6 +27,8 @@ from teams_app.security import (
     read_link_token,
     verify_password,
 )
+from teams_app.urls import external_url
+from teams_app.validation import choice
 
 SIGN_IN_FAILED = "That email and password do not match an active account."
 
@@ -51,8 +60,7 @@ def end_all_sessions(user: User) -> None:
 
 def _external(endpoint: str, **values: str) -> str:
     """Links in mail are built from BASE_URL: jobs run without a request."""
-    path = url_for(endpoint, **values, _external=False)
-    return current_app.config["BASE_URL"] + path
+    return external_url(endpoint, **values)
 
 
 def invitation_url(user: User) -> str:
@@ -65,12 +73,22 @@ def reset_url(user: User) -> str:
     return _external("auth.reset_password", token=token)
 
 
+def login_url() -> str:
+    return _external("auth.login")
+
+
+def forgot_url() -> str:
+    return _external("auth.forgot_password")
+
+
 def request_password_reset(email: str) -> None:
-    """Queue a reset mail when the address belongs to an active account; say nothing either way."""
-    user = find_user_by_email(email)
-    if user is not None and user.active and not user.is_pending:
-        enqueue_after_commit("jobs.mail.send_password_reset", user.id, queue="mail")
-        db.session.commit()
+    """Queue one reset job for any address, known or not: the job decides whether to send, so
+    neither the answer nor the time it takes reveals which addresses have accounts."""
+    email = normalise_email(email)
+    if not email:
+        return
+    enqueue_mail_after_commit("jobs.mail.send_password_reset_to", email)
+    db.session.commit()
 
 
 def user_for_link(purpose: str, token: str) -> User:
@@ -104,30 +122,42 @@ def signup_allowed(email: str) -> bool:
     return bool(domains) and domain in domains
 
 
-def sign_up(email: str, name: str, password: str, department_id: int | None, level: str) -> User:
-    """Self sign-up, only for addresses in ALLOWED_EMAIL_DOMAINS; new people are staff."""
-    email = normalise_email(email)
+def sign_up(email: str, name: str, department_id: int | None, level: str) -> None:
+    """Self sign-up, only for addresses in ALLOWED_EMAIL_DOMAINS; new people are staff.
+
+    Nothing here proves the person owns the address, so the account starts pending (no password,
+    like an invitation) and a one-time link to set the password is mailed to the address. An
+    address that already has an account gets a different mail instead; the caller answers the
+    same either way, so sign-up does not reveal who has an account.
+    """
+    email = checked_email(email)
     if not signup_allowed(email):
         raise InvalidInput.on("email", "Sign-up is open only to addresses of this organisation.")
-    if find_user_by_email(email) is not None:
-        raise InvalidInput.on(
-            "email", "An account with this email already exists. Sign in or reset your password."
+    name = checked_name(name)
+    level = choice("level", level, Level, "level")
+    department_id = checked_department(department_id)
+    existing = find_user_by_email(email)
+    if existing is None:
+        user = User(
+            email=email,
+            name=name,
+            password_hash=None,
+            role=Role.STAFF.value,
+            level=level,
+            department_id=department_id,
         )
-    problems = password_problems(password, email=email, name=name)
-    if problems:
-        raise InvalidInput("Choose a stronger password.", fields={"password": problems})
-    if level not in {lv.value for lv in Level}:
-        raise InvalidInput.on("level", "Choose a level from the list.")
-    user = User(
-        email=email,
-        name=name.strip(),
-        password_hash=hash_password(password),
-        role=Role.STAFF.value,
-        level=level,
-        department_id=department_id,
-    )
-    db.session.add(user)
-    db.session.flush()
-    record(user, "signed_up", user)
+        db.session.add(user)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # Someone else signed up with this address since the look-up above.
+            db.session.rollback()
+            existing = find_user_by_email(email)
+            if existing is None:
+                raise
+        else:
+            record(user, "signed_up", user)
+            enqueue_mail_after_commit("jobs.mail.send_signup_link", user.id)
+    if existing is not None:
+        enqueue_mail_after_commit("jobs.mail.send_signup_notice", existing.id)
     db.session.commit()
-    return user

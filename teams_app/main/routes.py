@@ -9,7 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from teams_app.extensions import csrf, db, limiter
+from teams_app.permissions import can
 from teams_app.queue import redis_ok
+from teams_app.teams import queries, services
 
 bp = Blueprint("main", __name__)
 
@@ -18,7 +20,14 @@ bp = Blueprint("main", __name__)
 def home() -> str | Response:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("main/home.html")
+    memberships = queries.my_memberships(current_user)
+    lead_team_ids = [m.team_id for m in memberships if m.is_lead]
+    return render_template(
+        "main/home.html",
+        memberships=memberships,
+        requests_waiting=queries.pending_request_counts(lead_team_ids),
+        proposals=services.proposal_queue() if can(current_user, "review_proposals") else [],
+    )
 
 
 @bp.get("/healthz")

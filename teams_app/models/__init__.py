@@ -11,9 +11,15 @@ from teams_app.models.people import (
     Role,
     User,
 )
+from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
 __all__ = [
     "Activity",
+    "MemberRole",
+    "MemberState",
+    "Membership",
+    "Team",
+    "TeamStatus",
     "ApiToken",
     "Base",
     "Department",

@@ -56,14 +56,14 @@ class DigestFrequency(enum.StrEnum):
         return self.value.capitalize()
 
 
-def _enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+def enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
 
 
 class Department(db.Model):  # type: ignore[name-defined]
     __tablename__ = "departments"
-    __table_args__ = (_enum_check("kind", DepartmentKind),)
+    __table_args__ = (enum_check("kind", DepartmentKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -80,9 +80,9 @@ class Department(db.Model):  # type: ignore[name-defined]
 class User(UserMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
     __table_args__ = (
-        _enum_check("role", Role),
-        _enum_check("level", Level),
-        _enum_check("digest_frequency", DigestFrequency),
+        enum_check("role", Role),
+        enum_check("level", Level),
+        enum_check("digest_frequency", DigestFrequency),
         CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday_range"),
         CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_range"),
     )
@@ -138,6 +138,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     def is_leadership(self) -> bool:
         """Leadership powers; admins hold them too."""
         return self.role in (Role.LEADERSHIP.value, Role.ADMIN.value)
+
+    @property
+    def first_name(self) -> str:
+        """For greetings; an account with a blank name is greeted by its email's local part."""
+        parts = self.name.split() if self.name else []
+        return parts[0] if parts else (self.email or "").split("@")[0]
 
     @property
     def initials(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from teams_app.extensions import db
-from teams_app.models import ApiToken, Department, User
+from teams_app.models import Activity, ApiToken, Department, Team, User
 from tests.conftest import ApiClient
 
 
@@ -93,7 +93,29 @@ def test_seed_demo_is_idempotent_and_covers_every_level(app):
     }
     assert db.session.query(User).filter_by(role="admin").count() == 1
     assert db.session.query(User).filter_by(role="leadership").count() == 2
+    teams = db.session.query(Team).all()
+    assert {t.status for t in teams} == {"active", "proposed", "declined", "closed"}
+    assert any(m.state == "requested" for t in teams for m in t.memberships)
+    assert db.session.query(Activity).filter(Activity.team_id.is_not(None)).count() > 20
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert db.session.query(User).count() == people
     assert db.session.query(Department).count() == departments
+    assert db.session.query(Team).count() == len(teams)
+
+
+def test_users_create_refuses_a_blank_name(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "a@library.example",
+            "--name",
+            "  ",
+            "--password",
+            "seven silver spoons",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "Enter a name" in result.output
+    assert db.session.query(User).count() == 0

@@ -6,64 +6,115 @@ from __future__ import annotations
 import pytest
 
 from teams_app.account.services import create_token
+from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import DepartmentFactory, UserFactory, make_team
 
-ROLES = ("anon", "staff", "leadership", "admin")
+ROLES = ("anon", "staff", "member", "lead", "leadership", "admin")
 # Routes no role rule applies to: served files.
 EXEMPT = {("GET", "/static/<path:filename>")}
 
-# (method, rule): (anon, staff, leadership, admin). HTML routes use the session; /api/v1 routes a
-# bearer token. Bodies are empty, so allowed writes answer 422 (invalid) or 302 (flash + redirect).
-MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
-    ("GET", "/"): (302, 200, 200, 200),
-    ("GET", "/healthz"): (200, 200, 200, 200),
-    ("GET", "/auth/login"): (200, 302, 302, 302),
-    ("POST", "/auth/login"): (200, 302, 302, 302),
-    ("POST", "/auth/logout"): (302, 302, 302, 302),
-    ("GET", "/auth/forgot"): (200, 200, 200, 200),
-    ("POST", "/auth/forgot"): (200, 200, 200, 200),
-    ("GET", "/auth/reset/<token>"): (400, 400, 400, 400),
-    ("POST", "/auth/reset/<token>"): (400, 400, 400, 400),
-    ("GET", "/auth/invitation/<token>"): (400, 400, 400, 400),
-    ("POST", "/auth/invitation/<token>"): (400, 400, 400, 400),
-    ("GET", "/auth/signup"): (200, 302, 302, 302),
-    ("POST", "/auth/signup"): (200, 302, 302, 302),
-    ("GET", "/account/"): (302, 200, 200, 200),
-    ("POST", "/account/"): (302, 422, 422, 422),
-    ("POST", "/account/password"): (302, 422, 422, 422),
-    ("POST", "/account/tokens"): (302, 422, 422, 422),
-    ("POST", "/account/tokens/<int:token_id>/revoke"): (302, 302, 302, 302),
-    ("GET", "/people/"): (302, 200, 200, 200),
-    ("GET", "/admin/users"): (302, 403, 403, 200),
-    ("GET", "/admin/users/invite"): (302, 403, 403, 200),
-    ("POST", "/admin/users/invite"): (302, 403, 403, 422),
-    ("POST", "/admin/users/<int:user_id>/role"): (302, 403, 403, 302),
-    ("GET", "/admin/users/<int:user_id>/deactivate"): (302, 403, 403, 200),
-    ("POST", "/admin/users/<int:user_id>/deactivate"): (302, 403, 403, 302),
-    ("POST", "/admin/users/<int:user_id>/reactivate"): (302, 403, 403, 302),
-    ("POST", "/admin/users/<int:user_id>/resend-invitation"): (302, 403, 403, 302),
-    ("GET", "/admin/departments"): (302, 403, 403, 200),
-    ("POST", "/admin/departments"): (302, 403, 403, 422),
-    ("GET", "/admin/departments/<int:dept_id>/edit"): (302, 403, 403, 200),
-    ("POST", "/admin/departments/<int:dept_id>/edit"): (302, 403, 403, 302),
-    ("GET", "/admin/departments/<int:dept_id>/delete"): (302, 403, 403, 200),
-    ("POST", "/admin/departments/<int:dept_id>/delete"): (302, 403, 403, 302),
-    ("GET", "/admin/operations"): (302, 403, 403, 200),
-    ("GET", "/api/docs"): (200, 200, 200, 200),
-    ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200),
-    ("GET", "/api/v1/me"): (401, 200, 200, 200),
-    ("PATCH", "/api/v1/me"): (401, 200, 200, 200),
-    ("GET", "/api/v1/me/tokens"): (401, 200, 200, 200),
-    ("POST", "/api/v1/me/tokens"): (401, 422, 422, 422),
-    ("DELETE", "/api/v1/me/tokens/<int:token_id>"): (401, 404, 404, 404),
-    ("GET", "/api/v1/users"): (401, 200, 200, 200),
-    ("POST", "/api/v1/users"): (401, 403, 403, 422),
-    ("GET", "/api/v1/users/<int:user_id>"): (401, 200, 200, 200),
-    ("PATCH", "/api/v1/users/<int:user_id>"): (401, 403, 403, 200),
-    ("GET", "/api/v1/departments"): (401, 200, 200, 200),
-    ("POST", "/api/v1/departments"): (401, 403, 403, 422),
+
+def s4(anon: int, staff: int, leadership: int, admin: int) -> tuple[int, ...]:
+    """Routes where a team role changes nothing: members and leads answer as staff do."""
+    return (anon, staff, staff, staff, leadership, admin)
+
+
+# (method, rule): statuses for ROLES. HTML routes use the session; /api/v1 routes a bearer token.
+# Bodies are empty, so allowed writes answer 422 (invalid) or 302 (flash + redirect). Team routes
+# act on an active ask-to-join team whose member and lead are the "member" and "lead" roles;
+# <user_id> is someone with an open request to join it. Charter and decline act on a proposed team.
+MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    ("GET", "/"): s4(302, 200, 200, 200),
+    ("GET", "/healthz"): s4(200, 200, 200, 200),
+    ("GET", "/auth/login"): s4(200, 302, 302, 302),
+    ("POST", "/auth/login"): s4(200, 302, 302, 302),
+    ("POST", "/auth/logout"): s4(302, 302, 302, 302),
+    ("GET", "/auth/forgot"): s4(200, 200, 200, 200),
+    ("POST", "/auth/forgot"): s4(200, 200, 200, 200),
+    ("GET", "/auth/reset/<token>"): s4(400, 400, 400, 400),
+    ("POST", "/auth/reset/<token>"): s4(400, 400, 400, 400),
+    ("GET", "/auth/invitation/<token>"): s4(400, 400, 400, 400),
+    ("POST", "/auth/invitation/<token>"): s4(400, 400, 400, 400),
+    ("GET", "/auth/signup"): s4(200, 302, 302, 302),
+    ("POST", "/auth/signup"): s4(200, 302, 302, 302),
+    ("GET", "/account/"): s4(302, 200, 200, 200),
+    ("POST", "/account/"): s4(302, 422, 422, 422),
+    ("POST", "/account/password"): s4(302, 422, 422, 422),
+    ("POST", "/account/tokens"): s4(302, 422, 422, 422),
+    ("POST", "/account/tokens/<int:token_id>/revoke"): s4(302, 302, 302, 302),
+    ("GET", "/people/"): s4(302, 200, 200, 200),
+    ("GET", "/admin/users"): s4(302, 403, 403, 200),
+    ("GET", "/admin/users/invite"): s4(302, 403, 403, 200),
+    ("POST", "/admin/users/invite"): s4(302, 403, 403, 422),
+    ("POST", "/admin/users/<int:user_id>/role"): s4(302, 403, 403, 302),
+    ("GET", "/admin/users/<int:user_id>/deactivate"): s4(302, 403, 403, 200),
+    ("POST", "/admin/users/<int:user_id>/deactivate"): s4(302, 403, 403, 302),
+    ("POST", "/admin/users/<int:user_id>/reactivate"): s4(302, 403, 403, 302),
+    ("POST", "/admin/users/<int:user_id>/resend-invitation"): s4(302, 403, 403, 302),
+    ("GET", "/admin/departments"): s4(302, 403, 403, 200),
+    ("POST", "/admin/departments"): s4(302, 403, 403, 422),
+    ("GET", "/admin/departments/<int:dept_id>/edit"): s4(302, 403, 403, 200),
+    ("POST", "/admin/departments/<int:dept_id>/edit"): s4(302, 403, 403, 302),
+    ("GET", "/admin/departments/<int:dept_id>/delete"): s4(302, 403, 403, 200),
+    ("POST", "/admin/departments/<int:dept_id>/delete"): s4(302, 403, 403, 302),
+    ("GET", "/admin/operations"): s4(302, 403, 403, 200),
+    ("GET", "/api/docs"): s4(200, 200, 200, 200),
+    ("GET", "/api/v1/openapi.json"): s4(200, 200, 200, 200),
+    ("GET", "/api/v1/me"): s4(401, 200, 200, 200),
+    ("PATCH", "/api/v1/me"): s4(401, 200, 200, 200),
+    ("GET", "/api/v1/me/tokens"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/me/tokens"): s4(401, 422, 422, 422),
+    ("DELETE", "/api/v1/me/tokens/<int:token_id>"): s4(401, 404, 404, 404),
+    ("GET", "/api/v1/users"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/users"): s4(401, 403, 403, 422),
+    ("GET", "/api/v1/users/<int:user_id>"): s4(401, 200, 200, 200),
+    ("PATCH", "/api/v1/users/<int:user_id>"): s4(401, 403, 403, 200),
+    ("GET", "/api/v1/departments"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/departments"): s4(401, 403, 403, 422),
+    # Teams
+    ("GET", "/teams/"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/teams/new"): (302, 200, 200, 200, 200, 200),
+    ("POST", "/teams/new"): (302, 422, 422, 422, 422, 422),
+    ("GET", "/teams/proposals"): (302, 403, 403, 403, 200, 200),
+    ("GET", "/teams/<slug>"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/teams/<slug>/edit"): (302, 403, 403, 200, 200, 200),
+    ("POST", "/teams/<slug>/edit"): (302, 403, 403, 302, 302, 302),
+    ("GET", "/teams/<slug>/charter"): (302, 403, 403, 403, 200, 200),
+    ("POST", "/teams/<slug>/charter"): (302, 403, 403, 403, 422, 422),
+    ("GET", "/teams/<slug>/decline"): (302, 403, 403, 403, 200, 200),
+    ("POST", "/teams/<slug>/decline"): (302, 403, 403, 403, 422, 422),
+    ("GET", "/teams/<slug>/close"): (302, 403, 403, 200, 200, 200),
+    ("POST", "/teams/<slug>/close"): (302, 403, 403, 422, 422, 422),
+    ("POST", "/teams/<slug>/join"): (302, 302, 302, 302, 302, 302),
+    ("POST", "/teams/<slug>/leave"): (302, 302, 302, 302, 302, 302),
+    ("POST", "/teams/<slug>/members"): (302, 403, 403, 302, 403, 403),
+    ("POST", "/teams/<slug>/members/<int:user_id>/accept"): (302, 403, 403, 302, 403, 403),
+    ("POST", "/teams/<slug>/members/<int:user_id>/decline"): (302, 403, 403, 302, 403, 403),
+    ("POST", "/teams/<slug>/members/<int:user_id>/role"): (302, 403, 403, 302, 403, 403),
+    ("POST", "/teams/<slug>/members/<int:user_id>/remove"): (302, 403, 403, 302, 403, 403),
+    ("GET", "/api/v1/teams"): (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/teams"): (401, 422, 422, 422, 422, 422),
+    ("GET", "/api/v1/teams/<int:team_id>"): (401, 200, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/teams/<int:team_id>"): (401, 403, 403, 422, 422, 422),
+    ("POST", "/api/v1/teams/<int:team_id>/charter"): (401, 403, 403, 403, 422, 422),
+    ("POST", "/api/v1/teams/<int:team_id>/decline"): (401, 403, 403, 403, 422, 422),
+    ("POST", "/api/v1/teams/<int:team_id>/close"): (401, 403, 403, 422, 422, 422),
+    ("POST", "/api/v1/teams/<int:team_id>/join"): (401, 201, 409, 409, 201, 201),
+    ("POST", "/api/v1/teams/<int:team_id>/leave"): (401, 409, 200, 200, 409, 409),
+    ("POST", "/api/v1/teams/<int:team_id>/members"): (401, 403, 403, 422, 403, 403),
+    ("PATCH", "/api/v1/teams/<int:team_id>/members/<int:user_id>"): (401, 403, 403, 422, 403, 403),
+    ("DELETE", "/api/v1/teams/<int:team_id>/members/<int:user_id>"): (401, 403, 403, 409, 403, 403),
+    ("GET", "/api/v1/teams/<int:team_id>/activity"): (401, 200, 200, 200, 200, 200),
 }
+PROPOSED_TEAM_ROUTES = {
+    "/teams/<slug>/charter",
+    "/teams/<slug>/decline",
+    "/api/v1/teams/<int:team_id>/charter",
+    "/api/v1/teams/<int:team_id>/decline",
+}
+# Routes that delete, end a membership or end the session run last, in this order.
+LAST = (("delete", "remove"), ("leave",), ("logout",))
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -83,19 +134,46 @@ def test_every_route_is_in_the_matrix(app):
 
 @pytest.fixture
 def world(app):
-    """A target person (with a token), and an empty department, for the id parameters."""
-    target = UserFactory(name="Target Person", password_hash=None)
+    """What the path parameters point at: a person with an open request to join the team (and
+    an API token), an empty department, an active ask-to-join team and a proposed one."""
+    target = UserFactory(name="Target Person")
     token, _ = create_token(target, "target token")
     dept = DepartmentFactory(name="Empty Branch")
+    team_lead = UserFactory(name="World Lead")
+    team = make_team(team_lead, name="World Team", open_to_join=False)
+    services.join_team(target, team)
+    proposed = make_team(team_lead, name="Proposed Team", status="proposed")
     return {
         "user_id": target.id,
         "token_id": token.id,
         "dept_id": dept.id,
         "token": "not-a-valid-token",
+        "slug": team.slug,
+        "team_id": team.id,
+        "team_lead": team_lead,
+        "proposed_slug": proposed.slug,
+        "proposed_id": proposed.id,
     }
 
 
+def _actor(role: str, world: dict):
+    """The acting user for a role; "member" and "lead" belong to the world's team."""
+    if role == "anon":
+        return None
+    if role not in ("member", "lead"):
+        return UserFactory(role=role, name=f"{role} person")
+    user = UserFactory(name=f"{role} person")
+    services.add_member(world["team_lead"], services.get_team(world["team_id"]), user.id)
+    if role == "lead":
+        services.set_member_role(
+            world["team_lead"], services.get_team(world["team_id"]), user.id, "lead"
+        )
+    return user
+
+
 def _path(rule: str, world: dict) -> str:
+    if rule in PROPOSED_TEAM_ROUTES:
+        world = {**world, "slug": world["proposed_slug"], "team_id": world["proposed_id"]}
     for name, value in world.items():
         for conv in ("int:", ""):
             rule = rule.replace(f"<{conv}{name}>", str(value))
@@ -106,14 +184,14 @@ def _path(rule: str, world: dict) -> str:
 def test_permission_matrix(app, world, role):
     failures = []
     client = app.test_client()
-    user = None
-    if role != "anon":
-        user = UserFactory(role=role, name=f"{role} person")
+    user = _actor(role, world)
+    if user is not None:
         login(client, user)
-    # Routes that end the session or delete the shared department go last.
-    order = sorted(
-        MATRIX.items(), key=lambda item: ("logout" in item[0][1] or "delete" in item[0][1], item[0])
-    )
+
+    def rank(rule: str) -> int:
+        return next((i + 1 for i, words in enumerate(LAST) if any(w in rule for w in words)), 0)
+
+    order = sorted(MATRIX.items(), key=lambda item: (rank(item[0][1]), item[0]))
     for (method, rule), expected in order:
         path = _path(rule, world)
         status = expected[ROLES.index(role)]

@@ -27,7 +27,56 @@ def test_api_user_list_queries_do_not_grow(api_as, admin, count_queries):
     api = api_as(admin)
     for _i in range(3):
         UserFactory()
+    api.get("/me")  # warm-up: the token's first use is recorded once
     small = count_queries(lambda: api.get("/users?per_page=200"))
     for _i in range(60):
         UserFactory()
     assert count_queries(lambda: api.get("/users?per_page=200")) == small
+
+
+def _fill(team, n: int) -> None:
+    """Add ``n`` active members (bulk, for speed) from different departments and levels."""
+    from teams_app.extensions import db
+    from teams_app.models import Membership
+
+    levels = ["frontline", "specialist", "supervisor", "manager", "executive"]
+    for i in range(n):
+        user = UserFactory(level=levels[i % 5], department=DepartmentFactory())
+        db.session.add(Membership(team_id=team.id, user_id=user.id, role="member", state="active"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "path_of", [lambda t: f"/teams/{t.slug}", lambda t: "/teams/?per_page=50", lambda t: "/"]
+)
+def test_team_pages_run_a_fixed_number_of_queries(client, staff, count_queries, path_of):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Counted Team")
+    path = path_of(team)
+    login(client, staff)
+    _fill(team, 4)
+    client.get(path)  # warm-up: first-request work is not what we measure
+    small = count_queries(lambda: client.get(path))
+    _fill(team, 195)
+    for i in range(10):
+        make_team(staff, name=f"Other Team {i}")
+    large = count_queries(lambda: client.get(path))
+    assert small == large, f"{small} queries with 5 members, {large} with 200"
+    assert large <= 12
+
+
+def test_team_api_runs_a_fixed_number_of_queries(api_as, staff, count_queries):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Counted Team")
+    one = f"/teams/{team.id}"
+    api = api_as(staff)
+    _fill(team, 4)
+    api.get(one)  # warm-up: the token's first use is recorded once
+    small = (count_queries(lambda: api.get(one)), count_queries(lambda: api.get("/teams")))
+    _fill(team, 195)
+    for i in range(10):
+        make_team(staff, name=f"Other Team {i}")
+    large = (count_queries(lambda: api.get(one)), count_queries(lambda: api.get("/teams")))
+    assert small == large

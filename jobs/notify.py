@@ -1,0 +1,109 @@
+"""Mail people about team events: a charter or decline to the proposer, a join request to the
+leads, a decision to the requester, an addition to the person added, a closing to the members.
+
+The job reads the committed Activity row by id and works out recipients and wording from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from teams_app.extensions import db
+from teams_app.mail import send_mail
+from teams_app.models import Activity, Team, User
+from teams_app.teams.services import leads_of
+from teams_app.urls import external_url
+
+
+@dataclass
+class Notice:
+    subject: str
+    headline: str
+    body: str
+
+
+def _notice(event: Activity, team: Team, actor: User | None) -> Notice | None:
+    who = actor.name if actor else "Someone"
+    data = event.data or {}
+    match event.verb:
+        case "chartered":
+            note = f"\n\nTheir note: {data['note']}" if data.get("note") else ""
+            return Notice(
+                f"{team.name} is chartered",
+                f"Your team {team.name} is chartered.",
+                f"{who} chartered it with {data.get('sponsor', 'a sponsor')} as sponsor. "
+                f"It is now open for colleagues to join.{note}",
+            )
+        case "declined":
+            return Notice(
+                f"{team.name} was not chartered",
+                f"Your proposal {team.name} was declined.",
+                f"{who} gave this reason: {data.get('reason', '')}",
+            )
+        case "requested_to_join":
+            message = f"\n\nTheir message: “{data['message']}”" if data.get("message") else ""
+            return Notice(
+                f"{who} asks to join {team.name}",
+                f"{who} asks to join {team.name}.",
+                f"Accept or decline the request on the team page.{message}",
+            )
+        case "accepted_request":
+            return Notice(
+                f"Welcome to {team.name}",
+                f"You are now a member of {team.name}.",
+                f"{who} accepted your request.",
+            )
+        case "declined_request":
+            return Notice(
+                f"Your request to join {team.name}",
+                f"{who} declined your request to join {team.name}.",
+                "You can still follow the team's work on its page.",
+            )
+        case "added_member":
+            return Notice(
+                f"You were added to {team.name}",
+                f"{who} added you to {team.name}.",
+                f"The team works on: {team.problem}",
+            )
+        case "closed":
+            return Notice(
+                f"{team.name} is closed",
+                f"{who} closed {team.name}.",
+                f"What we learned: {team.closing_summary or ''}",
+            )
+    return None
+
+
+def _recipients(event: Activity, team: Team) -> list[User]:
+    data = event.data or {}
+    if event.verb in ("chartered", "declined"):
+        people = [team.proposed_by] if team.proposed_by else []
+    elif event.verb == "requested_to_join":
+        people = leads_of(team)
+    elif event.verb in ("accepted_request", "declined_request", "added_member"):
+        person = db.session.get(User, data.get("user_id"))
+        people = [person] if person else []
+    elif event.verb == "closed":
+        people = [m.user for m in team.active_memberships()]
+    else:
+        people = []
+    return [p for p in people if p.active and p.id != event.actor_id and not p.is_pending]
+
+
+def team_event(activity_id: int) -> int:
+    """Send the event's notice to each recipient; returns how many mails went out."""
+    event = db.session.get(Activity, activity_id)
+    if event is None or event.team_id is None:
+        return 0
+    team = db.session.get(Team, event.team_id)
+    if team is None:
+        return 0
+    notice = _notice(event, team, event.actor)
+    if notice is None:
+        return 0
+    url = external_url("teams.show", slug=team.slug)
+    sent = 0
+    for person in _recipients(event, team):
+        send_mail(person.email, notice.subject, "team_notice", user=person, notice=notice, url=url)
+        sent += 1
+    return sent

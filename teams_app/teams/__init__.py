@@ -1,0 +1,1 @@
+"""Mission teams: propose, charter, join, lead and close."""

@@ -1,0 +1,79 @@
+"""Team forms: the charter, leadership's decisions, joining and closing."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from teams_app.forms import options
+from teams_app.teams.services import MAX_TEAM_SIZE, MESSAGE_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    problem = TextAreaField(
+        "Problem or opportunity",
+        validators=[DataRequired(), Length(max=TEXT_MAX)],
+        description="What gets in the way of good service, for customers or for staff?",
+    )
+    goal = TextAreaField(
+        "Goal",
+        validators=[DataRequired(), Length(max=TEXT_MAX)],
+        description="What will be different when the team is done?",
+    )
+    scope = TextAreaField(
+        "Scope",
+        validators=[Optional(), Length(max=TEXT_MAX)],
+        description="Optional: what is in and out of bounds.",
+    )
+    join_policy = RadioField(
+        "Who can join",
+        choices=options([("open", "Anyone may join"), ("ask", "People ask and a lead accepts")]),
+        default="open",
+    )
+    max_members = IntegerField(
+        "Maximum size",
+        validators=[Optional(), NumberRange(2, MAX_TEAM_SIZE)],
+        description="Leave empty for no limit.",
+    )
+    version = HiddenField()
+
+
+class CharterForm(FlaskForm):
+    sponsor_id = SelectField(
+        "Sponsor", coerce=int, validators=[DataRequired(message="Choose a sponsor.")]
+    )
+    note = TextAreaField(
+        "Note to the team (optional)", validators=[Optional(), Length(max=NOTE_MAX)]
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it declined?",
+        validators=[DataRequired(message="Give a reason."), Length(max=NOTE_MAX)],
+        description="The proposer reads this.",
+    )
+
+
+class CloseForm(FlaskForm):
+    summary = TextAreaField(
+        "What we learned",
+        validators=[DataRequired(message="Say what the team learned."), Length(max=TEXT_MAX)],
+        description="Shown on the team page and in the directory once the team is closed.",
+    )
+
+
+class JoinForm(FlaskForm):
+    message = TextAreaField(
+        "Message to the leads (optional)", validators=[Optional(), Length(max=MESSAGE_MAX)]
+    )
+
+
+class MemberForm(FlaskForm):
+    user_id = HiddenField(validators=[DataRequired()])
+
+
+class RoleForm(FlaskForm):
+    role = HiddenField(validators=[DataRequired()])
