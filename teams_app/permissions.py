@@ -156,6 +156,38 @@ def may_leave_team(user: User, team: Team) -> bool:
     return team.is_active and is_member(user, team)
 
 
+# --- Initiatives -------------------------------------------------------------------------------
+
+
+@rule("manage_pipeline")
+def may_manage_pipeline(user: User, _: Any) -> bool:
+    """Rename, reorder and add stages: admins."""
+    return user.is_admin
+
+
+@rule("add_initiative")
+def may_add_initiative(user: User, team: Team) -> bool:
+    return team.is_active and is_member(user, team)
+
+
+@rule("edit_initiative")
+def may_edit_initiative(user: User, initiative: Any) -> bool:
+    team = initiative.team
+    return team.is_active and (is_member(user, team) or user.is_leadership)
+
+
+@rule("move_initiative")
+def may_move_initiative(user: User, initiative: Any) -> bool:
+    """The team's leads and the initiative's owner move it through the stages."""
+    team = initiative.team
+    return team.is_active and (is_lead(user, team) or initiative.owner_id == user.id)
+
+
+@rule("post_update")
+def may_post_update(user: User, initiative: Any) -> bool:
+    return initiative.team.is_active and is_member(user, initiative.team)
+
+
 def change_role_problem(actor: User, target: User, new_role: str) -> str | None:
     """Why ``actor`` may not give ``target`` the role ``new_role`` (None when allowed)."""
     if not actor.is_admin:

@@ -25,6 +25,8 @@ from sqlalchemy import text
 from teams_app import create_app
 from teams_app.embedded_redis import EmbeddedRedis
 from teams_app.extensions import db
+from teams_app.initiatives.pipeline import DEFAULT_PIPELINE
+from teams_app.models import Stage
 from teams_app.queue import redis_connection
 from tests import factories
 
@@ -169,6 +171,14 @@ def empty_tables() -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+        # The stage pipeline is reference data a migration creates: put it back.
+        conn.execute(
+            Stage.__table__.insert(),
+            [
+                {"name": name, "name_key": name.lower(), "position": i + 1, "kind": kind}
+                for i, (name, kind) in enumerate(DEFAULT_PIPELINE)
+            ],
+        )
 
 
 @pytest.fixture

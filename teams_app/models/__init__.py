@@ -2,6 +2,14 @@
 
 from teams_app.database import Base, utcnow
 from teams_app.models.activity import Activity
+from teams_app.models.initiatives import (
+    Health,
+    Initiative,
+    Stage,
+    StageChange,
+    StageKind,
+    StatusUpdate,
+)
 from teams_app.models.people import (
     ApiToken,
     Department,
@@ -15,6 +23,12 @@ from teams_app.models.teams import MemberRole, Membership, MemberState, Team, Te
 
 __all__ = [
     "Activity",
+    "Health",
+    "Initiative",
+    "Stage",
+    "StageChange",
+    "StageKind",
+    "StatusUpdate",
     "MemberRole",
     "MemberState",
     "Membership",

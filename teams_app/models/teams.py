@@ -44,6 +44,7 @@ class Team(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         enum_check("status", TeamStatus),
         CheckConstraint("max_members IS NULL OR max_members >= 2", name="max_members_min"),
+        CheckConstraint("update_interval_days BETWEEN 1 AND 365", name="update_interval_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +57,8 @@ class Team(db.Model):  # type: ignore[name-defined]
     status: Mapped[str] = mapped_column(String(20), default=TeamStatus.PROPOSED.value, index=True)
     open_to_join: Mapped[bool] = mapped_column(default=True)
     max_members: Mapped[int | None]
+    # An initiative with no status update for longer than this is stale.
+    update_interval_days: Mapped[int] = mapped_column(default=14, server_default="14")
     proposed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -1,0 +1,1 @@
+"""Initiatives: carried by teams from idea to sustained practice."""

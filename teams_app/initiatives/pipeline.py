@@ -1,0 +1,115 @@
+"""The stage pipeline: reading it, and the admin rules for changing it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from teams_app.activity import record
+from teams_app.errors import Conflict, InvalidInput, NotAllowed
+from teams_app.extensions import db
+from teams_app.models import Initiative, Stage, StageKind, User
+from teams_app.permissions import can
+from teams_app.validation import choice, required_text
+
+# Kept in step with migration bcbc8cc6ec7d, which creates these rows.
+DEFAULT_PIPELINE = [
+    ("Idea", "open"),
+    ("Discover", "open"),
+    ("Plan", "open"),
+    ("Pilot", "open"),
+    ("Roll out", "open"),
+    ("Sustain", "open"),
+    ("Done", "done"),
+    ("Stopped", "stopped"),
+]
+STAGE_NAME_MAX = 60
+
+
+def stages() -> list[Stage]:
+    """The pipeline in order."""
+    return list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+
+
+def first_open_stage() -> Stage:
+    stage = db.session.scalar(
+        select(Stage).where(Stage.kind == StageKind.OPEN.value).order_by(Stage.position).limit(1)
+    )
+    if stage is None:
+        raise Conflict("The pipeline has no open stage; ask an admin to add one.")
+    return stage
+
+
+def _check_name(name: str, stage_id: int | None = None) -> str:
+    name = required_text("name", name, STAGE_NAME_MAX, "Give the stage a name.")
+    clash = db.session.scalar(select(Stage).where(Stage.name_key == name.lower()))
+    if clash is not None and clash.id != stage_id:
+        raise Conflict(
+            f"A stage named {clash.name} already exists.", fields={"name": ["Already exists."]}
+        )
+    return name
+
+
+def add_stage(actor: User, name: str, kind: str) -> Stage:
+    """Admins add a stage at the end of the pipeline."""
+    if not can(actor, "manage_pipeline"):
+        raise NotAllowed("Only admins can change the pipeline.")
+    name = _check_name(name)
+    choice("kind", kind, StageKind, "kind")
+    last = db.session.scalar(select(func.max(Stage.position))) or 0
+    stage = Stage(name=name, name_key=name.lower(), kind=kind, position=last + 1)
+    db.session.add(stage)
+    db.session.flush()
+    record(actor, "added_stage", stage, name=name)
+    db.session.commit()
+    return stage
+
+
+def rename_stage(actor: User, stage: Stage, name: str, kind: str) -> Stage:
+    if not can(actor, "manage_pipeline"):
+        raise NotAllowed("Only admins can change the pipeline.")
+    name = _check_name(name, stage.id)
+    choice("kind", kind, StageKind, "kind")
+    record(actor, "renamed_stage", stage, before=stage.name, after=name)
+    stage.name, stage.name_key, stage.kind = name, name.lower(), kind
+    db.session.commit()
+    return stage
+
+
+def move_stage(actor: User, stage: Stage, direction: int) -> None:
+    """Swap a stage with its neighbour (direction -1 = earlier, +1 = later)."""
+    if not can(actor, "manage_pipeline"):
+        raise NotAllowed("Only admins can change the pipeline.")
+    ordered = stages()
+    index = next(i for i, s in enumerate(ordered) if s.id == stage.id)
+    other = index + direction
+    if not 0 <= other < len(ordered):
+        raise InvalidInput.on("direction", "That stage is already at the end.")
+    for position, s in enumerate(ordered, start=1):
+        s.position = position
+    ordered[index].position, ordered[other].position = (
+        ordered[other].position,
+        ordered[index].position,
+    )
+    record(actor, "reordered_stage", stage, name=stage.name)
+    db.session.commit()
+
+
+def delete_stage(actor: User, stage: Stage) -> None:
+    """A stage that holds initiatives (now or in their history) cannot be deleted."""
+    if not can(actor, "manage_pipeline"):
+        raise NotAllowed("Only admins can change the pipeline.")
+    held = db.session.scalar(select(func.count()).where(Initiative.stage_id == stage.id)) or 0
+    if held:
+        raise Conflict(f"{stage.name} holds {held} initiatives; move them first.")
+    from teams_app.models import StageChange
+
+    used = db.session.scalar(
+        select(func.count()).where(
+            (StageChange.to_stage_id == stage.id) | (StageChange.from_stage_id == stage.id)
+        )
+    )
+    if used:
+        raise Conflict(f"{stage.name} appears in initiatives' history; rename it instead.")
+    record(actor, "deleted_stage", stage, name=stage.name)
+    db.session.delete(stage)
+    db.session.commit()
