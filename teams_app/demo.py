@@ -272,8 +272,128 @@ def seed_teams() -> int:
         team = services.get_team(team.id)
         _backdate(team, spec["days"])
         db.session.commit()
+        if spec["status"] == "active":
+            seed_initiatives(services.get_team(team.id))
         added += 1
     return added
+
+
+# team name -> [(title, owner, [stages moved through], [(health, update)], days ago started)]
+INITIATIVES: dict[str, list[tuple[str, str, list[str], list[tuple[str, str]], int]]] = {
+    "Creating Positive Experiences": [
+        (
+            "Customer-service philosophy",
+            "Priya Shah",
+            ["Discover", "Plan", "Pilot", "Roll out", "Sustain", "Done"],
+            [
+                ("on_track", "Drafted with **all staff** at Development Day."),
+                ("on_track", "Adopted by the board; posters in every branch."),
+            ],
+            115,
+        ),
+        (
+            "Impact Story of the Month",
+            "Emily Clark",
+            ["Discover", "Plan", "Pilot", "Roll out"],
+            [
+                ("on_track", "First stories collected at Norman."),
+                ("at_risk", "Only two branches sent stories this month; need reminders."),
+            ],
+            90,
+        ),
+        (
+            "Staff survey on barriers",
+            "Daniel Okafor",
+            ["Discover", "Plan"],
+            [("off_track", "Survey tool licence lapsed; waiting on IT.")],
+            70,
+        ),
+        ("Yes-focused desk scripts", "Hannah Lee", ["Discover"], [], 40),
+    ],
+    "Say Yes at the Desk": [
+        (
+            "One-page yes list",
+            "Sam Whitehorse",
+            ["Discover", "Plan", "Pilot"],
+            [
+                ("on_track", "Pilot at Moore from Monday."),
+                ("at_risk", "Managers unsure about renewals."),
+            ],
+            60,
+        ),
+        ("Escalation log", "Grace Kim", ["Discover", "Plan", "Discover"], [], 45),
+    ],
+    "Internal Customers: IT and the Branches": [
+        (
+            "IT ticket status page",
+            "Alicia Gomez",
+            ["Discover", "Plan", "Pilot"],
+            [("on_track", "Status page live for two branches.")],
+            50,
+        ),
+        ("Printer response promise", "Raj Gupta", ["Discover", "Stopped"], [], 40),
+        ("Laptop swap kiosk", "Tom Becker", [], [], 20),
+    ],
+}
+
+
+def seed_initiatives(team: Team) -> None:
+    """Initiatives in every stage and health, with history spread over the past weeks."""
+    from teams_app.initiatives import services as initiatives
+    from teams_app.initiatives.pipeline import stages
+    from teams_app.models import Initiative, StageChange, StatusUpdate
+
+    by_name = {st.name: st for st in stages()}
+    for title, owner_name, path, updates, days in INITIATIVES.get(team.name, []):
+        owner = _person(owner_name)
+        lead = next(iter(services_leads(team)))
+        item = initiatives.create_initiative(
+            lead, team, initiatives.Details(title=title, owner_id=owner.id)
+        )
+        previous = "Idea"
+        for stage_name in path:
+            back = by_name[stage_name].position < by_name[previous].position
+            stopping = by_name[stage_name].kind == "stopped"
+            note = (
+                "Not ready: back to research."
+                if back
+                else ("Vendor cannot commit." if stopping else None)
+            )
+            item = initiatives.move_initiative(lead, item, by_name[stage_name].id, note=note)
+            previous = stage_name
+        for health, body in updates:
+            initiatives.post_update(owner, initiatives.get_initiative(item.id), health, body)
+        # Spread the history over ``days`` so time in stage and staleness look real.
+        start = utcnow() - timedelta(days=days)
+        changes = db.session.scalars(
+            select(StageChange).where(StageChange.initiative_id == item.id).order_by(StageChange.id)
+        ).all()
+        posts = db.session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.initiative_id == item.id)
+            .order_by(StatusUpdate.id)
+        ).all()
+        step = timedelta(days=days) / (len(changes) + len(posts) + 1)
+        for i, change in enumerate(changes):
+            change.at = start + step * i
+        for j, post in enumerate(posts):
+            post.created_at = start + step * (len(changes) + j)
+        fresh = db.session.get(Initiative, item.id)
+        assert fresh is not None
+        fresh.created_at = start
+        fresh.stage_entered_at = changes[-1].at
+        last = posts[-1].created_at if posts else start
+        fresh.last_update_at = posts[-1].created_at if posts else None
+        fresh.update_due_at = last + timedelta(days=team.update_interval_days)
+        if fresh.completed_at:
+            fresh.completed_at = changes[-1].at
+        db.session.commit()
+
+
+def services_leads(team: Team) -> list[User]:
+    from teams_app.teams.services import leads_of
+
+    return leads_of(team)
 
 
 def seed() -> str:

@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 
 from teams_app.activity import describe
+from teams_app.markdown_text import render as render_markdown
 from teams_app.models import DepartmentKind, DigestFrequency, Level, Role
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
         describe=describe,
+        markdown=render_markdown,
         Role=Role,
         Level=Level,
         DepartmentKind=DepartmentKind,

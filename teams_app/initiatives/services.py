@@ -319,3 +319,18 @@ def cycle_days(initiative: Initiative, now: datetime | None = None) -> float:
     """From creation to completion (or to now while it is still open)."""
     end = initiative.completed_at or now or utcnow()
     return round((end - initiative.created_at).total_seconds() / 86400, 1)
+
+
+def updates(initiative: Initiative) -> list[StatusUpdate]:
+    """Status updates, newest first, with what the page shows of each."""
+    stmt = (
+        select(StatusUpdate)
+        .options(
+            selectinload(StatusUpdate.author),
+            selectinload(StatusUpdate.stage),
+            selectinload(StatusUpdate.previous_stage),
+        )
+        .where(StatusUpdate.initiative_id == initiative.id)
+        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
+    )
+    return list(db.session.scalars(stmt))

@@ -9,6 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from teams_app.extensions import csrf, db, limiter
+from teams_app.initiatives.queries import owned_by
+from teams_app.models import utcnow
 from teams_app.permissions import can
 from teams_app.queue import redis_ok
 from teams_app.teams import queries, services
@@ -27,6 +29,8 @@ def home() -> str | Response:
         memberships=memberships,
         requests_waiting=queries.pending_request_counts(lead_team_ids),
         proposals=services.proposal_queue() if can(current_user, "review_proposals") else [],
+        my_initiatives=owned_by(current_user),
+        now=utcnow(),
     )
 
 

@@ -21,8 +21,9 @@ from werkzeug.wrappers import Response
 from teams_app.account.forms import ConfirmForm
 from teams_app.errors import NotAllowed, ServiceError
 from teams_app.forms import options
+from teams_app.initiatives.queries import team_initiatives
 from teams_app.input_guard import parse_id
-from teams_app.models import Level, Team, TeamStatus, User
+from teams_app.models import Level, Team, TeamStatus, User, utcnow
 from teams_app.pagination import clamp, paginate
 from teams_app.people.services import DirectoryFilter, directory_query, list_departments
 from teams_app.permissions import can, require
@@ -147,6 +148,8 @@ def show(slug: str) -> str:
         me_membership=team.membership_of(me.id),
         table=queries.at_the_table(team),
         feed=queries.team_feed(team.id),
+        initiatives=team_initiatives(team.id),
+        now=utcnow(),
         candidates=candidates,
         add_q=add_q,
         join_form=JoinForm(),

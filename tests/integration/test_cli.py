@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from teams_app.extensions import db
-from teams_app.models import Activity, ApiToken, Department, Team, User
+from teams_app.models import (
+    Activity,
+    ApiToken,
+    Department,
+    Initiative,
+    StageChange,
+    Team,
+    User,
+    utcnow,
+)
 from tests.conftest import ApiClient
 
 
@@ -97,6 +106,11 @@ def test_seed_demo_is_idempotent_and_covers_every_level(app):
     assert {t.status for t in teams} == {"active", "proposed", "declined", "closed"}
     assert any(m.state == "requested" for t in teams for m in t.memberships)
     assert db.session.query(Activity).filter(Activity.team_id.is_not(None)).count() > 20
+    initiatives = db.session.query(Initiative).all()
+    assert {i.health for i in initiatives} == {"on_track", "at_risk", "off_track"}
+    assert {i.stage.kind for i in initiatives} == {"open", "done", "stopped"}
+    assert any(i.update_due_at < utcnow() for i in initiatives if i.stage.kind == "open")
+    assert db.session.query(StageChange).filter(StageChange.note.is_not(None)).count() >= 2
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert db.session.query(User).count() == people

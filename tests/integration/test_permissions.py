@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from teams_app.account.services import create_token
+from teams_app.initiatives import services as initiative_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
 from tests.factories import DepartmentFactory, UserFactory, make_team
@@ -106,6 +107,16 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/v1/teams/<int:team_id>/members/<int:user_id>"): (401, 403, 403, 422, 403, 403),
     ("DELETE", "/api/v1/teams/<int:team_id>/members/<int:user_id>"): (401, 403, 403, 409, 403, 403),
     ("GET", "/api/v1/teams/<int:team_id>/activity"): (401, 200, 200, 200, 200, 200),
+    # Initiatives: <initiative_id> belongs to the world's team and is owned by its first lead.
+    ("GET", "/initiatives/"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/initiatives/<int:initiative_id>"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/initiatives/<int:initiative_id>/edit"): (302, 403, 200, 200, 200, 200),
+    ("POST", "/initiatives/<int:initiative_id>/edit"): (302, 403, 302, 302, 302, 302),
+    ("POST", "/initiatives/<int:initiative_id>/move"): (302, 403, 403, 302, 403, 403),
+    ("POST", "/initiatives/<int:initiative_id>/updates"): (302, 403, 422, 422, 403, 403),
+    ("GET", "/teams/<slug>/board"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/teams/<slug>/initiatives/new"): (302, 403, 200, 200, 403, 403),
+    ("POST", "/teams/<slug>/initiatives/new"): (302, 403, 422, 422, 403, 403),
 }
 PROPOSED_TEAM_ROUTES = {
     "/teams/<slug>/charter",
@@ -143,6 +154,9 @@ def world(app):
     team = make_team(team_lead, name="World Team", open_to_join=False)
     services.join_team(target, team)
     proposed = make_team(team_lead, name="Proposed Team", status="proposed")
+    initiative = initiative_services.create_initiative(
+        team_lead, services.get_team(team.id), initiative_services.Details(title="World Initiative")
+    )
     return {
         "user_id": target.id,
         "token_id": token.id,
@@ -153,6 +167,7 @@ def world(app):
         "team_lead": team_lead,
         "proposed_slug": proposed.slug,
         "proposed_id": proposed.id,
+        "initiative_id": initiative.id,
     }
 
 

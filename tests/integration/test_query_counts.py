@@ -80,3 +80,54 @@ def test_team_api_runs_a_fixed_number_of_queries(api_as, staff, count_queries):
         make_team(staff, name=f"Other Team {i}")
     large = (count_queries(lambda: api.get(one)), count_queries(lambda: api.get("/teams")))
     assert small == large
+
+
+def _initiatives(team, owner, n: int) -> None:
+    """Bulk-add ``n`` initiatives spread over the stages, with histories."""
+    from teams_app.extensions import db
+    from teams_app.initiatives.pipeline import stages
+    from teams_app.models import Initiative, StageChange, utcnow
+
+    all_stages, now = stages(), utcnow()
+    for i in range(n):
+        stage = all_stages[i % len(all_stages)]
+        item = Initiative(
+            team_id=team.id,
+            title=f"Initiative {i}",
+            owner_id=owner.id,
+            stage_id=stage.id,
+            stage_entered_at=now,
+            created_at=now,
+            update_due_at=now,
+            health="at_risk",
+        )
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(StageChange(initiative_id=item.id, to_stage_id=stage.id, at=now))
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "path_of",
+    [
+        lambda t: f"/teams/{t.slug}/board",
+        lambda t: "/initiatives/?per_page=200",
+        lambda t: f"/teams/{t.slug}",
+        lambda t: "/",
+    ],
+)
+def test_board_and_lists_run_a_fixed_number_of_queries(client, staff, count_queries, path_of):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Busy Team")
+    path = path_of(team)
+    login(client, staff)
+    _initiatives(team, staff, 5)
+    client.get(path)
+    small = count_queries(lambda: client.get(path))
+    other = make_team(UserFactory(), name="Another Team")
+    _initiatives(team, staff, 295)
+    _initiatives(other, staff, 20)
+    large = count_queries(lambda: client.get(path))
+    assert small == large, f"{small} queries with 5 initiatives, {large} with 300"
+    assert large <= 14

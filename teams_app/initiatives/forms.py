@@ -1,0 +1,43 @@
+"""Initiative forms: details, a stage move, a status update."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from teams_app.forms import options
+from teams_app.initiatives.services import BODY_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
+from teams_app.models import Health
+
+HEALTH_CHOICES = options((h.value, h.label) for h in Health)
+
+
+class InitiativeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=SUMMARY_MAX)])
+    owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
+    target_date = DateField(
+        "Target date", validators=[Optional()], description="Optional. For example 2027-03-31."
+    )
+    version = HiddenField()
+
+
+class MoveForm(FlaskForm):
+    to_stage_id = SelectField("Move to", coerce=int, validators=[DataRequired()])
+    from_stage_id = HiddenField()
+    note = TextAreaField(
+        "Note",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+        description="Required when moving back or stopping.",
+    )
+    next = HiddenField()
+
+
+class UpdateForm(FlaskForm):
+    health = SelectField("Health", choices=HEALTH_CHOICES, default="on_track")
+    body = TextAreaField(
+        "What happened since the last update?",
+        validators=[DataRequired(), Length(max=BODY_MAX)],
+        description="Markdown works: **bold**, lists, links.",
+    )
