@@ -10,9 +10,10 @@ from teams_app.account.forms import ConfirmForm
 from teams_app.admin.operations import queue_overview
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
-from teams_app.models import Department, Role, User
+from teams_app.initiatives import pipeline
+from teams_app.models import Department, Role, Stage, User
 from teams_app.people import services
-from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm
+from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm, StageForm
 from teams_app.people.routes import directory_page
 from teams_app.permissions import role_required
 from teams_app.views import apply_field_errors, get_or_404, render_confirm
@@ -195,3 +196,74 @@ def delete_department(dept_id: int) -> str | Response:
 @bp.get("/operations")
 def operations() -> str:
     return render_template("admin/operations.html", overview=queue_overview())
+
+
+@bp.route("/stages", methods=["GET", "POST"])
+def stages() -> tuple[str, int] | Response:
+    """The stage pipeline: add, rename, reorder; a stage in use cannot be deleted."""
+    form = StageForm()
+    if form.validate_on_submit():
+        try:
+            stage = pipeline.add_stage(_me(), form.name.data or "", form.kind.data or "open")
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash(f"{stage.name} is added at the end of the pipeline.", "success")
+            return redirect(url_for("admin.stages"))
+    return (
+        render_template(
+            "admin/stages.html",
+            form=form,
+            stages=pipeline.stages(),
+            usage=pipeline.usage(),
+            confirm_form=ConfirmForm(),
+        ),
+        422 if request.method == "POST" else 200,
+    )
+
+
+@bp.post("/stages/<int:stage_id>/edit")
+def edit_stage(stage_id: int) -> Response:
+    stage = get_or_404(Stage, stage_id)
+    form = StageForm()
+    if not form.validate():
+        flash("Give the stage a name of at most 60 characters and a kind.", "danger")
+        return redirect(url_for("admin.stages"))
+    try:
+        pipeline.rename_stage(_me(), stage, form.name.data or "", form.kind.data or "open")
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("The stage is saved.", "success")
+    return redirect(url_for("admin.stages"))
+
+
+@bp.post("/stages/<int:stage_id>/move")
+def move_stage(stage_id: int) -> Response:
+    stage = get_or_404(Stage, stage_id)
+    direction = -1 if request.form.get("direction") == "up" else 1
+    try:
+        pipeline.move_stage(_me(), stage, direction)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for("admin.stages"))
+
+
+@bp.route("/stages/<int:stage_id>/delete", methods=["GET", "POST"])
+def delete_stage(stage_id: int) -> str | Response:
+    stage = get_or_404(Stage, stage_id)
+    if request.method == "GET":
+        return render_confirm(
+            title=f"Delete the stage {stage.name}?",
+            body="Only a stage that no initiative is in, or has ever been in, can be deleted.",
+            action=url_for("admin.delete_stage", stage_id=stage.id),
+            button="Delete stage",
+            cancel=url_for("admin.stages"),
+        )
+    try:
+        pipeline.delete_stage(_me(), stage)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("The stage is deleted.", "success")
+    return redirect(url_for("admin.stages"))

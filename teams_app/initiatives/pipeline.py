@@ -113,3 +113,11 @@ def delete_stage(actor: User, stage: Stage) -> None:
     record(actor, "deleted_stage", stage, name=stage.name)
     db.session.delete(stage)
     db.session.commit()
+
+
+def usage() -> dict[int, int]:
+    """How many initiatives are in each stage now (one GROUP BY)."""
+    rows = db.session.execute(
+        select(Initiative.stage_id, func.count()).group_by(Initiative.stage_id)
+    ).all()
+    return {stage_id: n for stage_id, n in rows}

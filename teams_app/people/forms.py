@@ -36,3 +36,14 @@ class DepartmentForm(FlaskForm):
         choices=KIND_CHOICES,
         description="A branch serves the public; a department serves the system.",
     )
+
+
+class StageForm(FlaskForm):
+    name = StringField("Stage name", validators=[DataRequired(), Length(max=60)])
+    kind = SelectField(
+        "Kind",
+        choices=options(
+            [("open", "Open (work in progress)"), ("done", "Done"), ("stopped", "Stopped")]
+        ),
+        description="Done stages set an initiative's completion date; stopped ones need a note.",
+    )

@@ -183,3 +183,38 @@ def test_stale_edit_is_refused_with_input_kept(client, team, staff):
     assert "Theirs" in response.get_data(as_text=True) and 'value="Mine"' in response.get_data(
         as_text=True
     )
+
+
+def test_admin_manages_the_pipeline(client, admin, team, staff):
+    add(team, staff)
+    login(client, admin)
+    page = client.get("/admin/stages").get_data(as_text=True)
+    assert "Stage pipeline" in page and page.count('name="name"') >= 8
+    post_form(
+        client, "/admin/stages", {"name": "Evaluate", "kind": "open"}, token_from="/admin/stages"
+    )
+    assert pipeline.stages()[-1].name == "Evaluate"
+    clash = post_form(
+        client, "/admin/stages", {"name": "idea", "kind": "open"}, token_from="/admin/stages"
+    )
+    assert clash.status_code == 422
+    evaluate = pipeline.stages()[-1]
+    post_form(
+        client, f"/admin/stages/{evaluate.id}/move", {"direction": "up"}, token_from="/admin/stages"
+    )
+    assert pipeline.stages()[-2].name == "Evaluate"
+    post_form(
+        client,
+        f"/admin/stages/{evaluate.id}/edit",
+        {"name": "Review", "kind": "open"},
+        token_from="/admin/stages",
+    )
+    refused = post_form(
+        client,
+        f"/admin/stages/{stage_id('Idea')}/delete",
+        token_from="/admin/stages",
+        follow_redirects=True,
+    )
+    assert "holds 1" in refused.get_data(as_text=True)
+    post_form(client, f"/admin/stages/{evaluate.id}/delete", token_from="/admin/stages")
+    assert "Review" not in [s.name for s in pipeline.stages()]

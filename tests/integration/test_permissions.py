@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from teams_app.account.services import create_token
+from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
@@ -117,6 +118,22 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/teams/<slug>/board"): (302, 200, 200, 200, 200, 200),
     ("GET", "/teams/<slug>/initiatives/new"): (302, 403, 200, 200, 403, 403),
     ("POST", "/teams/<slug>/initiatives/new"): (302, 403, 422, 422, 403, 403),
+    ("GET", "/api/v1/stages"): (401, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/initiatives"): (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/initiatives"): (401, 422, 422, 422, 422, 422),
+    ("GET", "/api/v1/initiatives/<int:initiative_id>"): (401, 200, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/initiatives/<int:initiative_id>"): (401, 403, 422, 422, 422, 422),
+    ("POST", "/api/v1/initiatives/<int:initiative_id>/stage"): (401, 403, 403, 422, 403, 403),
+    ("GET", "/api/v1/initiatives/<int:initiative_id>/history"): (401, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/initiatives/<int:initiative_id>/updates"): (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/initiatives/<int:initiative_id>/updates"): (401, 403, 422, 422, 403, 403),
+    # The stage pipeline (admins); <stage_id> is a stage no initiative has used.
+    ("GET", "/admin/stages"): s4(302, 403, 403, 200),
+    ("POST", "/admin/stages"): s4(302, 403, 403, 422),
+    ("POST", "/admin/stages/<int:stage_id>/edit"): s4(302, 403, 403, 302),
+    ("POST", "/admin/stages/<int:stage_id>/move"): s4(302, 403, 403, 302),
+    ("GET", "/admin/stages/<int:stage_id>/delete"): s4(302, 403, 403, 200),
+    ("POST", "/admin/stages/<int:stage_id>/delete"): s4(302, 403, 403, 302),
 }
 PROPOSED_TEAM_ROUTES = {
     "/teams/<slug>/charter",
@@ -168,6 +185,7 @@ def world(app):
         "proposed_slug": proposed.slug,
         "proposed_id": proposed.id,
         "initiative_id": initiative.id,
+        "stage_id": next(st.id for st in pipeline.stages() if st.name == "Sustain"),
     }
 
 
