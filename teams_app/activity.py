@@ -42,6 +42,10 @@ _SENTENCES = {
     "demoted": "made {name} a member instead of a lead",
     "removed_member": "removed {name}",
     "left": "left the team",
+    "created_initiative": "added the initiative “{title}”",
+    "edited_initiative": "edited the initiative “{title}”",
+    "moved_initiative": "moved “{title}” from {from_stage} to {to_stage}",
+    "posted_update": "posted an update on “{title}”: {health_text}",
 }
 
 
@@ -50,5 +54,12 @@ def describe(event: Activity) -> str:
     template = _SENTENCES.get(event.verb)
     if template is None:
         return event.verb.replace("_", " ")
-    data = {"sponsor": "a sponsor", "name": "someone", "reason": "", **(event.data or {})}
+    data = {
+        "sponsor": "a sponsor",
+        "name": "someone",
+        "reason": "",
+        "title": "",
+        **(event.data or {}),
+    }
+    data["health_text"] = str(data.get("health", "")).replace("_", " ")
     return template.format(**data)

@@ -35,6 +35,13 @@ def get_or_404(model: Any, ident: Any) -> Any:
     return obj
 
 
+def current_person() -> Any:
+    """The signed-in User itself (not Flask-Login's proxy), to hand to services."""
+    from flask_login import current_user
+
+    return current_user._get_current_object()
+
+
 def render_confirm(*, title: str, body: str, action: str, button: str, cancel: str) -> str:
     """The page that asks before a destructive action; its form posts to ``action``."""
     from teams_app.account.forms import ConfirmForm

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from teams_app.account import services as tokens
@@ -11,15 +11,13 @@ from teams_app.account.forms import ChangePasswordForm, ConfirmForm, ProfileForm
 from teams_app.auth.session import begin_session, has_remember_cookie
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
-from teams_app.models import User
 from teams_app.people import services as people
-from teams_app.views import apply_field_errors
+from teams_app.views import apply_field_errors, current_person
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _me() -> User:
-    return current_user._get_current_object()
+_me = current_person
 
 
 def _render(

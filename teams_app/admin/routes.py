@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from teams_app.account.forms import ConfirmForm
@@ -16,7 +16,7 @@ from teams_app.people import services
 from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm, StageForm
 from teams_app.people.routes import directory_page
 from teams_app.permissions import role_required
-from teams_app.views import apply_field_errors, get_or_404, render_confirm
+from teams_app.views import apply_field_errors, current_person, get_or_404, render_confirm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,8 +28,7 @@ def _admins_only() -> None:
     """Every page here is for admins; the permission matrix test checks each one."""
 
 
-def _me() -> User:
-    return current_user._get_current_object()
+_me = current_person
 
 
 @bp.get("/users")

@@ -53,6 +53,7 @@ class TeamSummarySchema(ma.Schema):
     scope = fields.String(allow_none=True)
     open_to_join = fields.Boolean()
     max_members = fields.Integer(allow_none=True)
+    update_interval_days = fields.Integer()
     member_count = fields.Integer()
     levels = fields.List(fields.String(), metadata={"description": "Staff levels represented"})
     has_openings = fields.Boolean()
@@ -85,6 +86,10 @@ class CharterFieldsSchema(ma.Schema):
     scope = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
     open_to_join = fields.Boolean()
     max_members = fields.Integer(allow_none=True, validate=validate.Range(2, MAX_TEAM_SIZE))
+    update_interval_days = fields.Integer(
+        validate=validate.Range(1, 365),
+        metadata={"description": "Days without a status update before an initiative is stale"},
+    )
 
 
 class TeamCreateSchema(CharterFieldsSchema):

@@ -82,6 +82,16 @@ def owned_by(user: User, limit: int = 10) -> list[Initiative]:
     return list(db.session.scalars(stmt).unique())
 
 
+def owners() -> list[User]:
+    """People who own at least one initiative, for the owner filter."""
+    stmt = (
+        select(User)
+        .where(User.id.in_(select(Initiative.owner_id).where(Initiative.owner_id.is_not(None))))
+        .order_by(User.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def team_initiatives(team_id: int) -> list[Initiative]:
     return list(
         db.session.scalars(list_query(InitiativeFilter(team_id=team_id, sort="stage"))).unique()

@@ -23,12 +23,12 @@ from teams_app.forms import options
 from teams_app.initiatives import pipeline, queries, services
 from teams_app.initiatives.forms import InitiativeForm, MoveForm, UpdateForm
 from teams_app.input_guard import parse_id
-from teams_app.models import Health, Initiative, User
+from teams_app.models import Health, Initiative
 from teams_app.pagination import clamp, paginate
 from teams_app.permissions import require
 from teams_app.teams import services as teams
 from teams_app.teams.queries import TeamFilter, directory_query
-from teams_app.views import apply_field_errors
+from teams_app.views import apply_field_errors, current_person
 
 bp = Blueprint("initiatives", __name__)
 
@@ -39,8 +39,7 @@ def _signed_in() -> None:
     """Every initiative page is for signed-in staff."""
 
 
-def _me() -> User:
-    return current_user._get_current_object()
+_me = current_person
 
 
 def _page_url(initiative: Initiative) -> str:
@@ -81,6 +80,7 @@ def index() -> str:
         f=f,
         stages=pipeline.stages(),
         teams=team_list,
+        owners=queries.owners(),
         now=services.utcnow(),
     )
 
@@ -122,9 +122,7 @@ def board(slug: str) -> str:
     )
 
 
-@bp.get("/initiatives/<int:initiative_id>")
-def show(initiative_id: int) -> str:
-    initiative = services.get_initiative(initiative_id)
+def _render_page(initiative: Initiative, update_form: UpdateForm) -> str:
     changes = services.history(initiative)
     return render_template(
         "initiatives/show.html",
@@ -135,8 +133,14 @@ def show(initiative_id: int) -> str:
         updates=services.updates(initiative),
         stale=services.is_stale(initiative),
         move_form=move_form_for(initiative),
-        update_form=UpdateForm(formdata=None, health=initiative.health),
+        update_form=update_form,
     )
+
+
+@bp.get("/initiatives/<int:initiative_id>")
+def show(initiative_id: int) -> str:
+    initiative = services.get_initiative(initiative_id)
+    return _render_page(initiative, UpdateForm(formdata=None, health=initiative.health))
 
 
 @bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
@@ -244,15 +248,4 @@ def post_update(initiative_id: int) -> str | Response | tuple[str, int]:
             flash("Update posted.", "success")
             return redirect(_page_url(initiative) + "#updates")
     require(current_user, "post_update", initiative)
-    changes = services.history(initiative)
-    return render_template(
-        "initiatives/show.html",
-        initiative=initiative,
-        changes=changes,
-        stage_times=services.time_in_stages(changes),
-        cycle_days=services.cycle_days(initiative),
-        updates=services.updates(initiative),
-        stale=services.is_stale(initiative),
-        move_form=move_form_for(initiative),
-        update_form=form,
-    ), 422
+    return _render_page(initiative, form), 422

@@ -37,6 +37,12 @@ class TeamForm(FlaskForm):
         validators=[Optional(), NumberRange(2, MAX_TEAM_SIZE)],
         description="Leave empty for no limit.",
     )
+    update_interval_days = IntegerField(
+        "Days between status updates",
+        default=14,
+        validators=[DataRequired(message="Enter a number of days."), NumberRange(1, 365)],
+        description="An initiative with no update for longer than this is marked stale.",
+    )
     version = HiddenField()
 
 

@@ -37,7 +37,7 @@ from teams_app.teams.forms import (
     RoleForm,
     TeamForm,
 )
-from teams_app.views import apply_field_errors
+from teams_app.views import apply_field_errors, current_person
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -48,8 +48,7 @@ def _signed_in() -> None:
     """Every team page is for signed-in staff."""
 
 
-def _me() -> User:
-    return current_user._get_current_object()
+_me = current_person
 
 
 def _team_url(team: Team) -> str:
@@ -64,6 +63,7 @@ def _charter_from(form: TeamForm) -> services.Charter:
         scope=form.scope.data,
         open_to_join=form.join_policy.data != "ask",
         max_members=form.max_members.data,
+        update_interval_days=form.update_interval_days.data or 14,
     )
 
 

@@ -100,6 +100,7 @@ class Charter:
     scope: str | None = None
     open_to_join: bool = True
     max_members: int | None = None
+    update_interval_days: int = 14
 
 
 def _checked_charter(charter: Charter, *, team_id: int | None = None) -> Charter:
@@ -125,7 +126,12 @@ def _checked_charter(charter: Charter, *, team_id: int | None = None) -> Charter
             f"A team named “{clash.name}” already exists.",
             fields={"name": ["A team with this name already exists (names ignore case)."]},
         )
-    return Charter(name, problem, goal, scope, bool(charter.open_to_join), size)
+    interval = charter.update_interval_days
+    if not isinstance(interval, int) or not 1 <= interval <= 365:
+        raise InvalidInput.on(
+            "update_interval_days", "Choose how many days between updates, from 1 to 365."
+        )
+    return Charter(name, problem, goal, scope, bool(charter.open_to_join), size, interval)
 
 
 def _unique_slug(name: str) -> str:
@@ -152,6 +158,7 @@ def propose_team(actor: User, charter: Charter) -> Team:
         scope=c.scope,
         open_to_join=c.open_to_join,
         max_members=c.max_members,
+        update_interval_days=c.update_interval_days,
         proposed_by_id=actor.id,
         proposed_at=now,
     )
@@ -179,15 +186,37 @@ def update_charter(actor: User, team: Team, charter: Charter, version: int | Non
         raise StaleVersion(team)
     changed = [
         f
-        for f in ("name", "problem", "goal", "scope", "open_to_join", "max_members")
+        for f in (
+            "name",
+            "problem",
+            "goal",
+            "scope",
+            "open_to_join",
+            "max_members",
+            "update_interval_days",
+        )
         if getattr(team, f) != getattr(c, f)
     ]
     team.name, team.name_key = c.name, c.name.lower()
     team.problem, team.goal, team.scope = c.problem, c.goal, c.scope
     team.open_to_join, team.max_members = c.open_to_join, c.max_members
+    if team.update_interval_days != c.update_interval_days:
+        team.update_interval_days = c.update_interval_days
+        _reschedule_updates(team)
     record(actor, "edited_charter", team, team=team, fields=changed)
     _commit_versioned(team)
     return team
+
+
+def _reschedule_updates(team: Team) -> None:
+    """A new update interval moves every initiative's next-update-due time."""
+    from datetime import timedelta
+
+    from teams_app.models import Initiative
+
+    for initiative in db.session.scalars(select(Initiative).where(Initiative.team_id == team.id)):
+        since = initiative.last_update_at or initiative.created_at
+        initiative.update_due_at = since + timedelta(days=team.update_interval_days)
 
 
 def _commit_versioned(team: Team) -> None:

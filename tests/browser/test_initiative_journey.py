@@ -108,3 +108,19 @@ def test_lead_runs_initiatives_through_the_pipeline(app, server, page, api_as):
     history = api.get(f"/initiatives/{yes.id}/history").get_json()
     assert [h["to_stage"]["name"] for h in history] == ["Idea", "Discover", "Plan", "Pilot"]
     assert api.get(f"/initiatives/{scripts.id}").get_json()["stale"] is True
+
+
+def test_initiative_pages_on_a_phone(app, server, phone):
+    lead = UserFactory(name="Pat Lead")
+    team = make_team(lead, name="Phone Team")
+    item = services.create_initiative(lead, team, services.Details(title="Holds lockers"))
+    services.post_update(lead, item, "at_risk", "Vendor is *late*.")
+    sign_in(phone, server, lead.email, PASSWORD)
+    phone.goto(f"{server}/initiatives/{item.id}")
+    phone.get_by_text("Stage history").wait_for()
+    shot(phone, "phone-initiative")
+    phone.goto(f"{server}/teams/{team.slug}/board")
+    shot(phone, "phone-board")
+    phone.goto(f"{server}/initiatives/")
+    assert "Holds lockers" in phone.content()
+    shot(phone, "phone-initiatives-list")

@@ -218,3 +218,28 @@ def test_admin_manages_the_pipeline(client, admin, team, staff):
     assert "holds 1" in refused.get_data(as_text=True)
     post_form(client, f"/admin/stages/{evaluate.id}/delete", token_from="/admin/stages")
     assert "Review" not in [s.name for s in pipeline.stages()]
+
+
+def test_owner_filter_and_update_interval_make_things_stale(client, team, staff):
+    from teams_app.teams import services as teams
+
+    member = next(m.user for m in team.active_memberships() if m.user_id != staff.id)
+    add(team, staff, "Staff owns")
+    services.create_initiative(
+        staff, team, services.Details(title="Member owns", owner_id=member.id)
+    )
+    login(client, staff)
+    mine = client.get(f"/initiatives/?owner={member.id}").get_data(as_text=True)
+    assert "Member owns" in mine and "Staff owns" not in mine
+    current = teams.get_team(team.id)
+    charter = teams.Charter(
+        name=current.name, problem=current.problem, goal=current.goal, update_interval_days=1
+    )
+    teams.update_charter(staff, current, charter, current.version)
+    from datetime import timedelta
+
+    item = db.session.query(Initiative).filter_by(title="Staff owns").one()
+    db.session.refresh(item)
+    assert item.update_due_at <= item.created_at + timedelta(days=1, seconds=1)
+    feed = client.get(f"/teams/{team.slug}").get_data(as_text=True)
+    assert "added the initiative “Member owns”" in feed
