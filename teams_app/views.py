@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, render_template
@@ -33,6 +34,22 @@ def get_or_404(model: Any, ident: Any) -> Any:
     if obj is None:
         abort(404)
     return obj
+
+
+def flash_outcome(action: Callable[[], Any], success: str | Callable[[], str]) -> bool:
+    """Run a one-click service call: flash its refusal, or the success message. Returns
+    whether it succeeded. A 403 from the service is not flashed: it propagates as a 403."""
+    from teams_app.errors import NotAllowed
+
+    try:
+        action()
+    except NotAllowed:
+        raise
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return False
+    flash(success() if callable(success) else success, "success")
+    return True
 
 
 def current_person() -> Any:

@@ -16,7 +16,13 @@ from teams_app.people import services
 from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm, StageForm
 from teams_app.people.routes import directory_page
 from teams_app.permissions import role_required
-from teams_app.views import apply_field_errors, current_person, get_or_404, render_confirm
+from teams_app.views import (
+    apply_field_errors,
+    current_person,
+    flash_outcome,
+    get_or_404,
+    render_confirm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -96,36 +102,29 @@ def deactivate(user_id: int) -> str | Response:
             button="Deactivate account",
             cancel=url_for("admin.users"),
         )
-    try:
-        services.set_active(_me(), user, False)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(f"{user.name} is deactivated and signed out everywhere.", "success")
+    flash_outcome(
+        lambda: services.set_active(_me(), user, False),
+        lambda: f"{user.name} is deactivated and signed out everywhere.",
+    )
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 def reactivate(user_id: int) -> Response:
     user = get_or_404(User, user_id)
-    try:
-        services.set_active(_me(), user, True)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(f"{user.name} can sign in again.", "success")
+    flash_outcome(
+        lambda: services.set_active(_me(), user, True), lambda: f"{user.name} can sign in again."
+    )
     return redirect(request.referrer or url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/resend-invitation")
 def resend_invitation(user_id: int) -> Response:
     user = get_or_404(User, user_id)
-    try:
-        services.resend_invitation(_me(), user)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(f"A new invitation is on its way to {user.email}.", "success")
+    flash_outcome(
+        lambda: services.resend_invitation(_me(), user),
+        lambda: f"A new invitation is on its way to {user.email}.",
+    )
     return redirect(request.referrer or url_for("admin.users"))
 
 
@@ -183,12 +182,7 @@ def delete_department(dept_id: int) -> str | Response:
             button="Delete department",
             cancel=url_for("admin.departments"),
         )
-    try:
-        services.delete_department(_me(), dept)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash("The department is deleted.", "success")
+    flash_outcome(lambda: services.delete_department(_me(), dept), "The department is deleted.")
     return redirect(url_for("admin.departments"))
 
 
@@ -228,12 +222,10 @@ def edit_stage(stage_id: int) -> Response:
     if not form.validate():
         flash("Give the stage a name of at most 60 characters and a kind.", "danger")
         return redirect(url_for("admin.stages"))
-    try:
-        pipeline.rename_stage(_me(), stage, form.name.data or "", form.kind.data or "open")
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash("The stage is saved.", "success")
+    flash_outcome(
+        lambda: pipeline.rename_stage(_me(), stage, form.name.data or "", form.kind.data or "open"),
+        "The stage is saved.",
+    )
     return redirect(url_for("admin.stages"))
 
 
@@ -259,10 +251,5 @@ def delete_stage(stage_id: int) -> str | Response:
             button="Delete stage",
             cancel=url_for("admin.stages"),
         )
-    try:
-        pipeline.delete_stage(_me(), stage)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash("The stage is deleted.", "success")
+    flash_outcome(lambda: pipeline.delete_stage(_me(), stage), "The stage is deleted.")
     return redirect(url_for("admin.stages"))

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -19,7 +18,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teams_app.account.forms import ConfirmForm
-from teams_app.errors import NotAllowed, ServiceError
+from teams_app.errors import ServiceError
 from teams_app.forms import options
 from teams_app.initiatives.queries import team_initiatives
 from teams_app.input_guard import parse_id
@@ -37,7 +36,7 @@ from teams_app.teams.forms import (
     RoleForm,
     TeamForm,
 )
-from teams_app.views import apply_field_errors, current_person
+from teams_app.views import apply_field_errors, current_person, flash_outcome
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -70,14 +69,7 @@ def _charter_from(form: TeamForm) -> services.Charter:
 def _act(slug: str, action: Callable[[Team], Any], success: str) -> Response:
     """Run a one-click team action; refusals are flashed, never a 500."""
     team = services.get_team_by_slug(slug)
-    try:
-        action(team)
-    except NotAllowed:
-        abort(403)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(success, "success")
+    flash_outcome(lambda: action(team), success)
     return redirect(_team_url(team))
 
 
