@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import flash, render_template
+from flask import Blueprint, flash, render_template
+from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from teams_app.errors import ServiceError
@@ -50,6 +52,29 @@ def flash_outcome(action: Callable[[], Any], success: str | Callable[[], str]) -
         return False
     flash(success() if callable(success) else success, "success")
     return True
+
+
+def safe_local_url(target: str | None, fallback: str) -> str:
+    """``target`` when it is a same-site path, else ``fallback``: no open redirects."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
+            return target
+    return fallback
+
+
+def signed_in_only(bp: Blueprint) -> None:
+    """Every page of ``bp`` needs a signed-in, active person."""
+
+    @bp.before_request
+    @login_required
+    def _signed_in() -> None:
+        return None
 
 
 def current_person() -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,7 +26,7 @@ from teams_app.extensions import limiter
 from teams_app.forms import department_options
 from teams_app.people.services import normalise_email
 from teams_app.security import LinkError
-from teams_app.views import apply_field_errors
+from teams_app.views import apply_field_errors, safe_local_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -36,20 +35,6 @@ SIGN_UP_ANSWER = (
     "Check your mail: we have sent a message to that address with the next step. "
     "If it does not arrive in a few minutes, check your spam folder."
 )
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in (no open redirects)."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return url_for("main.home")
 
 
 def submitted_email_key() -> str:
@@ -73,7 +58,7 @@ def login() -> str | Response:
         if user is not None:
             begin_session(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.first_name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_local_url(request.args.get("next"), url_for("main.home")))
         form.password.errors = [services.SIGN_IN_FAILED]
     return render_template(
         "auth/login.html", form=form, signup_open=bool(current_app.config["ALLOWED_EMAIL_DOMAINS"])

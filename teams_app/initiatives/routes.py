@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -15,7 +13,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from teams_app.errors import NotAllowed, ServiceError
@@ -28,15 +26,10 @@ from teams_app.pagination import clamp, paginate
 from teams_app.permissions import require
 from teams_app.teams import services as teams
 from teams_app.teams.queries import TeamFilter, directory_query
-from teams_app.views import apply_field_errors, current_person
+from teams_app.views import apply_field_errors, current_person, safe_local_url, signed_in_only
 
 bp = Blueprint("initiatives", __name__)
-
-
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    """Every initiative page is for signed-in staff."""
+signed_in_only(bp)
 
 
 _me = current_person
@@ -181,17 +174,6 @@ def edit(initiative_id: int) -> str | Response | tuple[str, int]:
     ), status
 
 
-def _safe_back(target: str | None, fallback: str) -> str:
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return fallback
-
-
 @bp.post("/initiatives/<int:initiative_id>/move")
 def move(initiative_id: int) -> Response | tuple[Response, int]:
     """The board's drag and drop posts this same form (with fetch); without JavaScript it is a
@@ -200,7 +182,7 @@ def move(initiative_id: int) -> Response | tuple[Response, int]:
     require(current_user, "move_initiative", initiative)
     form = MoveForm()
     form.to_stage_id.choices = options((s.id, s.name) for s in pipeline.stages())
-    back = _safe_back(form.next.data, _page_url(initiative))
+    back = safe_local_url(form.next.data, _page_url(initiative))
     wants_json = request.accept_mimetypes.best == "application/json"
     if not form.validate():
         message = "Choose a stage to move it to."

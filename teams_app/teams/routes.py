@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from teams_app.account.forms import ConfirmForm
@@ -36,15 +36,12 @@ from teams_app.teams.forms import (
     RoleForm,
     TeamForm,
 )
-from teams_app.views import apply_field_errors, current_person, flash_outcome
+from teams_app.views import apply_field_errors, current_person, flash_outcome, signed_in_only
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
 
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    """Every team page is for signed-in staff."""
+signed_in_only(bp)
 
 
 _me = current_person
@@ -176,13 +173,20 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
     return render_template("teams/form.html", form=form, team=team, current=current), status
 
 
+def _unless_proposed(team: Team, done: str) -> Response | None:
+    """Leadership's decision pages: only for proposals; anything else goes back to the team."""
+    require(current_user, "review_proposals")
+    if team.status == TeamStatus.PROPOSED.value:
+        return None
+    flash(f"This team is {team.status}; only a proposed team can be {done}.", "warning")
+    return redirect(_team_url(team))
+
+
 @bp.route("/<slug>/charter", methods=["GET", "POST"])
 def charter(slug: str) -> str | Response | tuple[str, int]:
     team = services.get_team_by_slug(slug)
-    require(current_user, "review_proposals")
-    if team.status != TeamStatus.PROPOSED.value:
-        flash(f"This team is {team.status}; only a proposed team can be chartered.", "warning")
-        return redirect(_team_url(team))
+    if (elsewhere := _unless_proposed(team, "chartered")) is not None:
+        return elsewhere
     form = CharterForm()
     form.sponsor_id.choices = options(
         [(0, "Choose a sponsor")] + [(u.id, u.name) for u in services.leadership_choices()]
@@ -191,7 +195,7 @@ def charter(slug: str) -> str | Response | tuple[str, int]:
         try:
             services.charter_team(_me(), team, form.sponsor_id.data, form.note.data)
         except ServiceError as exc:
-            apply_field_errors(form, exc, aliases={"note": "note"})
+            apply_field_errors(form, exc)
         else:
             flash(f"{team.name} is chartered. The proposer has been told.", "success")
             return redirect(_team_url(team))
@@ -203,10 +207,8 @@ def charter(slug: str) -> str | Response | tuple[str, int]:
 @bp.route("/<slug>/decline", methods=["GET", "POST"])
 def decline(slug: str) -> str | Response | tuple[str, int]:
     team = services.get_team_by_slug(slug)
-    require(current_user, "review_proposals")
-    if team.status != TeamStatus.PROPOSED.value:
-        flash(f"This team is {team.status}; only a proposed team can be declined.", "warning")
-        return redirect(_team_url(team))
+    if (elsewhere := _unless_proposed(team, "declined")) is not None:
+        return elsewhere
     form = DeclineForm()
     if form.validate_on_submit():
         try:
