@@ -20,6 +20,7 @@ class Notice:
     subject: str
     headline: str
     body: str
+    link_label: str = "Open the team"
 
 
 def _notice(event: Activity, team: Team, actor: User | None) -> Notice | None:
@@ -107,3 +108,37 @@ def team_event(activity_id: int) -> int:
         send_mail(person.email, notice.subject, "team_notice", user=person, notice=notice, url=url)
         sent += 1
     return sent
+
+
+def barrier_resolved(activity_id: int) -> int:
+    """ "You said, we did": tell the person who reported a barrier that it was removed or
+    accepted, and what was done. Returns how many mails went out (0 or 1)."""
+    from teams_app.models import Barrier
+
+    event = db.session.get(Activity, activity_id)
+    if event is None or event.verb != "resolved_barrier":
+        return 0
+    barrier = db.session.get(Barrier, event.subject_id)
+    reporter = barrier.reported_by if barrier is not None else None
+    if barrier is None or reporter is None or not reporter.active or reporter.is_pending:
+        return 0
+    if reporter.id == event.actor_id:
+        return 0
+    data = event.data or {}
+    who = event.actor.name if event.actor else "Someone"
+    removed = data.get("outcome") == "removed"
+    notice = Notice(
+        f"You said, we did: {barrier.title}" if removed else f"Decision on: {barrier.title}",
+        (
+            f"The barrier you reported is removed: {barrier.title}."
+            if removed
+            else f"The barrier you reported is accepted for now: {barrier.title}."
+        ),
+        (f"{who} closed it" + (" as removed. " if removed else " as accepted. "))
+        + ("What was done: " if removed else "Why we live with it for now: ")
+        + str(data.get("resolution", "")),
+        "Open the barrier",
+    )
+    url = external_url("barriers.show", barrier_id=barrier.id)
+    send_mail(reporter.email, notice.subject, "team_notice", user=reporter, notice=notice, url=url)
+    return 1

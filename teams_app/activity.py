@@ -46,6 +46,15 @@ _SENTENCES = {
     "edited_initiative": "edited the initiative “{title}”",
     "moved_initiative": "moved “{title}” from {from_stage} to {to_stage}",
     "posted_update": "posted an update on “{title}”: {health_text}",
+    "reported_barrier": "reported the barrier “{title}”",
+    "edited_barrier": "edited the barrier “{title}”",
+    "linked_barrier": "linked the barrier “{title}” to {to}",
+    "resolved_barrier": "closed the barrier “{title}” as {outcome}",
+    "reopened_barrier": "reopened the barrier “{title}”: “{reason}”",
+    "logged_action": "logged an action: “{description}”",
+    "updated_action": "updated the action “{description}”",
+    "completed_action": "marked the action “{description}” done",
+    "dropped_action": "dropped the action “{description}”",
 }
 
 
@@ -59,6 +68,9 @@ def describe(event: Activity) -> str:
         "name": "someone",
         "reason": "",
         "title": "",
+        "to": "a team",
+        "outcome": "closed",
+        "description": "",
         **(event.data or {}),
     }
     data["health_text"] = str(data.get("health", "")).replace("_", " ")

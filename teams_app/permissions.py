@@ -188,6 +188,67 @@ def may_post_update(user: User, initiative: Any) -> bool:
     return initiative.team.is_active and is_member(user, initiative.team)
 
 
+# --- Barriers and actions ----------------------------------------------------------------------
+# A barrier's team is the one working on it; leadership may act wherever a lead may.
+
+
+def _leads_barrier(user: User, barrier: Any) -> bool:
+    team = barrier.team
+    return user.is_leadership or (team is not None and team.is_active and is_lead(user, team))
+
+
+@rule("report_barrier")
+def may_report_barrier(user: User, _: Any) -> bool:
+    """Anyone on the staff may report what stands in the way."""
+    return True
+
+
+@rule("edit_barrier")
+def may_edit_barrier(user: User, barrier: Any) -> bool:
+    """Its reporter, members of the team working on it, leadership. (Services refuse edits
+    to a closed barrier with a conflict: that is its state, not who is asking.)"""
+    team = barrier.team
+    in_team = team is not None and team.is_active and is_member(user, team)
+    return user.id == barrier.reported_by_id or in_team or user.is_leadership
+
+
+@rule("link_barrier")
+def may_link_barrier(user: User, team: Team) -> bool:
+    """Hand a barrier to a team (or one of its initiatives): that team's members, leadership."""
+    return team.is_active and (is_member(user, team) or user.is_leadership)
+
+
+@rule("resolve_barrier")
+def may_resolve_barrier(user: User, barrier: Any) -> bool:
+    """Close as removed or accepted: the working team's leads, leadership."""
+    return _leads_barrier(user, barrier)
+
+
+@rule("reopen_barrier")
+def may_reopen_barrier(user: User, barrier: Any) -> bool:
+    """The reporter may say it is back, as may whoever could close it."""
+    return user.id == barrier.reported_by_id or _leads_barrier(user, barrier)
+
+
+@rule("log_action")
+def may_log_action(user: User, subject: Any) -> bool:
+    """Log an action against a barrier or initiative: members of the team working on it
+    (leadership too)."""
+    team = subject.team
+    if team is None:
+        return user.is_leadership
+    return team.is_active and (is_member(user, team) or user.is_leadership)
+
+
+@rule("update_action")
+def may_update_action(user: User, action: Any) -> bool:
+    """Its owner, the leads of the team working on it, leadership."""
+    if user.id == action.owner_id or user.is_leadership:
+        return True
+    team = action.team
+    return team is not None and team.is_active and is_lead(user, team)
+
+
 def change_role_problem(actor: User, target: User, new_role: str) -> str | None:
     """Why ``actor`` may not give ``target`` the role ``new_role`` (None when allowed)."""
     if not actor.is_admin:

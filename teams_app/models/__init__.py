@@ -2,6 +2,16 @@
 
 from teams_app.database import Base, utcnow
 from teams_app.models.activity import Activity
+from teams_app.models.barriers import (
+    Action,
+    ActionStatus,
+    Affects,
+    Barrier,
+    BarrierCategory,
+    BarrierSource,
+    BarrierStatus,
+    Severity,
+)
 from teams_app.models.initiatives import (
     Health,
     Initiative,
@@ -22,7 +32,15 @@ from teams_app.models.people import (
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
 __all__ = [
+    "Action",
+    "ActionStatus",
     "Activity",
+    "Affects",
+    "Barrier",
+    "BarrierCategory",
+    "BarrierSource",
+    "BarrierStatus",
+    "Severity",
     "Health",
     "Initiative",
     "Stage",

@@ -1,0 +1,1 @@
+"""Barriers to good service and the actions taken against them."""

@@ -1,0 +1,558 @@
+"""The rules of barriers and actions: report, edit and link, resolve and reopen; log and update
+actions, which keep their barrier's "addressing" status true.
+
+Web views and the API call these. Each checks state (a closed barrier is a conflict), then who is
+asking, then the input; records activity; and commits.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from teams_app.activity import record
+from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from teams_app.extensions import db
+from teams_app.models import (
+    Action,
+    ActionStatus,
+    Affects,
+    Barrier,
+    BarrierCategory,
+    BarrierSource,
+    BarrierStatus,
+    Department,
+    Initiative,
+    Membership,
+    Severity,
+    Team,
+    User,
+    utcnow,
+)
+from teams_app.permissions import can
+from teams_app.queue import enqueue_mail_after_commit
+from teams_app.validation import choice, required_text
+
+TITLE_MAX = 160
+DESCRIPTION_MAX = 4000
+RESOLUTION_MAX = 4000
+ACTION_MAX = 2000
+OUTCOME_MAX = 4000
+
+
+class Resolution(enum.StrEnum):
+    """The two ways a barrier closes."""
+
+    REMOVED = BarrierStatus.REMOVED.value
+    ACCEPTED = BarrierStatus.ACCEPTED.value
+
+
+class Stale(Conflict):
+    """Someone saved first; ``current`` is what they saved, to show beside the user's input."""
+
+    def __init__(self, what: str, current: Barrier | Action) -> None:
+        super().__init__(
+            f"Someone else changed this {what} while you were editing. Their version is shown; "
+            "your changes are kept. Save again to replace theirs.",
+            fields={"version": [f"The current version is {current.version}."]},
+        )
+        self.current = current
+
+
+def get_barrier(barrier_id: int) -> Barrier:
+    """The barrier with what its page and permission checks read, fresh from the database."""
+    stmt = (
+        select(Barrier)
+        .options(
+            joinedload(Barrier.team).selectinload(Team.memberships).joinedload(Membership.user),
+            joinedload(Barrier.initiative),
+            joinedload(Barrier.department),
+            joinedload(Barrier.reported_by),
+            joinedload(Barrier.resolved_by),
+        )
+        .where(Barrier.id == barrier_id)
+        .execution_options(populate_existing=True)
+    )
+    barrier = db.session.scalars(stmt).unique().one_or_none()
+    if barrier is None:
+        raise NotFound("No such barrier.")
+    return barrier
+
+
+def get_action(action_id: int) -> Action:
+    stmt = (
+        select(Action)
+        .options(
+            joinedload(Action.barrier)
+            .joinedload(Barrier.team)
+            .selectinload(Team.memberships)
+            .joinedload(Membership.user),
+            joinedload(Action.initiative)
+            .joinedload(Initiative.team)
+            .selectinload(Team.memberships)
+            .joinedload(Membership.user),
+            joinedload(Action.owner),
+        )
+        .where(Action.id == action_id)
+        .execution_options(populate_existing=True)
+    )
+    action = db.session.scalars(stmt).unique().one_or_none()
+    if action is None:
+        raise NotFound("No such action.")
+    return action
+
+
+# --- Barriers -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BarrierDetails:
+    title: str
+    category: str
+    affects: str
+    severity: str
+    source: str
+    description: str | None = None
+    team_id: int | None = None
+    initiative_id: int | None = None
+    department_id: int | None = None
+
+
+@dataclass
+class _Links:
+    team: Team | None
+    initiative: Initiative | None
+    department: Department | None
+
+
+def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
+    """Validate every field at once, so a form shows all its problems together."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    title = (d.title or "").strip()
+    if not title:
+        problem("title", "Give the barrier a short title.")
+    elif len(title) > TITLE_MAX:
+        problem("title", f"Use at most {TITLE_MAX} characters.")
+    description = (d.description or "").strip() or None
+    if description and len(description) > DESCRIPTION_MAX:
+        problem("description", f"Use at most {DESCRIPTION_MAX} characters.")
+    for field, enum_type, label in (
+        ("category", BarrierCategory, "category"),
+        ("affects", Affects, "group it affects"),
+        ("severity", Severity, "severity"),
+        ("source", BarrierSource, "source"),
+    ):
+        try:
+            choice(field, getattr(d, field), enum_type, label)
+        except InvalidInput as exc:
+            problem(field, exc.fields[field][0])
+
+    initiative = None
+    if d.initiative_id is not None:
+        initiative = db.session.get(Initiative, d.initiative_id)
+        if initiative is None:
+            problem("initiative_id", "There is no such initiative.")
+    team_id = initiative.team_id if initiative is not None else d.team_id
+    if initiative is not None and d.team_id is not None and d.team_id != initiative.team_id:
+        problem("team_id", "The initiative belongs to another team; choose its team or none.")
+    team = None
+    if team_id is not None:
+        found = db.session.scalars(
+            select(Team)
+            .options(selectinload(Team.memberships).joinedload(Membership.user))
+            .where(Team.id == team_id)
+        ).one_or_none()
+        if found is None:
+            problem("team_id", "There is no such team.")
+        elif not found.is_active:
+            problem("team_id", "Choose an active team: this one is not working on anything now.")
+        else:
+            team = found
+    department = None
+    if d.department_id is not None:
+        department = db.session.get(Department, d.department_id)
+        if department is None:
+            problem("department_id", "There is no such department.")
+    if problems:
+        first = next(iter(problems.values()))[0]
+        raise InvalidInput(first, fields=problems)
+    checked = replace(d, title=title, description=description, team_id=team.id if team else None)
+    return checked, _Links(team, initiative, department)
+
+
+def report_barrier(actor: User, details: BarrierDetails) -> Barrier:
+    """Anyone reports a barrier; naming the team or initiative working on it is optional."""
+    if not can(actor, "report_barrier"):
+        raise NotAllowed("Sign in with an active account to report a barrier.")
+    d, links = _checked(details)
+    now = utcnow()
+    barrier = Barrier(
+        title=d.title,
+        description=d.description,
+        category=d.category,
+        affects=d.affects,
+        severity=d.severity,
+        severity_rank=Severity(d.severity).rank,
+        source=d.source,
+        status=BarrierStatus.OPEN.value,
+        reported_by_id=actor.id,
+        team_id=d.team_id,
+        initiative_id=d.initiative_id,
+        department_id=d.department_id,
+        reported_at=now,
+        updated_at=now,
+    )
+    db.session.add(barrier)
+    db.session.flush()
+    record(
+        actor, "reported_barrier", barrier, team=links.team, title=d.title, barrier_id=barrier.id
+    )
+    db.session.commit()
+    return barrier
+
+
+def _refuse_closed(barrier: Barrier) -> None:
+    if barrier.is_closed:
+        raise Conflict(
+            f"This barrier is closed as {barrier.status}. Reopen it (with a reason) to change it."
+        )
+
+
+def edit_barrier(
+    actor: User, barrier: Barrier, details: BarrierDetails, version: int | None
+) -> Barrier:
+    """Edit or re-link an open barrier. Handing it to another team needs a place on that team."""
+    _refuse_closed(barrier)
+    if not can(actor, "edit_barrier", barrier):
+        raise NotAllowed(
+            "Only the person who reported it, the team working on it and leadership can edit it."
+        )
+    if version is None:
+        raise InvalidInput.on("version", "Send the version you edited.")
+    d, links = _checked(details)
+    moving = links.team is not None and links.team.id != barrier.team_id
+    if moving and links.team is not None and not can(actor, "link_barrier", links.team):
+        raise InvalidInput.on(
+            "team_id", f"Only members of {links.team.name} can hand it a barrier."
+        )
+    if version != barrier.version:
+        raise Stale("barrier", barrier)
+    relinked = (d.team_id, d.initiative_id) != (barrier.team_id, barrier.initiative_id)
+    barrier.title, barrier.description = d.title, d.description
+    barrier.category, barrier.affects, barrier.source = d.category, d.affects, d.source
+    barrier.severity, barrier.severity_rank = d.severity, Severity(d.severity).rank
+    barrier.team_id, barrier.initiative_id = d.team_id, d.initiative_id
+    barrier.department_id = d.department_id
+    data = {"title": d.title, "barrier_id": barrier.id}
+    if relinked and links.team is not None:
+        where = links.initiative.title if links.initiative else links.team.name
+        record(actor, "linked_barrier", barrier, team=links.team, to=where, **data)
+    else:
+        record(actor, "edited_barrier", barrier, team=links.team, **data)
+    _commit_versioned("barrier", barrier)
+    return get_barrier(barrier.id)
+
+
+def resolve_barrier(
+    actor: User,
+    barrier: Barrier,
+    outcome: str,
+    resolution: str | None,
+    version: int | None = None,
+) -> Barrier:
+    """Close as removed or accepted, with a note; the reporter is told ("you said, we did")."""
+    _refuse_closed(barrier)
+    if not can(actor, "resolve_barrier", barrier):
+        raise NotAllowed("Only the leads of the team working on it and leadership can close it.")
+    choice("status", outcome, Resolution, "way to close it")
+    note = required_text(
+        "resolution",
+        resolution,
+        RESOLUTION_MAX,
+        "Say what was done (removed) or why we live with it (accepted).",
+    )
+    if version is not None and version != barrier.version:
+        raise Stale("barrier", barrier)
+    barrier.status, barrier.resolution = outcome, note
+    barrier.resolved_at, barrier.resolved_by_id = utcnow(), actor.id
+    event = record(
+        actor,
+        "resolved_barrier",
+        barrier,
+        team=barrier.team,
+        title=barrier.title,
+        barrier_id=barrier.id,
+        outcome=outcome,
+        resolution=note,
+    )
+    db.session.flush()
+    reporter = barrier.reported_by
+    if reporter is not None and reporter.id != actor.id and reporter.active:
+        enqueue_mail_after_commit("jobs.notify.barrier_resolved", event.id)
+    _commit_versioned("barrier", barrier)
+    return get_barrier(barrier.id)
+
+
+def reopen_barrier(
+    actor: User, barrier: Barrier, reason: str | None, version: int | None = None
+) -> Barrier:
+    """A closed barrier came back: reopen it with a reason. Its running actions set its status."""
+    if not barrier.is_closed:
+        raise Conflict("This barrier is not closed.")
+    if not can(actor, "reopen_barrier", barrier):
+        raise NotAllowed(
+            "Only the person who reported it, the leads of the team on it and leadership can "
+            "reopen it."
+        )
+    why = required_text("reason", reason, RESOLUTION_MAX, "Say why it needs reopening.")
+    if version is not None and version != barrier.version:
+        raise Stale("barrier", barrier)
+    previous = barrier.status
+    barrier.status = BarrierStatus.OPEN.value
+    barrier.resolved_at = barrier.resolved_by_id = barrier.resolution = None
+    _refresh_status(barrier)
+    record(
+        actor,
+        "reopened_barrier",
+        barrier,
+        team=barrier.team,
+        title=barrier.title,
+        barrier_id=barrier.id,
+        reason=why,
+        was=previous,
+    )
+    _commit_versioned("barrier", barrier)
+    return get_barrier(barrier.id)
+
+
+def _refresh_status(barrier: Barrier) -> None:
+    """An unresolved barrier is "addressing" while it has a planned or running action."""
+    if barrier.is_closed:
+        return
+    db.session.flush()
+    running = db.session.scalar(
+        select(
+            exists().where(
+                Action.barrier_id == barrier.id, Action.status.in_(ActionStatus.running())
+            )
+        )
+    )
+    barrier.status = (BarrierStatus.ADDRESSING if running else BarrierStatus.OPEN).value
+
+
+def _commit_versioned(what: str, obj: Barrier | Action) -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = get_barrier(obj.id) if isinstance(obj, Barrier) else get_action(obj.id)
+        raise Stale(what, fresh) from None
+
+
+_WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
+_COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "not",
+        "are",
+        "our",
+        "can",
+        "too",
+        "when",
+        "from",
+        "that",
+        "this",
+        "have",
+        "has",
+        "was",
+        "were",
+        "into",
+        "out",
+        "off",
+        "all",
+        "any",
+    ]
+)
+
+
+def similar_open(title: str, *, exclude_id: int | None = None, limit: int = 5) -> list[Barrier]:
+    """Open barriers whose titles share words with ``title``, most shared words first, so people
+    add to an existing barrier rather than file it twice."""
+    words = [w for w in dict.fromkeys(_WORD.findall((title or "").lower())) if w not in _COMMON]
+    words = words[:8]
+    if not words:
+        return []
+    stmt = (
+        select(Barrier)
+        .where(
+            Barrier.status.not_in(BarrierStatus.closed()),
+            or_(*(Barrier.title.ilike(f"%{w}%") for w in words)),
+        )
+        .order_by(Barrier.reported_at.desc())
+        .limit(200)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Barrier.id != exclude_id)
+    found = list(db.session.scalars(stmt))
+
+    def shared(b: Barrier) -> int:
+        lowered = b.title.lower()
+        return sum(1 for w in words if w in lowered)
+
+    found.sort(key=lambda b: (-shared(b), -b.severity_rank))
+    return found[:limit]
+
+
+# --- Actions ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionDetails:
+    description: str
+    owner_id: int | None = None
+    due_on: date | None = None
+
+
+def _checked_action(d: ActionDetails) -> ActionDetails:
+    problems: dict[str, list[str]] = {}
+    text = (d.description or "").strip()
+    if not text:
+        problems["description"] = ["Say what will be done."]
+    elif len(text) > ACTION_MAX:
+        problems["description"] = [f"Use at most {ACTION_MAX} characters."]
+    if d.owner_id is not None:
+        owner = db.session.get(User, d.owner_id)
+        if owner is None or not owner.active or owner.is_pending:
+            problems["owner_id"] = ["The owner must be an active staff member."]
+    if d.due_on is not None and not isinstance(d.due_on, date):
+        problems["due_on"] = ["Enter a real date, such as 2027-03-31."]
+    if problems:
+        raise InvalidInput(next(iter(problems.values()))[0], fields=problems)
+    return replace(d, description=text)
+
+
+def log_action(
+    actor: User,
+    details: ActionDetails,
+    *,
+    barrier: Barrier | None = None,
+    initiative: Initiative | None = None,
+) -> Action:
+    """Log an action against a barrier or an initiative. A barrier with a planned or running
+    action becomes "addressing"."""
+    if barrier is None and initiative is None:
+        raise InvalidInput(
+            "Log the action against a barrier or an initiative.",
+            fields={"barrier_id": ["Choose a barrier or an initiative."]},
+        )
+    if barrier is not None:
+        _refuse_closed(barrier)
+    subject = barrier if barrier is not None else initiative
+    if not can(actor, "log_action", subject):
+        raise NotAllowed("Only members of the team working on it (and leadership) log actions.")
+    d = _checked_action(details)
+    now = utcnow()
+    action = Action(
+        barrier_id=barrier.id if barrier else None,
+        initiative_id=initiative.id if initiative else None,
+        description=d.description,
+        owner_id=d.owner_id or actor.id,
+        due_on=d.due_on,
+        status=ActionStatus.PLANNED.value,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(action)
+    db.session.flush()
+    db.session.refresh(action, ["barrier", "initiative", "owner"])
+    if barrier is not None:
+        _refresh_status(barrier)
+    record(actor, "logged_action", action, team=action.team, **_action_data(action))
+    db.session.commit()
+    return get_action(action.id)
+
+
+def _action_data(action: Action) -> dict[str, object]:
+    return {
+        "description": action.description[:200],
+        "barrier_id": action.barrier_id,
+        "initiative_id": action.initiative_id,
+        "owner": action.owner.name if action.owner else None,
+        "status": action.status,
+    }
+
+
+@dataclass
+class ActionChange:
+    status: str
+    description: str
+    owner_id: int | None
+    due_on: date | None
+    outcome: str | None
+
+
+def change_for(action: Action, **changes: object) -> ActionChange:
+    """The action's current values with ``changes`` applied (what a PATCH means)."""
+    current = ActionChange(
+        status=action.status,
+        description=action.description,
+        owner_id=action.owner_id,
+        due_on=action.due_on,
+        outcome=action.outcome,
+    )
+    return replace(current, **changes)  # type: ignore[arg-type]
+
+
+def update_action(actor: User, action: Action, change: ActionChange, version: int | None) -> Action:
+    """The owner or a lead moves an action on: status, outcome, due date, wording, owner.
+    Done needs an outcome. Its barrier's status follows."""
+    if action.barrier is not None:
+        _refuse_closed(action.barrier)
+    if not can(actor, "update_action", action):
+        raise NotAllowed("Only the action's owner and the team's leads can update it.")
+    if version is None:
+        raise InvalidInput.on("version", "Send the version you edited.")
+    choice("status", change.status, ActionStatus, "status")
+    d = _checked_action(ActionDetails(change.description, change.owner_id, change.due_on))
+    outcome = (change.outcome or "").strip() or None
+    if outcome and len(outcome) > OUTCOME_MAX:
+        raise InvalidInput.on("outcome", f"Use at most {OUTCOME_MAX} characters.")
+    if change.status == ActionStatus.DONE.value and not outcome:
+        raise InvalidInput.on("outcome", "Say what came of it: the outcome is needed when done.")
+    if version != action.version:
+        raise Stale("action", action)
+    before = action.status
+    action.status, action.outcome = change.status, outcome
+    action.description, action.owner_id, action.due_on = d.description, d.owner_id, d.due_on
+    if change.status == ActionStatus.DONE.value and before != ActionStatus.DONE.value:
+        action.done_at = utcnow()
+    elif change.status != ActionStatus.DONE.value:
+        action.done_at = None
+    db.session.flush()
+    db.session.refresh(action, ["owner"])
+    if action.barrier is not None:
+        _refresh_status(action.barrier)
+    verb = "updated_action"
+    if before != change.status:
+        verb = {"done": "completed_action", "dropped": "dropped_action"}.get(
+            change.status, "updated_action"
+        )
+    record(
+        actor, verb, action, team=action.team, was=before, outcome=outcome, **_action_data(action)
+    )
+    _commit_versioned("action", action)
+    return get_action(action.id)
