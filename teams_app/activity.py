@@ -53,6 +53,7 @@ _SENTENCES = {
     "reopened_barrier": "reopened the barrier “{title}”: “{reason}”",
     "logged_action": "logged an action: “{description}”",
     "updated_action": "updated the action “{description}”",
+    "started_action": "started on the action “{description}”",
     "completed_action": "marked the action “{description}” done",
     "dropped_action": "dropped the action “{description}”",
 }

@@ -390,6 +390,376 @@ def seed_initiatives(team: Team) -> None:
         db.session.commit()
 
 
+# Barriers: (title, description, category, affects, severity, source, reporter, department,
+# team, initiative, days ago, [(action, owner, due in days, status, outcome)],
+# (closed as, note, days ago, by) or None)
+BARRIERS: list[tuple[Any, ...]] = [
+    (
+        "Holds shelf is hard to find",
+        "Customers ask at the desk where their holds are; the shelf is behind the returns bin.",
+        "facilities",
+        "customers",
+        "medium",
+        "survey",
+        "Hannah Lee",
+        "Norman",
+        "Creating Positive Experiences",
+        None,
+        95,
+        [
+            (
+                "Move the holds shelf beside the entrance",
+                "Jorge Ramirez",
+                -60,
+                "done",
+                "Shelf moved; desk questions about holds fell from ~40 to ~6 a week.",
+            )
+        ],
+        (
+            "removed",
+            "The shelf now sits by the entrance with a sign; questions about holds dropped by 85%.",
+            12,
+            "Priya Shah",
+        ),
+    ),
+    (
+        "Staff can't waive a fine under $5 without a manager",
+        "Customers wait while we find a manager for small amounts; some leave.",
+        "policy",
+        "customers",
+        "high",
+        "staff",
+        "Tyler Brooks",
+        "Moore",
+        "Say Yes at the Desk",
+        "One-page yes list",
+        70,
+        [
+            (
+                "Draft the waiver rule for the yes list",
+                "Sam Whitehorse",
+                -20,
+                "done",
+                "Desk staff may waive up to $10 once per customer per year.",
+            ),
+            ("Brief every desk at Moore", "Grace Kim", 5, "doing", None),
+        ],
+        None,
+    ),
+    (
+        "Printer jams at every branch on Mondays",
+        "Public printers fill up over the weekend queue and jam; IT arrives mid-week.",
+        "technology",
+        "internal",
+        "high",
+        "staff",
+        "Megan Foster",
+        "Purcell",
+        "Internal Customers: IT and the Branches",
+        "IT ticket status page",
+        55,
+        [
+            ("Monday morning printer check by IT", "Tom Becker", -3, "planned", None),
+            ("Spare toner kit at each branch", "Raj Gupta", 10, "doing", None),
+        ],
+        None,
+    ),
+    (
+        "Branches can't see where an IT ticket stands",
+        "We log a ticket and hear nothing until someone turns up.",
+        "communication",
+        "internal",
+        "medium",
+        "survey",
+        "Nora Patel",
+        "Shawnee",
+        "Internal Customers: IT and the Branches",
+        "IT ticket status page",
+        58,
+        [
+            (
+                "Publish ticket status page for two pilot branches",
+                "Alicia Gomez",
+                -15,
+                "done",
+                "Live for Norman and Shawnee; 70% of branch staff used it in week one.",
+            )
+        ],
+        ("removed", "Branches see every ticket's status on the IT status page.", 5, "Alicia Gomez"),
+    ),
+    (
+        "Survey tool licence lapsed",
+        "We cannot send the staff barrier survey until the licence is renewed.",
+        "technology",
+        "staff",
+        "critical",
+        "staff",
+        "Daniel Okafor",
+        "Norman",
+        "Creating Positive Experiences",
+        "Staff survey on barriers",
+        30,
+        [("Renew the survey tool licence", "Priya Shah", -7, "planned", None)],
+        None,
+    ),
+    (
+        "Weekend staff miss team updates",
+        "Part-time weekend staff never see the Monday huddle notes.",
+        "communication",
+        "staff",
+        "medium",
+        "survey",
+        "Ella Rogers",
+        "Moore",
+        "Creating Positive Experiences",
+        None,
+        44,
+        [
+            (
+                "Post huddle notes on the staff room board and by mail",
+                "Priya Shah",
+                3,
+                "planned",
+                None,
+            )
+        ],
+        None,
+    ),
+    (
+        "No change-table in the Noble restrooms",
+        "Parents with babies have asked twice this month.",
+        "facilities",
+        "customers",
+        "low",
+        "customer",
+        "Kevin Nguyen",
+        "Noble",
+        None,
+        None,
+        25,
+        [],
+        None,
+    ),
+    (
+        "Renewal limit of two blocks students mid-semester",
+        "Students renew textbooks twice and then must return them before exams.",
+        "policy",
+        "customers",
+        "medium",
+        "customer",
+        "Aisha Bello",
+        "Moore",
+        "Say Yes at the Desk",
+        "One-page yes list",
+        65,
+        [
+            (
+                "Ask the board about a semester loan",
+                "Sam Whitehorse",
+                -30,
+                "done",
+                "The board keeps the limit for now: holds queues would grow.",
+            )
+        ],
+        (
+            "accepted",
+            "The board decided to keep the two-renewal limit this year; desk staff "
+            "will point students to the reserve collection instead.",
+            20,
+            "Sam Whitehorse",
+        ),
+    ),
+    (
+        "HR onboarding doesn't mention the service philosophy",
+        "New hires learn it months later, by accident.",
+        "process",
+        "staff",
+        "medium",
+        "story",
+        "Diane Howard",
+        "HR",
+        "Creating Positive Experiences",
+        "Customer-service philosophy",
+        80,
+        [
+            (
+                "Add the philosophy to onboarding day one",
+                "Diane Howard",
+                -40,
+                "done",
+                "Added to the onboarding slides and the welcome pack.",
+            )
+        ],
+        ("removed", "Every new hire now meets the philosophy on day one.", 45, "Priya Shah"),
+    ),
+    (
+        "Self-checkout screens time out too fast",
+        "Older customers get logged out mid-checkout.",
+        "technology",
+        "customers",
+        "medium",
+        "customer",
+        "Olivia Harjo",
+        "Noble",
+        None,
+        None,
+        12,
+        [],
+        None,
+    ),
+    (
+        "Facilities requests go to a shared inbox nobody owns",
+        "Branch requests for repairs get lost between Facilities staff.",
+        "process",
+        "internal",
+        "high",
+        "staff",
+        "Chloe Martin",
+        "Blanchard",
+        None,
+        None,
+        38,
+        [],
+        None,
+    ),
+    (
+        "Norman desk is short-staffed at 5pm",
+        "The after-work rush meets a shift change; queues reach the door most weekdays.",
+        "staffing",
+        "customers",
+        "high",
+        "staff",
+        "Priya Shah",
+        "Norman",
+        None,
+        None,
+        40,
+        [],
+        (
+            "removed",
+            "Shifts at Norman now overlap from 4:30 to 5:30pm, and a second desk opens at 4:45.",
+            4,
+            "Louise Director",
+        ),
+    ),
+    (
+        "Marketing posters arrive after events start",
+        "Branches get event posters a few days before the event.",
+        "process",
+        "internal",
+        "low",
+        "staff",
+        "Jake Wilson",
+        "Blanchard",
+        None,
+        None,
+        150,
+        [],
+        None,
+    ),
+]
+
+
+def seed_barriers() -> int:
+    """Barriers in every status, with actions, made through the services and then backdated."""
+    from teams_app.barriers import services as barriers
+    from teams_app.models import Action, Activity, Barrier, Initiative
+
+    added = 0
+    for spec in BARRIERS:
+        (
+            title,
+            description,
+            category,
+            affects,
+            severity,
+            source,
+            reporter,
+            dept,
+            team_name,
+            initiative_title,
+            days,
+            actions,
+            closed,
+        ) = spec
+        if db.session.scalar(select(Barrier.id).where(Barrier.title == title)):
+            continue
+        team = db.session.scalar(select(Team).where(Team.name == team_name)) if team_name else None
+        initiative = (
+            db.session.scalar(select(Initiative).where(Initiative.title == initiative_title))
+            if initiative_title
+            else None
+        )
+        department = find_department(dept)
+        barrier = barriers.report_barrier(
+            _person(reporter),
+            barriers.BarrierDetails(
+                title=title,
+                description=description,
+                category=category,
+                affects=affects,
+                severity=severity,
+                source=source,
+                team_id=team.id if team else None,
+                initiative_id=initiative.id if initiative else None,
+                department_id=department.id if department else None,
+            ),
+        )
+        start = utcnow() - timedelta(days=days)
+        lead = services_leads(team)[0] if team is not None else _person("Louise Director")
+        made = []
+        for text, owner, due_in, status, outcome in actions:
+            action = barriers.log_action(
+                lead,
+                barriers.ActionDetails(
+                    text, _person(owner).id, (utcnow() + timedelta(days=due_in)).date()
+                ),
+                barrier=barriers.get_barrier(barrier.id),
+            )
+            if status != "planned":
+                action = barriers.update_action(
+                    _person(owner),
+                    action,
+                    barriers.change_for(action, status=status, outcome=outcome),
+                    action.version,
+                )
+            made.append(action.id)
+        if closed is not None:
+            outcome, note, closed_days, closer = closed
+            barriers.resolve_barrier(
+                _person(closer), barriers.get_barrier(barrier.id), outcome, note
+            )
+        # Spread the history between the report and now (or the resolution).
+        end = utcnow() - timedelta(days=closed[2] if closed else 0)
+        fresh = db.session.get(Barrier, barrier.id)
+        assert fresh is not None
+        fresh.reported_at = start
+        if fresh.resolved_at is not None:
+            fresh.resolved_at = end
+        events = db.session.scalars(
+            select(Activity)
+            .where(
+                ((Activity.subject_type == "barrier") & (Activity.subject_id == barrier.id))
+                | ((Activity.subject_type == "action") & Activity.subject_id.in_(made or [0]))
+            )
+            .order_by(Activity.id)
+        ).all()
+        step = (end - start) / max(1, len(events))
+        for i, event in enumerate(events):
+            event.at = start + step * i
+        if closed is not None and events:
+            events[-1].at = end  # the closing event
+        for action_id in made:
+            row = db.session.get(Action, action_id)
+            if row is not None:
+                row.created_at = start + step
+                if row.done_at is not None:
+                    row.done_at = end - step
+        db.session.commit()
+        added += 1
+    return added
+
+
 def services_leads(team: Team) -> list[User]:
     from teams_app.teams.services import leads_of
 
@@ -429,11 +799,12 @@ def seed() -> str:
         added_people += 1
     db.session.commit()
     added_teams = seed_teams()
+    added_barriers = seed_barriers()
 
     lines = [
-        f"Demo data: {added_depts} departments, {added_people} people and {added_teams} teams "
-        f"added ({len(DEPARTMENTS)} departments, {len(PEOPLE)} people, {len(TEAMS)} teams "
-        "in the demo).",
+        f"Demo data: {added_depts} departments, {added_people} people, {added_teams} teams and "
+        f"{added_barriers} barriers added ({len(DEPARTMENTS)} departments, {len(PEOPLE)} "
+        f"people, {len(TEAMS)} teams, {len(BARRIERS)} barriers in the demo).",
         "Demo accounts (sign in with these):",
     ]
     for name, role, _level, _dept in PEOPLE[:4]:

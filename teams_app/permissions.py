@@ -203,13 +203,37 @@ def may_report_barrier(user: User, _: Any) -> bool:
     return True
 
 
+def leads_any_team(user: User) -> bool:
+    """Leads of any active team may take up (link and edit) any barrier. One small query."""
+    from sqlalchemy import select
+
+    from teams_app.extensions import db
+    from teams_app.models import MemberRole, Membership, TeamStatus
+
+    stmt = (
+        select(Membership.id)
+        .join(Team, Team.id == Membership.team_id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.role == MemberRole.LEAD.value,
+            Membership.state == MemberState.ACTIVE.value,
+            Team.status == TeamStatus.ACTIVE.value,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(stmt) is not None
+
+
 @rule("edit_barrier")
 def may_edit_barrier(user: User, barrier: Any) -> bool:
-    """Its reporter, members of the team working on it, leadership. (Services refuse edits
-    to a closed barrier with a conflict: that is its state, not who is asking.)"""
+    """Its reporter, members of the team working on it, any team's leads (to take it up) and
+    leadership. (Services refuse edits to a closed barrier with a conflict: that is its state,
+    not who is asking.)"""
     team = barrier.team
     in_team = team is not None and team.is_active and is_member(user, team)
-    return user.id == barrier.reported_by_id or in_team or user.is_leadership
+    if user.id == barrier.reported_by_id or in_team or user.is_leadership:
+        return True
+    return leads_any_team(user)
 
 
 @rule("link_barrier")

@@ -103,6 +103,9 @@ class IsolatedClient(FlaskClient):
     (Flask-Login's cached user, the CSRF token) and a fresh database session per request."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Buffered: a streamed body (the CSV export) is read inside the request's own context,
+        # as a WSGI server would, not later from the test's.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -182,8 +182,10 @@ def csv_lines(f: BarrierFilter, url_for_barrier: Any, batch: int = 500) -> Itera
 
     yield "\ufeff" + line(list(CSV_COLUMNS))  # a BOM so spreadsheet apps read UTF-8
     now = utcnow()
+    # register_query joins only many-to-one links, so rows are already unique; SQLAlchemy
+    # refuses unique() together with yield_per.
     stmt = register_query(f).execution_options(yield_per=batch)
-    for barrier in db.session.scalars(stmt).unique():
+    for barrier in db.session.scalars(stmt):
         row = [
             barrier.id,
             barrier.title,
@@ -210,10 +212,11 @@ def csv_lines(f: BarrierFilter, url_for_barrier: Any, batch: int = 500) -> Itera
 
 
 def _action_options() -> list[Any]:
+    """Owner, subject and the subject's team with its members (for "may I update it?")."""
     return [
         joinedload(Action.owner),
-        joinedload(Action.barrier),
-        joinedload(Action.initiative).joinedload(Initiative.team),
+        joinedload(Action.barrier).joinedload(Barrier.team).selectinload(Team.memberships),
+        joinedload(Action.initiative).joinedload(Initiative.team).selectinload(Team.memberships),
     ]
 
 

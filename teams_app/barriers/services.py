@@ -295,7 +295,7 @@ def resolve_barrier(
         outcome=outcome,
         resolution=note,
     )
-    db.session.flush()
+    _commit_versioned("barrier", barrier, flush_only=True)
     reporter = barrier.reported_by
     if reporter is not None and reporter.id != actor.id and reporter.active:
         enqueue_mail_after_commit("jobs.notify.barrier_resolved", event.id)
@@ -339,7 +339,7 @@ def _refresh_status(barrier: Barrier) -> None:
     """An unresolved barrier is "addressing" while it has a planned or running action."""
     if barrier.is_closed:
         return
-    db.session.flush()
+    _commit_versioned("barrier", barrier, flush_only=True)
     running = db.session.scalar(
         select(
             exists().where(
@@ -350,9 +350,14 @@ def _refresh_status(barrier: Barrier) -> None:
     barrier.status = (BarrierStatus.ADDRESSING if running else BarrierStatus.OPEN).value
 
 
-def _commit_versioned(what: str, obj: Barrier | Action) -> None:
+def _commit_versioned(what: str, obj: Barrier | Action, *, flush_only: bool = False) -> None:
+    """Commit (or only flush): a row someone saved since we loaded it raises Stale, not a
+    StaleDataError, whether the race shows at a mid-service flush or at the commit."""
     try:
-        db.session.commit()
+        if flush_only:
+            db.session.flush()
+        else:
+            db.session.commit()
     except StaleDataError:
         db.session.rollback()
         fresh = get_barrier(obj.id) if isinstance(obj, Barrier) else get_action(obj.id)
@@ -482,7 +487,10 @@ def log_action(
     if barrier is not None:
         _refresh_status(barrier)
     record(actor, "logged_action", action, team=action.team, **_action_data(action))
-    db.session.commit()
+    if barrier is not None:
+        _commit_versioned("barrier", barrier)  # its status may have changed
+    else:
+        db.session.commit()
     return get_action(action.id)
 
 
@@ -542,15 +550,17 @@ def update_action(actor: User, action: Action, change: ActionChange, version: in
         action.done_at = utcnow()
     elif change.status != ActionStatus.DONE.value:
         action.done_at = None
-    db.session.flush()
+    _commit_versioned("action", action, flush_only=True)
     db.session.refresh(action, ["owner"])
     if action.barrier is not None:
         _refresh_status(action.barrier)
     verb = "updated_action"
     if before != change.status:
-        verb = {"done": "completed_action", "dropped": "dropped_action"}.get(
-            change.status, "updated_action"
-        )
+        verb = {
+            "done": "completed_action",
+            "dropped": "dropped_action",
+            "doing": "started_action",
+        }.get(change.status, "updated_action")
     record(
         actor, verb, action, team=action.team, was=before, outcome=outcome, **_action_data(action)
     )

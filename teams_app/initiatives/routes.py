@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from teams_app.barriers import queries as barrier_queries
 from teams_app.errors import NotAllowed, ServiceError
 from teams_app.forms import options
 from teams_app.initiatives import pipeline, queries, services
@@ -127,6 +128,10 @@ def _render_page(initiative: Initiative, update_form: UpdateForm) -> str:
         stale=services.is_stale(initiative),
         move_form=move_form_for(initiative),
         update_form=update_form,
+        barriers=barrier_queries.barriers_for(initiative_id=initiative.id),
+        actions=barrier_queries.actions_of_initiative(initiative.id),
+        today=barrier_queries.today_for(current_person()),
+        now=services.utcnow(),
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from teams_app.barriers import queries as barriers
 from teams_app.extensions import csrf, db, limiter
 from teams_app.initiatives.queries import owned_by
 from teams_app.models import utcnow
@@ -30,6 +31,9 @@ def home() -> str | Response:
         requests_waiting=queries.pending_request_counts(lead_team_ids),
         proposals=services.proposal_queue() if can(current_user, "review_proposals") else [],
         my_initiatives=owned_by(current_user),
+        my_actions=barriers.my_actions(current_user, limit=5),
+        you_said=barriers.you_said_we_did(current_user),
+        today=barriers.today_for(current_user),
         now=utcnow(),
     )
 

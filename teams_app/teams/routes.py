@@ -18,6 +18,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from teams_app.account.forms import ConfirmForm
+from teams_app.barriers import queries as barrier_queries
 from teams_app.errors import ServiceError
 from teams_app.forms import options
 from teams_app.initiatives.queries import team_initiatives
@@ -138,6 +139,9 @@ def show(slug: str) -> str:
         table=queries.at_the_table(team),
         feed=queries.team_feed(team.id),
         initiatives=team_initiatives(team.id),
+        barriers=barrier_queries.barriers_for(team_id=team.id),
+        team_actions=barrier_queries.team_actions(team.id),
+        today=barrier_queries.today_for(me),
         now=utcnow(),
         candidates=candidates,
         add_q=add_q,

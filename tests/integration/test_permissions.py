@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from teams_app.account.services import create_token
+from teams_app.barriers import services as barrier_services
 from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
 from teams_app.teams import services
@@ -127,6 +128,32 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/v1/initiatives/<int:initiative_id>/history"): (401, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/initiatives/<int:initiative_id>/updates"): (401, 200, 200, 200, 200, 200),
     ("POST", "/api/v1/initiatives/<int:initiative_id>/updates"): (401, 403, 422, 422, 403, 403),
+    # Barriers: <barrier_id> is an open barrier the world's team works on, reported by someone
+    # outside the team; <action_id> is an action on it owned by the team's first lead.
+    ("GET", "/barriers/"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/barriers/export.csv"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/barriers/similar"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/barriers/new"): (302, 200, 200, 200, 200, 200),
+    ("POST", "/barriers/new"): (302, 422, 422, 422, 422, 422),
+    ("GET", "/barriers/<int:barrier_id>"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/barriers/<int:barrier_id>/edit"): (302, 403, 200, 200, 200, 200),
+    ("POST", "/barriers/<int:barrier_id>/edit"): (302, 403, 422, 422, 422, 422),
+    ("POST", "/barriers/<int:barrier_id>/resolve"): (302, 403, 403, 422, 422, 422),
+    ("POST", "/barriers/<int:barrier_id>/reopen"): (302, 403, 403, 422, 422, 422),
+    ("GET", "/actions/"): (302, 200, 200, 200, 200, 200),
+    ("GET", "/actions/new"): (302, 302, 302, 302, 302, 302),
+    ("POST", "/actions/new"): (302, 302, 302, 302, 302, 302),
+    ("GET", "/actions/<int:action_id>/edit"): (302, 403, 403, 200, 200, 200),
+    ("POST", "/actions/<int:action_id>/edit"): (302, 403, 403, 422, 422, 422),
+    ("GET", "/api/v1/barriers"): (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/barriers"): (401, 422, 422, 422, 422, 422),
+    ("GET", "/api/v1/barriers/similar"): (401, 422, 422, 422, 422, 422),
+    ("GET", "/api/v1/barriers/<int:barrier_id>"): (401, 200, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/barriers/<int:barrier_id>"): (401, 403, 422, 422, 422, 422),
+    ("GET", "/api/v1/actions"): (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/actions"): (401, 422, 422, 422, 422, 422),
+    ("GET", "/api/v1/actions/<int:action_id>"): (401, 200, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/actions/<int:action_id>"): (401, 403, 403, 422, 422, 422),
     # The stage pipeline (admins); <stage_id> is a stage no initiative has used.
     ("GET", "/admin/stages"): s4(302, 403, 403, 200),
     ("POST", "/admin/stages"): s4(302, 403, 403, 422),
@@ -174,7 +201,25 @@ def world(app):
     initiative = initiative_services.create_initiative(
         team_lead, services.get_team(team.id), initiative_services.Details(title="World Initiative")
     )
+    barrier = barrier_services.report_barrier(
+        target,
+        barrier_services.BarrierDetails(
+            title="World Barrier",
+            category="process",
+            affects="customers",
+            severity="high",
+            source="survey",
+            team_id=team.id,
+        ),
+    )
+    action = barrier_services.log_action(
+        team_lead,
+        barrier_services.ActionDetails("World action"),
+        barrier=barrier_services.get_barrier(barrier.id),
+    )
     return {
+        "barrier_id": barrier.id,
+        "action_id": action.id,
         "user_id": target.id,
         "token_id": token.id,
         "dept_id": dept.id,

@@ -131,3 +131,91 @@ def test_board_and_lists_run_a_fixed_number_of_queries(client, staff, count_quer
     large = count_queries(lambda: client.get(path))
     assert small == large, f"{small} queries with 5 initiatives, {large} with 300"
     assert large <= 14
+
+
+def _barriers(reporter, team, n: int) -> None:
+    """``n`` barriers (bulk, for speed), each with an action owned by ``reporter``."""
+    from datetime import timedelta
+
+    from teams_app.extensions import db
+    from teams_app.models import Action, Barrier, Severity, utcnow
+
+    severities = list(Severity)
+    today = utcnow().date()
+    rows = []
+    for i in range(n):
+        severity = severities[i % 4]
+        rows.append(
+            Barrier(
+                title=f"Barrier {i}",
+                category="process",
+                affects="customers",
+                severity=severity.value,
+                severity_rank=severity.rank,
+                source="staff",
+                status="addressing",
+                reported_by_id=reporter.id,
+                team_id=team.id,
+            )
+        )
+    db.session.add_all(rows)
+    db.session.flush()
+    db.session.add_all(
+        Action(
+            barrier_id=b.id,
+            description=f"Action {i}",
+            owner_id=reporter.id,
+            due_on=today + timedelta(days=i % 30 - 10),
+        )
+        for i, b in enumerate(rows)
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "path_of",
+    [
+        lambda t: "/barriers/?per_page=200",
+        lambda t: f"/barriers/?per_page=50&sort=severity&team_id={t.id}&status=unresolved",
+        lambda t: "/actions/",
+        lambda t: "/",
+        lambda t: f"/teams/{t.slug}",
+    ],
+)
+def test_barrier_pages_run_the_same_queries_with_10_or_1000_barriers(
+    client, staff, count_queries, path_of
+):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Counting Team")
+    path = path_of(team)
+    login(client, staff)
+    _barriers(staff, team, 10)
+    client.get(path)  # warm-up
+    small = count_queries(lambda: client.get(path))
+    _barriers(staff, team, 990)
+    large = count_queries(lambda: client.get(path))
+    assert small == large, f"{path}: {small} queries with 10 barriers, {large} with 1,000"
+    assert large <= 20
+
+
+def test_csv_export_streams_1000_barriers_in_a_fixed_number_of_queries(
+    client, staff, count_queries
+):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Export Team")
+    login(client, staff)
+    _barriers(staff, team, 10)
+    client.get("/barriers/export.csv")
+    small = count_queries(lambda: client.get("/barriers/export.csv"))
+    _barriers(staff, team, 990)
+    response = None
+
+    def export():
+        nonlocal response
+        response = client.get("/barriers/export.csv")
+
+    large = count_queries(export)
+    assert response.get_data(as_text=True).count("\n") == 1001
+    assert large <= small + 2  # yield_per fetches in batches of 500: at most two more
