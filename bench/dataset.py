@@ -34,3 +34,84 @@ def build(departments: int = 40, people: int = 2000, seed: int = 7) -> None:
     ]
     db.session.execute(User.__table__.insert(), rows)
     db.session.commit()
+
+
+WORDS = [
+    "holds",
+    "shelf",
+    "printer",
+    "desk",
+    "renewal",
+    "signage",
+    "parking",
+    "wifi",
+    "queue",
+    "rota",
+    "fines",
+    "lockers",
+]
+
+
+def build_barriers(barriers: int = 10000, seed: int = 11) -> None:
+    """Insert ``barriers`` rows in bulk across categories, severities and statuses, each with
+    one action owned by a random person."""
+    from datetime import timedelta
+
+    from teams_app.models import (
+        Action,
+        Affects,
+        Barrier,
+        BarrierCategory,
+        BarrierSource,
+        BarrierStatus,
+        Severity,
+        utcnow,
+    )
+
+    rng = random.Random(seed)
+    people = [u for (u,) in db.session.execute(db.select(User.id))]
+    depts = [d for (d,) in db.session.execute(db.select(Department.id))]
+    now = utcnow()
+    rows = []
+    for i in range(barriers):
+        severity = rng.choice(list(Severity))
+        status = rng.choice(list(BarrierStatus)).value
+        closed = status in BarrierStatus.closed()
+        reported = now - timedelta(days=rng.randint(0, 400))
+        rows.append(
+            {
+                "title": f"{rng.choice(WORDS)} {rng.choice(WORDS)} problem {i}",
+                "category": rng.choice(list(BarrierCategory)).value,
+                "affects": rng.choice(list(Affects)).value,
+                "severity": severity.value,
+                "severity_rank": severity.rank,
+                "source": rng.choice(list(BarrierSource)).value,
+                "status": status,
+                "reported_by_id": rng.choice(people),
+                "department_id": rng.choice(depts),
+                "reported_at": reported,
+                "resolved_at": reported + timedelta(days=10) if closed else None,
+                "resolution": "Done." if closed else None,
+                "updated_at": now,
+                "version": 1,
+            }
+        )
+    db.session.execute(Barrier.__table__.insert(), rows)
+    ids = [b for (b,) in db.session.execute(db.select(Barrier.id))]
+    db.session.execute(
+        Action.__table__.insert(),
+        [
+            {
+                "barrier_id": b,
+                "description": "Look into it",
+                "owner_id": rng.choice(people),
+                "due_on": (now + timedelta(days=rng.randint(-30, 30))).date(),
+                "status": "planned",
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+            for b in ids
+        ],
+    )
+    db.session.commit()

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 
-from bench.dataset import build
+from bench.dataset import build, build_barriers
 from teams_app import create_app
 from teams_app.account.services import create_token
+from teams_app.barriers import queries as barrier_queries
+from teams_app.barriers.services import similar_open
 from teams_app.embedded_redis import EmbeddedRedis
 from teams_app.extensions import db
 from teams_app.models import User
@@ -40,6 +42,7 @@ def report(name: str, figures: tuple[float, float]) -> None:
 
 def main() -> None:
     people = int(os.environ.get("BENCH_PEOPLE", "2000"))
+    barriers = int(os.environ.get("BENCH_BARRIERS", "10000"))
     with tempfile.TemporaryDirectory() as tmp:
         redis = None
         env = {
@@ -56,10 +59,14 @@ def main() -> None:
             with app.app_context():
                 upgrade()
                 build(people=people)
+                build_barriers(barriers)
                 admin = db.session.query(User).filter_by(email="bench0@library.example").one()
                 _, secret = create_token(admin, "bench")
                 stored = hash_password("a sturdy passphrase")
-                print(f"Mission Teams benchmarks: {people} staff, {db.engine.dialect.name}")
+                print(
+                    f"Mission Teams benchmarks: {people} staff, {barriers} barriers, "
+                    f"{db.engine.dialect.name}"
+                )
                 report(
                     "argon2id hash_password",
                     timed(lambda: hash_password("a sturdy passphrase"), 10),
@@ -82,6 +89,33 @@ def main() -> None:
                     ),
                 )
                 report("GET /healthz", timed(lambda: client.get("/healthz"), 50))
+                report(
+                    "GET /api/v1/barriers?status=unresolved&sort=severity",
+                    timed(
+                        lambda: client.get(
+                            "/api/v1/barriers?status=unresolved&sort=severity", headers=headers
+                        ),
+                        30,
+                    ),
+                )
+                unresolved = barrier_queries.BarrierFilter(status="unresolved")
+                report(
+                    "register facet counts (6 GROUP BYs)",
+                    timed(lambda: barrier_queries.facet_counts(unresolved), 30),
+                )
+                report(
+                    "similar_open('holds shelf is hard to find')",
+                    timed(lambda: similar_open("holds shelf is hard to find"), 30),
+                )
+                everything = barrier_queries.BarrierFilter()
+                report(
+                    f"CSV export of all {barriers} barriers",
+                    timed(lambda: sum(1 for _ in barrier_queries.csv_lines(everything, str)), 5),
+                )
+                report(
+                    "GET /api/v1/actions?overdue=true",
+                    timed(lambda: client.get("/api/v1/actions?overdue=true", headers=headers), 30),
+                )
                 db.session.remove()
                 for engine in db.engines.values():
                     engine.dispose()

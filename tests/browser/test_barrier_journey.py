@@ -22,8 +22,14 @@ pytestmark = pytest.mark.browser
 
 
 def switch(page, server, user):
-    page.context.clear_cookies()
-    sign_in(page, server, user.email, PASSWORD)
+    """Sign in as ``user`` in a fresh browser context (its own cookie jar): clearing cookies
+    races with responses still in flight, which set the session cookie again."""
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    fresh = context.new_page()
+    page.context.close()
+    sign_in(fresh, server, user.email, PASSWORD)
+    return fresh
 
 
 def test_barrier_reported_worked_and_closed_with_the_reporter(
@@ -62,7 +68,7 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     barrier = db.session.query(Barrier).filter_by(title="Holds shelf is hard to find").one()
 
     # 2. The lead links it to the initiative and logs two actions.
-    switch(page, server, lead)
+    page = switch(page, server, lead)
     page.goto(f"{server}/barriers/{barrier.id}")
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Initiative").select_option(label=f"{team.name} — Holds pickup made easy")
@@ -78,7 +84,7 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     assert "Addressing" in page.locator("h1 + div").inner_text()
 
     # 3. Hannah marks hers done from "My actions", with an outcome.
-    switch(page, server, owner)
+    page = switch(page, server, owner)
     page.get_by_role("link", name="My actions", exact=True).first.click()
     shot(page, "my-actions")
     page.get_by_role("link", name="Mark done: Move the shelf beside the door").click()
@@ -90,7 +96,7 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     assert "Nothing on your list" in page.content()
 
     # 4. The lead closes the barrier as removed.
-    switch(page, server, lead)
+    page = switch(page, server, lead)
     page.goto(f"{server}/barriers/{barrier.id}")
     page.get_by_label("Removed: it no longer stands in the way").check()
     page.get_by_label("Resolution note").fill("The shelf is by the door with a sign.")
@@ -102,7 +108,7 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     assert run_jobs() == 0
     mail = mailbox.to("fran@library.example")
     assert len(mail) == 1 and "Holds shelf is hard to find" in mail[0]["Subject"]
-    switch(page, server, fran)
+    page = switch(page, server, fran)
     panel = page.locator("section", has_text="You said, we did")
     assert "The shelf is by the door with a sign." in panel.inner_text()
     shot(page, "home-you-said-we-did")
@@ -132,6 +138,7 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     )
     actions = api_as(lead).get(f"/actions?barrier_id={barrier.id}").get_json()["items"]
     assert sorted(a["status"] for a in actions) == ["done", "planned"]
+    page.context.close()
 
 
 @pytest.mark.parametrize("width,height,label", [(1366, 900, "laptop"), (390, 844, "phone")])
