@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.api import init_api
     from teams_app.auth.routes import bp as auth_bp
     from teams_app.barriers.routes import bp as barriers_bp
+    from teams_app.digests.routes import bp as digests_bp
     from teams_app.initiatives.routes import bp as initiatives_bp
     from teams_app.main.routes import bp as main_bp
     from teams_app.people.routes import bp as people_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(teams_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(barriers_bp)
+    app.register_blueprint(digests_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
 

@@ -131,7 +131,46 @@ def seed_demo() -> None:
     click.echo(report)
 
 
+digests_cli = AppGroup("digests", help="Progress digests.")
+
+
+@digests_cli.command("run-due")
+def run_due() -> None:
+    """Send every digest that is due now, in this process (no worker needed)."""
+    from teams_app.digests import services
+
+    outcomes: dict[str, int] = {}
+    work = [(u.id, p.key) for u, p in services.due()]
+    work += [(row.user_id, row.period_key) for row in services.abandoned()]
+    for user_id, key in work:
+        try:
+            result = services.send(user_id, key)
+        except Exception as exc:  # noqa: BLE001 - reported, and the row records it
+            result = "failed"
+            click.echo(f"user {user_id} {key}: {type(exc).__name__}: {exc}", err=True)
+        outcomes[result] = outcomes.get(result, 0) + 1
+    summary = ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())) or "nobody is due"
+    click.echo(f"Digests: {summary}.")
+
+
+@digests_cli.command("preview")
+@click.argument("email")
+def preview_digest(email: str) -> None:
+    """Print what EMAIL's digest would hold if it were sent now."""
+    from teams_app.digests import services
+
+    digest = services.preview(_user_or_fail(email))
+    if digest.empty:
+        click.echo("Nothing new: no digest would be sent.")
+        return
+    for section in digest.sections:
+        click.echo(f"\n{section.title}")
+        for item in section.items:
+            click.echo(f"  * {item.text}\n    {item.url}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(digests_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(tokens_cli)

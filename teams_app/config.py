@@ -98,6 +98,10 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "REDIS_URL": redis_url,
         "RQ_QUEUES": ["default", "mail"],
+        # A digest claim older than this belongs to a worker that died; the next tick retries it.
+        "DIGEST_LEASE_SECONDS": _count(env, "DIGEST_LEASE_SECONDS", 600),
+        # Pauses between SMTP retries of a digest (seconds); the row fails after the last.
+        "DIGEST_RETRY_INTERVALS": [30, 120, 600],
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "ALLOWED_EMAIL_DOMAINS": [d for d in domains if d],
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),

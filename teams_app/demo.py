@@ -206,6 +206,9 @@ TEAMS: list[dict[str, Any]] = [
 ]
 
 
+DAILY_READERS = {"Priya Shah", "Louise Director", "Hannah Lee"}
+
+
 def _person(name: str) -> User:
     user = find_user_by_email(demo_email(name))
     assert user is not None, name
@@ -378,6 +381,17 @@ def seed_initiatives(team: Team) -> None:
             change.at = start + step * i
         for j, post in enumerate(posts):
             post.created_at = start + step * (len(changes) + j)
+        # The feed's events for it follow the same timeline.
+        from teams_app.models import Activity
+
+        events = db.session.scalars(
+            select(Activity)
+            .where(Activity.subject_type == "initiative", Activity.subject_id == item.id)
+            .order_by(Activity.id)
+        ).all()
+        event_step = timedelta(days=days) / (len(events) + 1)
+        for k, event in enumerate(events):
+            event.at = start + event_step * k
         fresh = db.session.get(Initiative, item.id)
         assert fresh is not None
         fresh.created_at = start
@@ -794,6 +808,10 @@ def seed() -> str:
                 department_id=departments[dept_name].id,
                 password_hash=hashes[role],
                 timezone=TIMEZONE,
+                # Long-serving staff: their digests cover the weeks the demo history spans.
+                created_at=utcnow() - timedelta(days=365),
+                # A few read a daily digest; the rest keep the weekly default (Monday 08:00).
+                digest_frequency="daily" if name in DAILY_READERS else "weekly",
             )
         )
         added_people += 1

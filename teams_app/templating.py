@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_login import current_user
@@ -22,11 +21,9 @@ def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    tz = getattr(current_user, "timezone", None) or "UTC"
-    try:
-        zone = ZoneInfo(tz)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
+    from teams_app.digests.schedule import zone_for
+
+    zone = zone_for(getattr(current_user, "timezone", None))
     return value.astimezone(zone).strftime(fmt)
 
 

@@ -188,7 +188,14 @@ def delete_department(dept_id: int) -> str | Response:
 
 @bp.get("/operations")
 def operations() -> str:
-    return render_template("admin/operations.html", overview=queue_overview())
+    from teams_app.digests import services as digests
+
+    return render_template(
+        "admin/operations.html",
+        overview=queue_overview(),
+        digest_counts=digests.status_counts(),
+        digest_runs=digests.recent_runs(),
+    )
 
 
 @bp.route("/stages", methods=["GET", "POST"])

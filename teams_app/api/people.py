@@ -133,6 +133,34 @@ class Me(MethodView):
         return services.update_profile(api_user(), changes)
 
 
+class DigestItemSchema(ma.Schema):
+    kind = fields.String()
+    text = fields.String()
+    url = fields.String()
+    at = UTCDateTime(allow_none=True)
+
+
+class DigestSectionSchema(ma.Schema):
+    title = fields.String()
+    team_id = fields.Integer(allow_none=True)
+    items = fields.List(fields.Nested(DigestItemSchema))
+
+
+class DigestSchema(ma.Schema):
+    empty = fields.Boolean()
+    sections = fields.List(fields.Nested(DigestSectionSchema))
+
+
+@blp.route("/me/digest")
+class MyDigest(MethodView):
+    @blp.response(200, DigestSchema)
+    def get(self) -> dict[str, Any]:
+        """What my digest would hold if it were sent now: the mail's content, in its order."""
+        from teams_app.digests import services as digests
+
+        return digests.preview(api_user()).as_dict()
+
+
 @blp.route("/me/tokens")
 class MyTokens(MethodView):
     @blp.arguments(PageArgsSchema, location="query")

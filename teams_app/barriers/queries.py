@@ -385,10 +385,6 @@ def history(barrier: Barrier) -> list[Activity]:
 
 def today_for(user: User) -> date:
     """Today in the person's time zone: an action due today is not overdue yet."""
-    from zoneinfo import ZoneInfo
+    from teams_app.digests.schedule import zone_for
 
-    try:
-        zone = ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return utcnow().astimezone(zone).date()
+    return utcnow().astimezone(zone_for(user.timezone)).date()

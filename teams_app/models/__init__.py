@@ -12,6 +12,7 @@ from teams_app.models.barriers import (
     BarrierStatus,
     Severity,
 )
+from teams_app.models.digests import DeliveryStatus, DigestDelivery
 from teams_app.models.initiatives import (
     Health,
     Initiative,
@@ -40,6 +41,8 @@ __all__ = [
     "BarrierCategory",
     "BarrierSource",
     "BarrierStatus",
+    "DeliveryStatus",
+    "DigestDelivery",
     "Severity",
     "Health",
     "Initiative",

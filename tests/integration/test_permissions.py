@@ -154,6 +154,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/actions"): (401, 422, 422, 422, 422, 422),
     ("GET", "/api/v1/actions/<int:action_id>"): (401, 200, 200, 200, 200, 200),
     ("PATCH", "/api/v1/actions/<int:action_id>"): (401, 403, 403, 422, 422, 422),
+    # Digests: <token> is not a valid unsubscribe token.
+    ("GET", "/digest/preview"): s4(302, 200, 200, 200),
+    ("GET", "/digest/unsubscribe/<token>"): s4(404, 404, 404, 404),
+    ("POST", "/digest/unsubscribe/<token>"): s4(404, 404, 404, 404),
+    ("GET", "/api/v1/me/digest"): s4(401, 200, 200, 200),
     # The stage pipeline (admins); <stage_id> is a stage no initiative has used.
     ("GET", "/admin/stages"): s4(302, 403, 403, 200),
     ("POST", "/admin/stages"): s4(302, 403, 403, 422),

@@ -1,0 +1,1 @@
+"""Progress digests: who is due, what goes in, and the delivery ledger."""

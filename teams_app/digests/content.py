@@ -1,0 +1,297 @@
+"""What goes in a person's digest for a window of time: the same content for the mail, the
+preview page and ``GET /api/v1/me/digest``.
+
+A fixed number of queries per person (at most nine), whatever happened in their teams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from teams_app.activity import describe
+from teams_app.extensions import db
+from teams_app.models import (
+    Action,
+    ActionStatus,
+    Activity,
+    Initiative,
+    MemberRole,
+    Membership,
+    MemberState,
+    Stage,
+    StageKind,
+    Team,
+    TeamStatus,
+    User,
+)
+from teams_app.urls import external_url
+
+# Team events worth a line in a digest (an edit of wording is not news).
+TEAM_VERBS = (
+    "moved_initiative",
+    "posted_update",
+    "created_initiative",
+    "reported_barrier",
+    "resolved_barrier",
+    "reopened_barrier",
+    "completed_action",
+    "joined",
+    "accepted_request",
+    "added_member",
+)
+HEALTH_WORDS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
+
+
+@dataclass
+class Item:
+    kind: str
+    text: str
+    url: str
+    at: datetime | None = None
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[Item]
+    team_id: int | None = None
+
+
+@dataclass
+class Digest:
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.items for s in self.sections)
+
+    @property
+    def count(self) -> int:
+        return sum(len(s.items) for s in self.sections)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's shape: ``{empty, sections: [{title, team_id?, items: [...]}]}``."""
+        return {"empty": self.empty, "sections": [asdict(s) for s in self.sections]}
+
+
+def _event_url(event: Activity, team: Team) -> str:
+    data = event.data or {}
+    if event.subject_type == "initiative":
+        return external_url("initiatives.show", initiative_id=event.subject_id)
+    if event.subject_type == "barrier":
+        return external_url("barriers.show", barrier_id=event.subject_id)
+    if event.subject_type == "action" and data.get("barrier_id"):
+        return external_url("barriers.show", barrier_id=data["barrier_id"])
+    if event.subject_type == "action" and data.get("initiative_id"):
+        return external_url("initiatives.show", initiative_id=data["initiative_id"])
+    return external_url("teams.show", slug=team.slug)
+
+
+def _event_text(event: Activity) -> str:
+    who = event.actor.name if event.actor else "Someone"
+    text = f"{who} {describe(event)}"
+    data = event.data or {}
+    if event.verb == "posted_update":
+        before, after = str(data.get("previous_health") or ""), str(data.get("health") or "")
+        if before and before != after:
+            text = (
+                f"{who} posted an update on “{data.get('title', '')}”: health changed from "
+                f"{HEALTH_WORDS.get(before, before)} to {HEALTH_WORDS.get(after, after)}"
+            )
+    return text
+
+
+def build(user: User, since: datetime, until: datetime) -> Digest:
+    """Everything new for ``user`` after ``since`` up to ``until``, newest first, grouped."""
+    digest = Digest()
+    today = until.date()
+
+    # 1. Their own actions: overdue, or due within seven days.
+    actions = db.session.scalars(
+        select(Action)
+        .options(joinedload(Action.barrier), joinedload(Action.initiative))
+        .where(
+            Action.owner_id == user.id,
+            Action.status.in_(ActionStatus.running()),
+            Action.due_on.is_not(None),
+            Action.due_on <= today + timedelta(days=7),
+        )
+        .order_by(Action.due_on, Action.id)
+    ).all()
+    action_items = []
+    for a in actions:
+        assert a.due_on is not None
+        late = (today - a.due_on).days
+        when = (
+            f"overdue by {late} day{'s' if late != 1 else ''}"
+            if late > 0
+            else ("due today" if late == 0 else f"due {a.due_on.isoformat()}")
+        )
+        url = (
+            external_url("barriers.show", barrier_id=a.barrier_id)
+            if a.barrier_id
+            else external_url("initiatives.show", initiative_id=a.initiative_id)
+        )
+        kind = "action_overdue" if late > 0 else "action_due"
+        action_items.append(Item(kind, f"Your action “{a.description[:120]}” is {when}", url))
+    if action_items:
+        digest.sections.append(Section("Your actions", action_items))
+
+    # 2. Their initiatives that have gone stale.
+    stale = db.session.scalars(
+        select(Initiative)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(
+            Initiative.owner_id == user.id,
+            Stage.kind == StageKind.OPEN.value,
+            Initiative.update_due_at < until,
+        )
+        .order_by(Initiative.update_due_at)
+    ).all()
+    if stale:
+        digest.sections.append(
+            Section(
+                "Your initiatives",
+                [
+                    Item(
+                        "initiative_stale",
+                        f"“{i.title}” needs a status update (due {i.update_due_at.date()})",
+                        external_url("initiatives.show", initiative_id=i.id),
+                        i.update_due_at,
+                    )
+                    for i in stale
+                ],
+            )
+        )
+
+    # 3. News from each of their teams, by someone else, newest first.
+    memberships = db.session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.team))
+        .join(Team, Team.id == Membership.team_id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.state == MemberState.ACTIVE.value,
+            Team.status == TeamStatus.ACTIVE.value,
+        )
+    ).all()
+    teams = {m.team_id: m.team for m in memberships}
+    lead_team_ids = [m.team_id for m in memberships if m.role == MemberRole.LEAD.value]
+    if teams:
+        events = db.session.scalars(
+            select(Activity)
+            .options(joinedload(Activity.actor))
+            .where(
+                Activity.team_id.in_(teams),
+                Activity.verb.in_(TEAM_VERBS),
+                Activity.at > since,
+                Activity.at <= until,
+                or_(Activity.actor_id.is_(None), Activity.actor_id != user.id),
+            )
+            .order_by(Activity.at.desc(), Activity.id.desc())
+        ).all()
+        by_team: dict[int, list[Item]] = {}
+        for e in events:
+            assert e.team_id is not None
+            team = teams[e.team_id]
+            by_team.setdefault(e.team_id, []).append(
+                Item(e.verb, _event_text(e), _event_url(e, team), e.at)
+            )
+        for team_id, items in sorted(by_team.items(), key=lambda kv: teams[kv[0]].name.lower()):
+            digest.sections.append(Section(teams[team_id].name, items, team_id))
+
+    # 4. For leads: people who asked to join since the last digest.
+    if lead_team_ids:
+        requests = db.session.scalars(
+            select(Membership)
+            .options(joinedload(Membership.user), joinedload(Membership.team))
+            .where(
+                Membership.team_id.in_(lead_team_ids),
+                Membership.state == MemberState.REQUESTED.value,
+                Membership.requested_at > since,  # new ones only: nothing repeated
+            )
+            .order_by(Membership.requested_at.desc())
+        ).all()
+        if requests:
+            digest.sections.append(
+                Section(
+                    "Waiting for you",
+                    [
+                        Item(
+                            "join_request",
+                            f"{r.user.name} asks to join {r.team.name}",
+                            external_url("teams.show", slug=r.team.slug),
+                            r.requested_at,
+                        )
+                        for r in requests
+                    ],
+                )
+            )
+
+    # 5. For leadership: new proposals, and initiatives that went off track or stale.
+    if user.is_leadership:
+        portfolio: list[Item] = []
+        proposals = db.session.scalars(
+            select(Team)
+            .where(Team.status == TeamStatus.PROPOSED.value, Team.proposed_at > since)
+            .order_by(Team.proposed_at.desc())
+        ).all()
+        portfolio += [
+            Item(
+                "proposal",
+                f"Team proposal waiting: {t.name}",
+                external_url("teams.show", slug=t.slug),
+                t.proposed_at,
+            )
+            for t in proposals
+        ]
+        off_track = db.session.scalars(
+            select(Activity)
+            .options(joinedload(Activity.actor))
+            .where(
+                Activity.verb == "posted_update",
+                Activity.at > since,
+                Activity.at <= until,
+            )
+            .order_by(Activity.at.desc(), Activity.id.desc())
+        ).all()
+        portfolio += [
+            Item(
+                "off_track",
+                f"“{e.data.get('title', '')}” went off track",
+                external_url("initiatives.show", initiative_id=e.subject_id),
+                e.at,
+            )
+            for e in off_track
+            if (e.data or {}).get("health") == "off_track"
+            and (e.data or {}).get("previous_health") != "off_track"
+        ]
+        went_stale = db.session.scalars(
+            select(Initiative)
+            .join(Stage, Stage.id == Initiative.stage_id)
+            .options(joinedload(Initiative.team))
+            .where(
+                Stage.kind == StageKind.OPEN.value,
+                and_(Initiative.update_due_at > since, Initiative.update_due_at <= until),
+            )
+            .order_by(Initiative.update_due_at.desc())
+        ).all()
+        portfolio += [
+            Item(
+                "stale",
+                f"“{i.title}” ({i.team.name}) went stale: no update for "
+                f"{i.team.update_interval_days} days",
+                external_url("initiatives.show", initiative_id=i.id),
+                i.update_due_at,
+            )
+            for i in went_stale
+        ]
+        if portfolio:
+            portfolio.sort(key=lambda item: item.at or until, reverse=True)
+            digest.sections.append(Section("Across the portfolio", portfolio))
+    return digest
