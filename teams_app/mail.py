@@ -7,12 +7,18 @@ Templates come in pairs, ``templates/email/<name>.txt`` and ``.html``. Mail is s
 from __future__ import annotations
 
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
+
+# Long header values (the List-Unsubscribe URL) must stay plain text on the wire: with the
+# default 78-column limit Python rewrites an unbreakable URL as an RFC 2047 encoded word,
+# which mail clients do not read as a link. 998 is RFC 5322's hard line limit.
+WIRE_POLICY = policy.default.clone(max_line_length=998)
 
 
 def build_message(
@@ -27,7 +33,7 @@ def build_message(
     """Render a template pair into a multipart/alternative message."""
     config = current_app.config
     context.setdefault("base_url", config["BASE_URL"])
-    msg = EmailMessage()
+    msg = EmailMessage(policy=WIRE_POLICY)
     msg["Subject"] = subject
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to

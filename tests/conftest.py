@@ -56,12 +56,14 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as received, before parsing
         self.refuse = 0  # refuse this many messages with a temporary failure first
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refuse > 0:
             self.refuse -= 1
             return "451 Try again later"
+        self.raw.append(envelope.content)
         msg = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(msg)  # type: ignore[arg-type]
         return "250 Message accepted"
@@ -96,6 +98,7 @@ def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
 def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     _, box = smtp_server
     box.messages.clear()
+    box.raw.clear()
     box.refuse = 0
     return box
 

@@ -174,6 +174,7 @@ def test_digest_mail_is_multipart_with_unsubscribe_headers(app, client, world, m
     (mail,) = mailbox.to("mo@library.example")
     assert mail["Subject"] == "Your Mission Teams digest: 1 update"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert b"\nList-Unsubscribe: <http://localhost/digest/unsubscribe/" in mailbox.raw[-1]
     row = db.session.scalars(select(DigestDelivery)).one()
     assert mail["Message-ID"] == row.message_id
     html = mail.get_body(("html",)).get_content()
