@@ -7,7 +7,8 @@ twice and retries after a crash never mail anyone twice for one period.
 from __future__ import annotations
 
 from flask import current_app
-from rq import Retry, get_current_job
+from rq import Queue, Retry, get_current_job
+from rq.registry import ScheduledJobRegistry
 
 from teams_app.digests import services
 from teams_app.queue import get_queue
@@ -17,12 +18,22 @@ def job_id(user_id: int, period_key: str) -> str:
     return f"digest-{user_id}-{period_key}".replace(":", "-")
 
 
+def _waiting_ids(queue: Queue) -> set[str]:
+    """Job ids really waiting: in the queue itself or scheduled (a retry's pause). Not a job's
+    status field: a job a dead worker had popped can still say "queued"."""
+    return set(queue.get_job_ids()) | set(ScheduledJobRegistry(queue=queue).get_job_ids())
+
+
 def tick() -> dict[str, int]:
     """Enqueue a digest for everyone due, and again for claims whose worker died."""
     queue = get_queue("mail")
     intervals = current_app.config["DIGEST_RETRY_INTERVALS"]
     retry = Retry(max=len(intervals), interval=intervals) if intervals else None
-    wanted = [(u.id, p.key) for u, p in services.due()]
+    # Someone due whose job is already waiting (an earlier tick's) is not enqueued twice. A
+    # lapsed claim is always enqueued again: its worker is gone, whatever RQ still says. Any
+    # duplicate that slips through finds the ledger row taken.
+    waiting = _waiting_ids(queue)
+    wanted = [(u.id, p.key) for u, p in services.due() if job_id(u.id, p.key) not in waiting]
     lapsed = [(row.user_id, row.period_key) for row in services.abandoned()]
     for user_id, key in wanted + lapsed:
         queue.enqueue(

@@ -99,7 +99,8 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "REDIS_URL": redis_url,
         "RQ_QUEUES": ["default", "mail"],
         # A digest claim older than this belongs to a worker that died; the next tick retries it.
-        "DIGEST_LEASE_SECONDS": _count(env, "DIGEST_LEASE_SECONDS", 600),
+        # Longer than the whole retry schedule below plus SMTP timeouts (each try renews it).
+        "DIGEST_LEASE_SECONDS": _count(env, "DIGEST_LEASE_SECONDS", 1800),
         # Pauses between SMTP retries of a digest (seconds); the row fails after the last.
         "DIGEST_RETRY_INTERVALS": [30, 120, 600],
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -34,7 +34,7 @@ def build_message(
     config = current_app.config
     context.setdefault("base_url", config["BASE_URL"])
     msg = EmailMessage(policy=WIRE_POLICY)
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # user text in a subject: never a line break
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Message-ID"] = message_id or make_msgid(domain="mission-teams")

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('message_id', sa.String(length=200), nullable=False),
     sa.Column('claim_token', sa.String(length=40), nullable=False),
+    sa.Column('sending_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('item_count', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),

@@ -138,7 +138,7 @@ def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
     def problem(field: str, message: str) -> None:
         problems.setdefault(field, []).append(message)
 
-    title = (d.title or "").strip()
+    title = " ".join((d.title or "").split())  # one line: it becomes a mail subject
     if not title:
         problem("title", "Give the barrier a short title.")
     elif len(title) > TITLE_MAX:
@@ -348,6 +348,9 @@ def _refresh_status(barrier: Barrier) -> None:
         )
     )
     barrier.status = (BarrierStatus.ADDRESSING if running else BarrierStatus.OPEN).value
+    # Always write the barrier, so its version check catches two action changes racing (each
+    # seeing the other's action still running) instead of leaving a stale status behind.
+    barrier.updated_at = utcnow()
 
 
 def _commit_versioned(what: str, obj: Barrier | Action, *, flush_only: bool = False) -> None:
@@ -463,11 +466,18 @@ def log_action(
             "Log the action against a barrier or an initiative.",
             fields={"barrier_id": ["Choose a barrier or an initiative."]},
         )
+    if barrier is not None and initiative is not None and barrier.initiative_id != initiative.id:
+        # Both subjects only when they belong together: otherwise an action could be filed
+        # under a team the actor has no place in.
+        raise InvalidInput(
+            "That barrier is not linked to that initiative: log the action against one of them.",
+            fields={"initiative_id": ["Choose the barrier's own initiative, or none."]},
+        )
     if barrier is not None:
         _refuse_closed(barrier)
-    subject = barrier if barrier is not None else initiative
-    if not can(actor, "log_action", subject):
-        raise NotAllowed("Only members of the team working on it (and leadership) log actions.")
+    for subject in (barrier, initiative):
+        if subject is not None and not can(actor, "log_action", subject):
+            raise NotAllowed("Only members of the team working on it (and leadership) log actions.")
     d = _checked_action(details)
     now = utcnow()
     action = Action(

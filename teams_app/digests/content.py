@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from teams_app.activity import describe
+from teams_app.digests.schedule import zone_for
 from teams_app.extensions import db
 from teams_app.models import (
     Action,
@@ -109,7 +110,7 @@ def _event_text(event: Activity) -> str:
 def build(user: User, since: datetime, until: datetime) -> Digest:
     """Everything new for ``user`` after ``since`` up to ``until``, newest first, grouped."""
     digest = Digest()
-    today = until.date()
+    today = until.astimezone(zone_for(user.timezone)).date()  # "overdue" in their own calendar
 
     # 1. Their own actions: overdue, or due within seven days.
     actions = db.session.scalars(
@@ -214,6 +215,7 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
                 Membership.team_id.in_(lead_team_ids),
                 Membership.state == MemberState.REQUESTED.value,
                 Membership.requested_at > since,  # new ones only: nothing repeated
+                Membership.requested_at <= until,
             )
             .order_by(Membership.requested_at.desc())
         ).all()
@@ -238,7 +240,11 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
         portfolio: list[Item] = []
         proposals = db.session.scalars(
             select(Team)
-            .where(Team.status == TeamStatus.PROPOSED.value, Team.proposed_at > since)
+            .where(
+                Team.status == TeamStatus.PROPOSED.value,
+                Team.proposed_at > since,
+                Team.proposed_at <= until,
+            )
             .order_by(Team.proposed_at.desc())
         ).all()
         portfolio += [

@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from teams_app.digests import content
@@ -103,27 +104,18 @@ def _last_window_end(user: User) -> datetime | None:
     )
 
 
-def claim(user: User, period_key: str, token: str, now: datetime) -> DigestDelivery | None:
+def claim(user: User, period: Period, token: str, now: datetime) -> DigestDelivery | None:
     """Claim the (person, period) row for ``token``; None when it is already sent, skipped or
     failed, or another worker holds a live claim. A lapsed claim is taken over."""
-    period = period_for(user, now)
-    if period is None or period.key != period_key:
-        # The schedule changed since the tick (or the key is from an older period): the
-        # row is still made for the key asked for, so a repeat of this job stays a no-op.
-        since = _last_window_end(user) or now - timedelta(days=1)
-        due_at = now
-    else:
-        since = _last_window_end(user) or max(period.starts_at, user.created_at)
-        due_at = period.due_at
     row = DigestDelivery(
         user_id=user.id,
-        period_key=period_key,
-        due_at=due_at,
-        since=since,
+        period_key=period.key,
+        due_at=period.due_at,
+        since=_last_window_end(user) or max(period.starts_at, user.created_at),
         until=now,
         status=DeliveryStatus.CLAIMED.value,
         message_id=make_msgid(
-            idstring=f"digest.{user.id}.{period_key}".replace(":", "."), domain="mission-teams"
+            idstring=f"digest.{user.id}.{period.key}".replace(":", "."), domain="mission-teams"
         ),
         claim_token=token,
         claimed_at=now,
@@ -136,7 +128,7 @@ def claim(user: User, period_key: str, token: str, now: datetime) -> DigestDeliv
         db.session.rollback()
     existing = db.session.scalars(
         select(DigestDelivery).where(
-            DigestDelivery.user_id == user.id, DigestDelivery.period_key == period_key
+            DigestDelivery.user_id == user.id, DigestDelivery.period_key == period.key
         )
     ).one()
     if existing.status != DeliveryStatus.CLAIMED.value:
@@ -158,6 +150,49 @@ def claim(user: User, period_key: str, token: str, now: datetime) -> DigestDeliv
         return None
     db.session.refresh(existing)
     return existing
+
+
+def _retire(user_id: int, period_key: str, reason: str) -> None:
+    """A claimed row that must not be sent (digests turned off, the schedule moved on, the
+    person left): skipped with an empty window, so the next digest still covers its content,
+    and no tick picks it up again."""
+    row = db.session.scalars(
+        select(DigestDelivery).where(
+            DigestDelivery.user_id == user_id,
+            DigestDelivery.period_key == period_key,
+            DigestDelivery.status == DeliveryStatus.CLAIMED.value,
+        )
+    ).one_or_none()
+    if row is not None:
+        row.status, row.until, row.error = DeliveryStatus.SKIPPED.value, row.since, reason
+        row.finished_at = utcnow()
+        db.session.commit()
+
+
+def _start_attempt(row: DigestDelivery, now: datetime) -> bool:
+    """Count an attempt and renew the lease, by compare-and-set. An attempt still sending (not
+    lapsed) blocks another: of two executions holding the same claim (one job id enqueued
+    twice), exactly one sends; a retry after a failed attempt goes ahead."""
+    lease = timedelta(seconds=current_app.config["DIGEST_LEASE_SECONDS"])
+    result = db.session.execute(
+        update(DigestDelivery)
+        .where(
+            DigestDelivery.id == row.id,
+            DigestDelivery.claim_token == row.claim_token,
+            DigestDelivery.status == DeliveryStatus.CLAIMED.value,
+            or_(
+                DigestDelivery.sending_since.is_(None),
+                DigestDelivery.sending_since < now - lease,
+            ),
+        )
+        .values(attempts=DigestDelivery.attempts + 1, claimed_at=now, sending_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    db.session.refresh(row)
+    return True
 
 
 def unsubscribe_token(user: User) -> str:
@@ -183,24 +218,58 @@ def unsubscribe(user: User) -> None:
 
 def send(user_id: int, period_key: str, token: str | None = None, *, last_try: bool = True) -> str:
     """Send one person's digest for one period, at most once. Returns what happened. Raises
-    on a delivery failure (so RQ retries); after the last try the row is marked failed."""
+    on any failure to build or deliver it (so RQ retries); the last try marks the row failed."""
     now = utcnow()
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.is_pending:
+        _retire(user_id, period_key, "The person is no longer active.")
         return "inactive"
-    row = claim(user, period_key, token or uuid.uuid4().hex, now)
+    period = period_for(user, now)
+    if period is None or period.key != period_key:
+        # Digests turned off, or the schedule (or the calendar) moved on since the tick: the
+        # next period's digest covers this content.
+        _retire(user_id, period_key, "The schedule changed before it was sent.")
+        return "stale"
+    row = claim(user, period, token or uuid.uuid4().hex, now)
     if row is None:
         return "duplicate"
-    digest = content.build(user, row.since, row.until)
-    if digest.empty:
-        row.status, row.finished_at = DeliveryStatus.SKIPPED.value, utcnow()
-        db.session.commit()
-        return "skipped"
-    row.attempts += 1
+    if not _start_attempt(row, now):
+        return "busy"
+    row_id = row.id
+    try:
+        digest = content.build(user, row.since, row.until)
+        if digest.empty:
+            row.status, row.finished_at = DeliveryStatus.SKIPPED.value, utcnow()
+            db.session.commit()
+            return "skipped"
+        message = _message(user, row, digest)
+        deliver(message)
+    except Exception as exc:
+        db.session.rollback()
+        failed = db.session.get(DigestDelivery, row_id)
+        if failed is not None:
+            failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+            failed.sending_since = None  # this attempt is over: a retry may go ahead
+            if last_try:
+                failed.status, failed.finished_at = DeliveryStatus.FAILED.value, utcnow()
+            db.session.commit()
+        raise
+    row.status, row.finished_at, row.item_count, row.error = (
+        DeliveryStatus.SENT.value,
+        utcnow(),
+        digest.count,
+        None,
+    )
     db.session.commit()
+    return "sent"
+
+
+def _message(user: User, row: DigestDelivery, digest: content.Digest) -> EmailMessage:
+    from teams_app.digests.schedule import zone_for
+
     unsubscribe_url = external_url("digests.unsubscribe", token=unsubscribe_token(user))
     count = digest.count
-    message = build_message(
+    return build_message(
         user.email,
         f"Your Mission Teams digest: {count} update{'s' if count != 1 else ''}",
         "digest",
@@ -213,24 +282,8 @@ def send(user_id: int, period_key: str, token: str | None = None, *, last_try: b
         digest=digest,
         unsubscribe_url=unsubscribe_url,
         preferences_url=external_url("account.profile") + "#digest",
-        since=row.since,
+        since=row.since.astimezone(zone_for(user.timezone)),
     )
-    try:
-        deliver(message)
-    except Exception as exc:
-        row.error = f"{type(exc).__name__}: {exc}"[:2000]
-        if last_try:
-            row.status, row.finished_at = DeliveryStatus.FAILED.value, utcnow()
-        db.session.commit()
-        raise
-    row.status, row.finished_at, row.item_count, row.error = (
-        DeliveryStatus.SENT.value,
-        utcnow(),
-        count,
-        None,
-    )
-    db.session.commit()
-    return "sent"
 
 
 def recent_runs(limit: int = 50) -> list[DigestDelivery]:

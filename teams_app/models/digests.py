@@ -47,6 +47,8 @@ class DigestDelivery(db.Model):  # type: ignore[name-defined]
     message_id: Mapped[str] = mapped_column(String(200))
     # Which job execution holds the claim; a retry of the same job carries the same token.
     claim_token: Mapped[str] = mapped_column(String(40))
+    # Set while an attempt is sending: a second execution with the same token backs off.
+    sending_since: Mapped[datetime | None]
     item_count: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -1287,3 +1287,51 @@ def test_logging_an_action_while_the_barrier_is_saved_meanwhile_is_stale(staff, 
     assert raised.value.current.title == "Theirs"
     assert db.session.query(Action).count() == 0
     assert fresh(barrier).status == "open"
+
+
+def test_an_action_on_a_barrier_and_an_unrelated_initiative_is_refused(app):
+    """Otherwise a member of one team could file an action under another team's initiative."""
+    from teams_app.barriers import services as svc
+    from teams_app.initiatives import services as initiatives
+    from tests.factories import UserFactory, make_team
+
+    mine_lead, other_lead = UserFactory(), UserFactory()
+    mine, other = make_team(mine_lead, name="Mine"), make_team(other_lead, name="Other")
+    barrier = svc.report_barrier(
+        mine_lead,
+        svc.BarrierDetails(
+            title="Ours",
+            category="process",
+            affects="staff",
+            severity="low",
+            source="staff",
+            team_id=mine.id,
+        ),
+    )
+    theirs = initiatives.create_initiative(other_lead, other, initiatives.Details(title="Theirs"))
+    with pytest.raises(InvalidInput) as refused:
+        svc.log_action(
+            mine_lead,
+            svc.ActionDetails("Sneaky"),
+            barrier=svc.get_barrier(barrier.id),
+            initiative=initiatives.get_initiative(theirs.id),
+        )
+    assert "initiative_id" in refused.value.fields
+    assert db.session.query(Action).count() == 0
+
+
+def test_a_title_is_kept_on_one_line(app):
+    from teams_app.barriers import services as svc
+    from tests.factories import UserFactory
+
+    barrier = svc.report_barrier(
+        UserFactory(),
+        svc.BarrierDetails(
+            title="Two\nlines\r\n here",
+            category="process",
+            affects="staff",
+            severity="low",
+            source="staff",
+        ),
+    )
+    assert barrier.title == "Two lines here"

@@ -151,7 +151,7 @@ def test_two_ticks_and_a_repeated_job_send_one_mail_each(app, world, mailbox, ru
     due_now(lead), due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="News for Mo"))
     assert digest_jobs.tick()["due"] == 2
-    assert digest_jobs.tick()["due"] == 2  # nothing claimed yet: enqueued again
+    assert digest_jobs.tick()["due"] == 0  # their jobs are already waiting: not enqueued twice
     assert run_jobs() == 0
     assert len(mailbox.to("mo@library.example")) == 1
     # Lena's only news is her own: nothing to send, and the period is marked skipped.
@@ -230,7 +230,7 @@ def test_a_lapsed_claim_is_picked_up_by_the_next_tick(app, world, mailbox, run_j
     initiatives.create_initiative(lead, team, initiatives.Details(title="After a crash"))
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
     # A worker claimed it and died before sending.
-    row = services.claim(user, period.key, "dead-worker", utcnow())
+    row = services.claim(user, period, "dead-worker", utcnow())
     assert row is not None
     assert services.send(member.id, period.key, "someone-else") == "duplicate"  # lease is live
     row.claimed_at = utcnow() - timedelta(hours=1)
@@ -264,3 +264,99 @@ def test_cli_runs_due_digests_and_previews(app, world, mailbox):
     assert len(mailbox.to("mo@library.example")) == 1
     again = runner.invoke(args=["digests", "run-due"])
     assert "nobody is due" in again.output
+
+
+def test_turning_digests_off_after_the_tick_sends_nothing(app, world, mailbox, run_jobs):
+    lead, member, team = world
+    due_now(member)
+    initiatives.create_initiative(lead, team, initiatives.Details(title="Too late"))
+    assert digest_jobs.tick()["due"] == 1
+    services.unsubscribe(db.session.get(User, member.id))
+    assert run_jobs() == 0
+    assert mailbox.to("mo@library.example") == []
+
+
+def test_a_schedule_change_after_the_tick_sends_one_digest_not_two(app, world, mailbox, run_jobs):
+    lead, member, team = world
+    due_now(member)
+    initiatives.create_initiative(lead, team, initiatives.Details(title="Moved on"))
+    digest_jobs.tick()  # enqueues daily:<today>
+    person = db.session.get(User, member.id)
+    person.digest_frequency, person.digest_weekday = "weekly", utcnow().weekday()
+    db.session.commit()
+    assert run_jobs() == 0
+    assert mailbox.to("mo@library.example") == []  # the daily one is retired, unsent
+    assert digest_jobs.tick()["due"] == 1  # the weekly period of today
+    assert run_jobs() == 0
+    (mail,) = mailbox.to("mo@library.example")
+    assert "Moved on" in mail.get_body(("plain",)).get_content()  # nothing was lost
+
+
+def test_a_lapsed_claim_of_someone_who_left_is_retired_not_retried_forever(app, world):
+    lead, member, team = world
+    due_now(member)
+    ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
+    row = services.claim(user, period, "dead-worker", utcnow())
+    row.claimed_at = utcnow() - timedelta(hours=1)
+    user.active = False
+    db.session.commit()
+    assert services.send(member.id, period.key) == "inactive"
+    db.session.expire_all()
+    assert db.session.get(DigestDelivery, row.id).status == "skipped"
+    assert digest_jobs.tick() == {"due": 0, "retried": 0}
+
+
+def test_a_digest_that_cannot_be_built_fails_visibly(app, world, monkeypatch):
+    lead, member, team = world
+    due_now(member)
+    ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("content exploded")
+
+    monkeypatch.setattr(content, "build", broken)
+    with pytest.raises(RuntimeError):
+        services.send(member.id, period.key, last_try=True)
+    row = db.session.scalars(select(DigestDelivery)).one()
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert "content exploded" in row.error
+
+
+def test_overdue_is_judged_in_the_persons_own_calendar(app, world):
+    from datetime import UTC, datetime
+
+    lead, member, team = world
+    barrier = barriers.report_barrier(
+        lead,
+        barriers.BarrierDetails(
+            title="Late",
+            category="process",
+            affects="staff",
+            severity="low",
+            source="staff",
+            team_id=team.id,
+        ),
+    )
+    until = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # already 29 Nov in Kiritimati (+14)
+    barriers.log_action(
+        lead,
+        barriers.ActionDetails("Due on the 29th", due_on=until.date() + timedelta(days=1)),
+        barrier=barriers.get_barrier(barrier.id),
+    )
+    person = db.session.get(User, lead.id)
+    person.timezone = "Pacific/Kiritimati"
+    db.session.commit()
+    lines = texts(content.build(person, until - timedelta(days=1), until))
+    assert "Your action “Due on the 29th” is due today" in lines
+
+
+def test_a_second_execution_with_the_same_claim_backs_off_while_one_is_sending(app, world, mailbox):
+    """One job id enqueued twice shares its claim token: only one execution may send."""
+    lead, member, team = world
+    due_now(member)
+    initiatives.create_initiative(lead, team, initiatives.Details(title="Once"))
+    ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
+    row = services.claim(user, period, "shared-token", utcnow())
+    assert services._start_attempt(row, utcnow())  # the first execution is sending now
+    assert services.send(member.id, period.key, "shared-token") == "busy"
+    assert mailbox.to("mo@library.example") == []
