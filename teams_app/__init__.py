@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.initiatives.routes import bp as initiatives_bp
     from teams_app.main.routes import bp as main_bp
     from teams_app.people.routes import bp as people_bp
+    from teams_app.portfolio.routes import bp as portfolio_bp
     from teams_app.teams.routes import bp as teams_bp
 
     app.register_blueprint(main_bp)
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(barriers_bp)
     app.register_blueprint(digests_bp)
+    app.register_blueprint(portfolio_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
 

@@ -273,6 +273,15 @@ def may_update_action(user: User, action: Any) -> bool:
     return team is not None and team.is_active and is_lead(user, team)
 
 
+# --- Portfolio ----------------------------------------------------------------------------------
+
+
+@rule("view_portfolio")
+def may_view_portfolio(user: User, _: Any) -> bool:
+    """The whole portfolio and its exports: leadership (admins hold leadership powers)."""
+    return user.is_leadership
+
+
 def change_role_problem(actor: User, target: User, new_role: str) -> str | None:
     """Why ``actor`` may not give ``target`` the role ``new_role`` (None when allowed)."""
     if not actor.is_admin:

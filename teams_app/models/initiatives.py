@@ -58,14 +58,14 @@ class Initiative(db.Model):  # type: ignore[name-defined]
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"), index=True)
-    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     health: Mapped[str] = mapped_column(String(10), default=Health.ON_TRACK.value, index=True)
-    target_date: Mapped[date | None]
+    target_date: Mapped[date | None] = mapped_column(index=True)
     last_update_at: Mapped[datetime | None]
     # When it goes stale: the last update (or creation) plus the team's update interval.
     # Stored so "stale" is one indexed comparison on every database.
     update_due_at: Mapped[datetime] = mapped_column(index=True)
-    completed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

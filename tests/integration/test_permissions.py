@@ -154,6 +154,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/actions"): (401, 422, 422, 422, 422, 422),
     ("GET", "/api/v1/actions/<int:action_id>"): (401, 200, 200, 200, 200, 200),
     ("PATCH", "/api/v1/actions/<int:action_id>"): (401, 403, 403, 422, 422, 422),
+    # The portfolio (leadership and admins).
+    ("GET", "/portfolio/"): s4(302, 403, 200, 200),
+    ("GET", "/api/v1/portfolio"): s4(401, 403, 200, 200),
     # Digests: <token> is not a valid unsubscribe token.
     ("GET", "/digest/preview"): s4(302, 200, 200, 200),
     ("GET", "/digest/unsubscribe/<token>"): s4(404, 404, 404, 404),

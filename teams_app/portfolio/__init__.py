@@ -1,0 +1,1 @@
+"""The leadership portfolio: where we are, what is stuck, and whether it works."""

@@ -1,0 +1,386 @@
+"""The leadership portfolio: every figure computed in SQL with a fixed number of queries,
+whatever the number of initiatives, barriers or teams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from teams_app.extensions import db
+from teams_app.models import (
+    Barrier,
+    BarrierStatus,
+    Initiative,
+    Stage,
+    StageKind,
+    Team,
+    TeamStatus,
+    User,
+    utcnow,
+)
+
+STUCK_DAYS = 60  # longer than this in one stage
+OLD_BARRIER_DAYS = 30  # a critical or high barrier open longer than this
+WAITING_PROPOSAL_DAYS = 14
+ATTENTION_LIMIT = 100
+
+# How bad each reason is: the attention list is sorted by the sum, worst first.
+WEIGHTS = {
+    "off_track": 8,
+    "old_barrier": 5,
+    "at_risk": 4,
+    "stale": 3,
+    "past_target": 3,
+    "stuck": 2,
+    "waiting_proposal": 1,
+}
+REASON_TEXT = {
+    "off_track": "off track",
+    "at_risk": "at risk",
+    "stale": "no update within the team's interval",
+    "past_target": "past its target date",
+    "stuck": f"more than {STUCK_DAYS} days in one stage",
+    "old_barrier": f"critical or high, open more than {OLD_BARRIER_DAYS} days",
+    "waiting_proposal": f"proposal waiting more than {WAITING_PROPOSAL_DAYS} days",
+}
+
+
+@dataclass
+class PortfolioFilter:
+    team_id: int | None = None
+    sponsor_id: int | None = None
+    stage_id: int | None = None
+    health: str | None = None
+    department_id: int | None = None  # the owner's department
+    target_from: date | None = None
+    target_to: date | None = None
+
+    def as_args(self) -> dict[str, Any]:
+        return {
+            f.name: (v.isoformat() if isinstance(v, date) else v)
+            for f in fields(self)
+            if (v := getattr(self, f.name)) not in (None, "")
+        }
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_args())
+
+
+def _initiative_conditions(f: PortfolioFilter) -> list[Any]:
+    """WHERE clauses on Initiative (joined to Team and Stage) for the filter."""
+    out: list[Any] = [Team.status != TeamStatus.DECLINED.value]
+    if f.team_id:
+        out.append(Initiative.team_id == f.team_id)
+    if f.sponsor_id:
+        out.append(Team.sponsor_id == f.sponsor_id)
+    if f.stage_id:
+        out.append(Initiative.stage_id == f.stage_id)
+    if f.health:
+        out.append(Initiative.health == f.health)
+    if f.department_id:
+        out.append(
+            Initiative.owner_id.in_(select(User.id).where(User.department_id == f.department_id))
+        )
+    if f.target_from:
+        out.append(Initiative.target_date >= f.target_from)
+    if f.target_to:
+        out.append(Initiative.target_date <= f.target_to)
+    return out
+
+
+def _initiatives() -> Any:
+    return (
+        select(Initiative)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+    )
+
+
+@dataclass
+class Cell:
+    stage_id: int
+    stage: str
+    health: str
+    count: int
+
+
+@dataclass
+class Overview:
+    stages: list[Stage]
+    matrix: list[Cell]
+    by_team: list[tuple[int, str, int]]
+    by_sponsor: list[tuple[int | None, str, int]]
+    teams: dict[str, int]
+    barriers: dict[str, int]
+    open_total: int = 0
+    cells: dict[tuple[int, str], int] = field(default_factory=dict)
+
+
+def quarter_start(today: date) -> date:
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def overview(f: PortfolioFilter, now: datetime | None = None) -> Overview:
+    """Matrix, totals and counts: six GROUP BY queries."""
+    now = now or utcnow()
+    where = _initiative_conditions(f)
+    open_stage = Stage.kind == StageKind.OPEN.value
+    stages = list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+    rows = db.session.execute(
+        select(Initiative.stage_id, Initiative.health, func.count())
+        .select_from(Initiative)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(open_stage, *where)
+        .group_by(Initiative.stage_id, Initiative.health)
+    ).all()
+    names = {s.id: s.name for s in stages}
+    matrix = [Cell(stage_id, names.get(stage_id, "?"), health, n) for stage_id, health, n in rows]
+    by_team = [
+        (team_id, name, n)
+        for team_id, name, n in db.session.execute(
+            select(Team.id, Team.name, func.count(Initiative.id))
+            .select_from(Initiative)
+            .join(Team, Team.id == Initiative.team_id)
+            .join(Stage, Stage.id == Initiative.stage_id)
+            .where(open_stage, *where)
+            .group_by(Team.id, Team.name)
+            .order_by(func.count(Initiative.id).desc(), Team.name)
+        ).all()
+    ]
+    sponsor = aliased(User)
+    by_sponsor = [
+        (sponsor_id, name or "No sponsor", n)
+        for sponsor_id, name, n in db.session.execute(
+            select(Team.sponsor_id, sponsor.name, func.count(Initiative.id))
+            .select_from(Initiative)
+            .join(Team, Team.id == Initiative.team_id)
+            .join(Stage, Stage.id == Initiative.stage_id)
+            .outerjoin(sponsor, sponsor.id == Team.sponsor_id)
+            .where(open_stage, *where)
+            .group_by(Team.sponsor_id, sponsor.name)
+            .order_by(func.count(Initiative.id).desc())
+        ).all()
+    ]
+    team_counts = {s.value: 0 for s in TeamStatus}
+    team_counts.update(
+        dict(db.session.execute(select(Team.status, func.count()).group_by(Team.status)).all())
+    )
+    since_quarter = datetime.combine(quarter_start(now.date()), datetime.min.time(), now.tzinfo)
+    open_barriers, removed = db.session.execute(
+        select(
+            func.count().filter(Barrier.status.not_in(BarrierStatus.closed())),
+            func.count().filter(
+                and_(
+                    Barrier.status == BarrierStatus.REMOVED.value,
+                    Barrier.resolved_at >= since_quarter,
+                )
+            ),
+        ).select_from(Barrier)
+    ).one()
+    result = Overview(
+        stages=[s for s in stages if s.kind == StageKind.OPEN.value],
+        matrix=matrix,
+        by_team=by_team,
+        by_sponsor=by_sponsor,
+        teams={k: team_counts.get(k, 0) for k in ("proposed", "active", "closed", "declined")},
+        barriers={"open": open_barriers or 0, "removed_this_quarter": removed or 0},
+    )
+    result.cells = {(c.stage_id, c.health): c.count for c in matrix}
+    result.open_total = sum(c.count for c in matrix)
+    return result
+
+
+@dataclass
+class AttentionItem:
+    kind: str  # initiative, barrier, team
+    id: int
+    title: str
+    reasons: list[str]
+    url_endpoint: str
+    url_values: dict[str, Any]
+    context: str = ""
+    score: int = 0
+    since: datetime | None = None
+
+    @property
+    def reason_texts(self) -> list[str]:
+        return [REASON_TEXT[r] for r in self.reasons]
+
+
+def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:
+    """Everything that needs leadership's eye, worst first: three queries."""
+    now = now or utcnow()
+    today = now.date()
+    stuck_since = now - timedelta(days=STUCK_DAYS)
+    stale = Initiative.update_due_at < now
+    late = and_(Initiative.target_date.is_not(None), Initiative.target_date < today)
+    stuck = Initiative.stage_entered_at < stuck_since
+    rows = db.session.scalars(
+        _initiatives()
+        .options(joinedload(Initiative.team), joinedload(Initiative.stage))
+        .where(
+            Stage.kind == StageKind.OPEN.value,
+            *_initiative_conditions(f),
+            or_(Initiative.health != "on_track", stale, late, stuck),
+        )
+        .order_by(Initiative.id)
+        .limit(ATTENTION_LIMIT * 2)
+    ).unique()
+    items: list[AttentionItem] = []
+    for i in rows:
+        reasons = []
+        if i.health in ("off_track", "at_risk"):
+            reasons.append(i.health)
+        if i.update_due_at < now:
+            reasons.append("stale")
+        if i.target_date is not None and i.target_date < today:
+            reasons.append("past_target")
+        if i.stage_entered_at < stuck_since:
+            reasons.append("stuck")
+        items.append(
+            AttentionItem(
+                "initiative",
+                i.id,
+                i.title,
+                reasons,
+                "initiatives.show",
+                {"initiative_id": i.id},
+                f"{i.team.name} · {i.stage.name}",
+                since=i.stage_entered_at,
+            )
+        )
+    if not (f.stage_id or f.health or f.target_from or f.target_to):
+        barrier_where = [
+            Barrier.status.not_in(BarrierStatus.closed()),
+            Barrier.severity.in_(("critical", "high")),
+            Barrier.reported_at < now - timedelta(days=OLD_BARRIER_DAYS),
+        ]
+        if f.team_id:
+            barrier_where.append(Barrier.team_id == f.team_id)
+        if f.sponsor_id:
+            barrier_where.append(
+                Barrier.team_id.in_(select(Team.id).where(Team.sponsor_id == f.sponsor_id))
+            )
+        if f.department_id:
+            barrier_where.append(Barrier.department_id == f.department_id)
+        for b in db.session.scalars(
+            select(Barrier)
+            .where(*barrier_where)
+            .order_by(Barrier.severity_rank.desc(), Barrier.reported_at)
+            .limit(ATTENTION_LIMIT)
+        ):
+            items.append(
+                AttentionItem(
+                    "barrier",
+                    b.id,
+                    b.title,
+                    ["old_barrier"],
+                    "barriers.show",
+                    {"barrier_id": b.id},
+                    f"{b.severity} · open {(now - b.reported_at).days} days",
+                    score=b.severity_rank - 3,  # critical above high
+                    since=b.reported_at,
+                )
+            )
+        if not (f.team_id or f.sponsor_id or f.department_id):
+            for t in db.session.scalars(
+                select(Team)
+                .where(
+                    Team.status == TeamStatus.PROPOSED.value,
+                    Team.proposed_at < now - timedelta(days=WAITING_PROPOSAL_DAYS),
+                )
+                .order_by(Team.proposed_at)
+                .limit(ATTENTION_LIMIT)
+            ):
+                items.append(
+                    AttentionItem(
+                        "team",
+                        t.id,
+                        t.name,
+                        ["waiting_proposal"],
+                        "teams.show",
+                        {"slug": t.slug},
+                        f"proposed {(now - t.proposed_at).days} days ago",
+                        since=t.proposed_at,
+                    )
+                )
+    for item in items:
+        item.score += sum(WEIGHTS[r] for r in item.reasons)
+    oldest = now
+    items.sort(key=lambda it: (-it.score, it.since or oldest, it.id))
+    return items[:ATTENTION_LIMIT]
+
+
+def sponsors() -> list[User]:
+    """People who sponsor at least one team, for the sponsor filter."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(select(Team.sponsor_id).where(Team.sponsor_id.is_not(None))))
+            .order_by(User.name)
+        )
+    )
+
+
+def _month(column: Any) -> Any:
+    """'YYYY-MM' of a timestamp column, in SQL, on SQLite and PostgreSQL alike."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _months(now: datetime, count: int) -> list[str]:
+    year, month = now.year, now.month
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(out))
+
+
+@dataclass
+class Trends:
+    months: list[str]
+    completed: list[int]
+    reported: list[int]
+    removed: list[int]
+
+
+def trends(f: PortfolioFilter, now: datetime | None = None, months: int = 12) -> Trends:
+    """Monthly series for the last ``months`` months: three GROUP BY queries."""
+    now = now or utcnow()
+    labels = _months(now, months)
+    start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=now.tzinfo)
+
+    def series(rows: Any) -> list[int]:
+        found = {m: n for m, n in rows}
+        return [int(found.get(m, 0)) for m in labels]
+
+    done_month = _month(Initiative.completed_at)
+    completed = db.session.execute(
+        select(done_month, func.count())
+        .select_from(Initiative)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(Initiative.completed_at >= start, *_initiative_conditions(f))
+        .group_by(done_month)
+    ).all()
+    reported_month = _month(Barrier.reported_at)
+    reported = db.session.execute(
+        select(reported_month, func.count())
+        .where(Barrier.reported_at >= start)
+        .group_by(reported_month)
+    ).all()
+    removed_month = _month(Barrier.resolved_at)
+    removed = db.session.execute(
+        select(removed_month, func.count())
+        .where(Barrier.status == BarrierStatus.REMOVED.value, Barrier.resolved_at >= start)
+        .group_by(removed_month)
+    ).all()
+    return Trends(labels, series(completed), series(reported), series(removed))

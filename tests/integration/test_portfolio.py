@@ -1,0 +1,177 @@
+"""The leadership portfolio: who may see it, the figures, the attention list, the API, and a
+fixed number of queries with 20 or 2,000 initiatives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from teams_app.barriers import services as barriers
+from teams_app.extensions import db
+from teams_app.initiatives import pipeline
+from teams_app.initiatives import services as initiatives
+from teams_app.models import Initiative, Team, utcnow
+from teams_app.portfolio import queries
+from tests.conftest import login
+from tests.factories import UserFactory, make_team
+
+
+def stage(name):
+    return next(s for s in pipeline.stages() if s.name == name)
+
+
+@pytest.fixture
+def world(app):
+    sponsor_a = UserFactory(role="leadership", name="Ada Sponsor")
+    sponsor_b = UserFactory(role="leadership", name="Bo Sponsor")
+    lead_a, lead_b = UserFactory(name="Lead A"), UserFactory(name="Lead B")
+    team_a = make_team(lead_a, name="Alpha Team", sponsor=sponsor_a)
+    team_b = make_team(lead_b, name="Beta Team", sponsor=sponsor_b)
+    made = {}
+    for team, lead, title, health in (
+        (team_a, lead_a, "Calm one", "on_track"),
+        (team_a, lead_a, "Shaky one", "at_risk"),
+        (team_b, lead_b, "Broken one", "off_track"),
+    ):
+        item = initiatives.create_initiative(lead, team, initiatives.Details(title=title))
+        if health != "on_track":
+            initiatives.post_update(lead, initiatives.get_initiative(item.id), health, "News.")
+        made[title] = item.id
+    return {
+        "sponsor_a": sponsor_a,
+        "team_a": team_a,
+        "team_b": team_b,
+        "lead_a": lead_a,
+        "ids": made,
+    }
+
+
+def test_only_leadership_and_admins_see_the_portfolio(client, api_as, world, staff):
+    login(client, staff)
+    assert client.get("/portfolio/").status_code == 403
+    assert "/portfolio/" not in client.get("/").get_data(as_text=True)
+    assert api_as(staff).get("/portfolio").status_code == 403
+    client.post("/auth/logout", data={})
+    client._cookies.clear()
+    login(client, world["sponsor_a"])
+    assert client.get("/portfolio/").status_code == 200
+    assert 'href="/portfolio/"' in client.get("/").get_data(as_text=True)
+    assert api_as(UserFactory(role="admin")).get("/portfolio").status_code == 200
+
+
+def test_matrix_totals_and_counts(app, world):
+    overview = queries.overview(queries.PortfolioFilter())
+    idea = stage("Idea").id
+    assert overview.cells == {(idea, "on_track"): 1, (idea, "at_risk"): 1, (idea, "off_track"): 1}
+    assert overview.open_total == 3
+    assert [(name, n) for _, name, n in overview.by_team] == [("Alpha Team", 2), ("Beta Team", 1)]
+    assert ("Ada Sponsor", 2) in [(name, n) for _, name, n in overview.by_sponsor]
+    assert overview.teams["active"] == 2
+    only_a = queries.overview(queries.PortfolioFilter(sponsor_id=world["sponsor_a"].id))
+    assert only_a.open_total == 2
+
+
+def test_attention_is_worst_first_with_reasons(app, world):
+    ids = world["ids"]
+    calm = db.session.get(Initiative, ids["Calm one"])
+    calm.stage_entered_at = utcnow() - timedelta(days=90)  # stuck
+    calm.target_date = utcnow().date() - timedelta(days=1)  # past target
+    db.session.commit()
+    reporter = UserFactory()
+    old = barriers.report_barrier(
+        reporter,
+        barriers.BarrierDetails(
+            title="Old critical",
+            category="policy",
+            affects="customers",
+            severity="critical",
+            source="survey",
+        ),
+    )
+    barriers.get_barrier(old.id).reported_at = utcnow() - timedelta(days=45)
+    waiting = make_team(UserFactory(), name="Slow Proposal", status="proposed")
+    db.session.get(Team, waiting.id).proposed_at = utcnow() - timedelta(days=20)
+    make_team(UserFactory(), name="Fresh Proposal", status="proposed")
+    db.session.commit()
+
+    items = queries.attention(queries.PortfolioFilter())
+    summary = [(i.kind, i.title, i.reasons) for i in items]
+    assert summary[0] == ("initiative", "Broken one", ["off_track"])
+    assert ("barrier", "Old critical", ["old_barrier"]) in summary
+    assert ("initiative", "Calm one", ["past_target", "stuck"]) in summary
+    assert ("initiative", "Shaky one", ["at_risk"]) in summary
+    assert ("team", "Slow Proposal", ["waiting_proposal"]) in summary
+    assert "Fresh Proposal" not in [t for _, t, _ in summary]
+    assert summary[-1][1] == "Slow Proposal"  # the mildest reason comes last
+
+
+def test_page_shows_matrix_links_and_attention(client, world):
+    login(client, world["sponsor_a"])
+    page = client.get("/portfolio/").get_data(as_text=True)
+    idea = stage("Idea").id
+    assert f"/initiatives/?stage={idea}&amp;health=off_track" in page
+    assert "Broken one" in page and "off track" in page
+    filtered = client.get(f"/portfolio/?sponsor_id={world['sponsor_a'].id}").get_data(True)
+    assert "Shaky one" in filtered and "Broken one" not in filtered
+
+
+def test_api_returns_the_page_figures(api_as, world):
+    body = api_as(world["sponsor_a"]).get("/portfolio").get_json()
+    overview = queries.overview(queries.PortfolioFilter())
+    assert {(c["stage_id"], c["health"]): c["count"] for c in body["matrix"]} == overview.cells
+    assert body["teams"]["active"] == 2 and body["barriers"] == {
+        "open": 0,
+        "removed_this_quarter": 0,
+    }
+    assert body["attention"][0] == {
+        "kind": "initiative",
+        "id": world["ids"]["Broken one"],
+        "title": "Broken one",
+        "reasons": ["off_track"],
+    }
+    assert len(body["trends"]["months"]) == 12
+    bad = api_as(world["sponsor_a"]).get("/portfolio?health=purple")
+    assert bad.status_code == 422
+
+
+def test_trends_count_completed_initiatives_and_barriers_by_month(app, world):
+    lead = world["lead_a"]
+    item = initiatives.get_initiative(world["ids"]["Calm one"])
+    initiatives.move_initiative(lead, item, stage("Done").id)
+    trends = queries.trends(queries.PortfolioFilter())
+    assert trends.completed[-1] == 1 and sum(trends.completed) == 1
+
+
+def _bulk_initiatives(team: Team, n: int) -> None:
+    now = utcnow()
+    stages = [s for s in pipeline.stages() if s.kind == "open"]
+    healths = ["on_track", "at_risk", "off_track"]
+    db.session.execute(
+        Initiative.__table__.insert(),
+        [
+            {
+                "team_id": team.id,
+                "title": f"Bulk {i}",
+                "stage_id": stages[i % len(stages)].id,
+                "stage_entered_at": now - timedelta(days=i % 90),
+                "health": healths[i % 3],
+                "update_due_at": now + timedelta(days=(i % 30) - 15),
+                "created_at": now,
+                "version": 1,
+            }
+            for i in range(n)
+        ],
+    )
+    db.session.commit()
+
+
+def test_portfolio_runs_the_same_queries_with_20_or_2000_initiatives(client, world, count_queries):
+    login(client, world["sponsor_a"])
+    _bulk_initiatives(world["team_a"], 17)
+    client.get("/portfolio/")
+    small = count_queries(lambda: client.get("/portfolio/"))
+    _bulk_initiatives(world["team_a"], 1980)
+    large = count_queries(lambda: client.get("/portfolio/"))
+    assert small == large, f"{small} queries with 20 initiatives, {large} with 2,000"
+    assert large <= 20
