@@ -340,6 +340,10 @@ INITIATIVES: dict[str, list[tuple[str, str, list[str], list[tuple[str, str]], in
 }
 
 
+# Target dates, in days from today (negative: already missed).
+TARGETS = {"One-page yes list": -5, "IT ticket status page": 45, "Impact Story of the Month": 20}
+
+
 def seed_initiatives(team: Team) -> None:
     """Initiatives in every stage and health, with history spread over the past weeks."""
     from teams_app.initiatives import services as initiatives
@@ -401,6 +405,8 @@ def seed_initiatives(team: Team) -> None:
         fresh.update_due_at = last + timedelta(days=team.update_interval_days)
         if fresh.completed_at:
             fresh.completed_at = changes[-1].at
+        if title in TARGETS:  # some have a target date, one of them already missed
+            fresh.target_date = (utcnow() + timedelta(days=TARGETS[title])).date()
         db.session.commit()
 
 

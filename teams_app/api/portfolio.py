@@ -54,6 +54,12 @@ class TotalSchema(ma.Schema):
     count = fields.Integer()
 
 
+class MedianSchema(ma.Schema):
+    stage_id = fields.Integer()
+    stage = fields.String()
+    days = fields.Float()
+
+
 class PortfolioSchema(ma.Schema):
     matrix = fields.List(fields.Nested(CellSchema))
     teams = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -62,6 +68,7 @@ class PortfolioSchema(ma.Schema):
     trends = fields.Nested(TrendsSchema)
     by_team = fields.List(fields.Nested(TotalSchema))
     by_sponsor = fields.List(fields.Nested(TotalSchema))
+    median_days_in_stage = fields.List(fields.Nested(MedianSchema))
 
 
 @blp.route("/portfolio")
@@ -75,6 +82,7 @@ class Portfolio(MethodView):
         f = queries.PortfolioFilter(**args)
         now = utcnow()
         overview = queries.overview(f, now)
+        medians = queries.median_days_in_stage(f, now)
         return {
             "matrix": overview.matrix,
             "teams": overview.teams,
@@ -83,4 +91,9 @@ class Portfolio(MethodView):
             "trends": queries.trends(f, now),
             "by_team": [{"id": i, "name": n, "count": c} for i, n, c in overview.by_team],
             "by_sponsor": [{"id": i, "name": n, "count": c} for i, n, c in overview.by_sponsor],
+            "median_days_in_stage": [
+                {"stage_id": s.id, "stage": s.name, "days": medians[s.id]}
+                for s in overview.stages
+                if s.id in medians
+            ],
         }

@@ -384,3 +384,112 @@ def trends(f: PortfolioFilter, now: datetime | None = None, months: int = 12) ->
         .group_by(removed_month)
     ).all()
     return Trends(labels, series(completed), series(reported), series(removed))
+
+
+# --- Time in stage ------------------------------------------------------------------------------
+
+
+def _days_between(start: Any, end: Any) -> Any:
+    """Days from ``start`` to ``end`` as a float, in SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def median_days_in_stage(f: PortfolioFilter, now: datetime | None = None) -> dict[int, float]:
+    """Median days initiatives spend in each stage (a visit still going counts up to now), by
+    window functions: LEAD for each visit's end, ROW_NUMBER and COUNT to find the middle."""
+    from sqlalchemy import literal
+
+    from teams_app.models import StageChange
+
+    now = now or utcnow()
+    following = (
+        func.lead(StageChange.at)
+        .over(partition_by=StageChange.initiative_id, order_by=(StageChange.at, StageChange.id))
+        .label("ended")
+    )
+    visits = (
+        select(
+            StageChange.to_stage_id.label("stage_id"),
+            StageChange.at.label("started"),
+            following,
+        )
+        .join(Initiative, Initiative.id == StageChange.initiative_id)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(*_initiative_conditions(f))
+        .subquery()
+    )
+    days = _days_between(visits.c.started, func.coalesce(visits.c.ended, literal(now))).label(
+        "days"
+    )
+    ranked = select(
+        visits.c.stage_id,
+        days,
+        func.row_number().over(partition_by=visits.c.stage_id, order_by=days).label("rn"),
+        func.count().over(partition_by=visits.c.stage_id).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) / 2, ranked.c.rn == (ranked.c.n + 2) / 2)
+    rows = db.session.execute(
+        select(ranked.c.stage_id, func.avg(ranked.c.days)).where(middle).group_by(ranked.c.stage_id)
+    ).all()
+    return {stage_id: round(float(value), 1) for stage_id, value in rows if value is not None}
+
+
+# --- What changed -------------------------------------------------------------------------------
+
+CHANGE_VERBS = ("moved_initiative", "posted_update", "resolved_barrier", "reopened_barrier")
+
+
+def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: int = 200) -> list:
+    """Stage moves, health changes and barrier resolutions in the last ``days`` days, newest
+    first: one bounded query; updates that kept the same health are then dropped."""
+    from teams_app.models import Activity
+
+    now = now or utcnow()
+    stmt = (
+        select(Activity)
+        .options(joinedload(Activity.actor))
+        .where(Activity.verb.in_(CHANGE_VERBS), Activity.at >= now - timedelta(days=days))
+        .order_by(Activity.at.desc(), Activity.id.desc())
+        .limit(limit)
+    )
+    team_ids = None
+    if f.team_id or f.sponsor_id:
+        team_ids = select(Team.id)
+        if f.team_id:
+            team_ids = team_ids.where(Team.id == f.team_id)
+        if f.sponsor_id:
+            team_ids = team_ids.where(Team.sponsor_id == f.sponsor_id)
+        stmt = stmt.where(Activity.team_id.in_(team_ids))
+    events = list(db.session.scalars(stmt))
+    return [
+        e
+        for e in events
+        if e.verb != "posted_update"
+        or (e.data or {}).get("previous_health") not in (None, (e.data or {}).get("health"))
+    ]
+
+
+# --- The board and the report -------------------------------------------------------------------
+
+
+def initiatives_for(f: PortfolioFilter, limit: int = 5000) -> list[Initiative]:
+    """Every initiative matching the filter with what a card or a report line shows, ordered
+    by team and stage (one query)."""
+    from teams_app.models import User as Owner
+
+    return list(
+        db.session.scalars(
+            _initiatives()
+            .options(
+                joinedload(Initiative.team).joinedload(Team.sponsor),
+                joinedload(Initiative.stage),
+                joinedload(Initiative.owner).joinedload(Owner.department),
+            )
+            .where(*_initiative_conditions(f))
+            .order_by(Team.name, Stage.position, Initiative.title, Initiative.id)
+            .limit(limit)
+        ).unique()
+    )

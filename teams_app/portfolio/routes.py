@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
 from teams_app.initiatives import pipeline
@@ -13,8 +14,9 @@ from teams_app.models import Health, utcnow
 from teams_app.pagination import paginate
 from teams_app.people.services import list_departments
 from teams_app.permissions import require
-from teams_app.portfolio import queries
+from teams_app.portfolio import exports, queries
 from teams_app.teams.queries import TeamFilter, directory_query
+from teams_app.urls import external_url
 from teams_app.views import signed_in_only
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -47,19 +49,91 @@ def filter_from_args() -> queries.PortfolioFilter:
     )
 
 
+SINCE_CHOICES = (7, 30, 90)
+
+
+def _since() -> int:
+    days = request.args.get("since", type=int)
+    return days if days in SINCE_CHOICES else 30
+
+
 @bp.get("/")
 def index() -> str:
     f = filter_from_args()
     now = utcnow()
+    since = _since()
     return render_template(
         "portfolio/index.html",
         f=f,
         overview=queries.overview(f, now),
         attention=queries.attention(f, now),
         trends=queries.trends(f, now),
+        medians=queries.median_days_in_stage(f, now),
+        changes=queries.changes(f, since, now),
+        since=since,
+        since_choices=SINCE_CHOICES,
         healths=[(h.value, h.label) for h in Health],
         stages=pipeline.stages(),
         teams=paginate(directory_query(TeamFilter()), 1, 200).items,
         sponsors=queries.sponsors(),
         departments=list_departments(),
     )
+
+
+@bp.get("/board")
+def board() -> str:
+    """All initiatives by stage, grouped by team: the team board's cards, read-only."""
+    f = filter_from_args()
+    items = queries.initiatives_for(f)
+    by_team: dict[int, tuple[Any, dict[int, list[Any]]]] = {}
+    for item in items:
+        team, columns = by_team.setdefault(item.team_id, (item.team, {}))
+        columns.setdefault(item.stage_id, []).append(item)
+    return render_template(
+        "portfolio/board.html",
+        f=f,
+        stages=pipeline.stages(),
+        groups=list(by_team.values()),
+        total=len(items),
+        now=utcnow(),
+    )
+
+
+@bp.get("/report")
+def report() -> str:
+    """The pack for a board or trustees meeting: overview, attention, one line per initiative.
+    Printable (the print stylesheet hides the app's chrome)."""
+    f = filter_from_args()
+    now = utcnow()
+    return render_template(
+        "portfolio/report.html",
+        f=f,
+        overview=queries.overview(f, now),
+        attention=queries.attention(f, now),
+        initiatives=queries.initiatives_for(f),
+        healths=[(h.value, h.label) for h in Health],
+        now=now,
+    )
+
+
+@bp.get("/export/<kind>.csv")
+def export(kind: str) -> Response:
+    make = exports.EXPORTS.get(kind)
+    if make is None:
+        abort(404)
+    f = filter_from_args()
+    lines = make(f, lambda endpoint, ident: _absolute(endpoint, ident))
+    stamp = utcnow().strftime("%Y-%m-%d")
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _absolute(endpoint: str, ident: int) -> str:
+    key = {"initiatives.show": "initiative_id", "barriers.show": "barrier_id"}[endpoint]
+    return external_url(endpoint, **{key: ident})

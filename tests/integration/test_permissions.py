@@ -157,6 +157,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     # The portfolio (leadership and admins).
     ("GET", "/portfolio/"): s4(302, 403, 200, 200),
     ("GET", "/api/v1/portfolio"): s4(401, 403, 200, 200),
+    ("GET", "/portfolio/board"): s4(302, 403, 200, 200),
+    ("GET", "/portfolio/report"): s4(302, 403, 200, 200),
+    ("GET", "/portfolio/export/<kind>.csv"): s4(302, 403, 200, 200),
     # Digests: <token> is not a valid unsubscribe token.
     ("GET", "/digest/preview"): s4(302, 200, 200, 200),
     ("GET", "/digest/unsubscribe/<token>"): s4(404, 404, 404, 404),
@@ -226,6 +229,7 @@ def world(app):
         barrier=barrier_services.get_barrier(barrier.id),
     )
     return {
+        "kind": "initiatives",
         "barrier_id": barrier.id,
         "action_id": action.id,
         "user_id": target.id,

@@ -1,0 +1,76 @@
+"""The portfolio journey from the issue, in a real Chromium: the matrix, a cell, a sponsor
+filter, the attention list, the CSV export, the printable report, and the API's figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from teams_app.initiatives import services as initiatives
+from tests.browser.conftest import shot, sign_in
+from tests.factories import PASSWORD, UserFactory, make_team
+
+pytestmark = pytest.mark.browser
+
+
+def test_leadership_reviews_the_portfolio(app, server, page, api_as):
+    ada = UserFactory(role="leadership", name="Ada Sponsor")
+    bo = UserFactory(role="leadership", name="Bo Sponsor")
+    lead_a, lead_b = UserFactory(name="Lead A"), UserFactory(name="Lead B")
+    team_a = make_team(lead_a, name="Alpha Team", sponsor=ada)
+    team_b = make_team(lead_b, name="Beta Team", sponsor=bo)
+    for team, lead, title, health in (
+        (team_a, lead_a, "Desk scripts", "on_track"),
+        (team_a, lead_a, "Survey relaunch", "off_track"),
+        (team_b, lead_b, "Locker pilot", "at_risk"),
+    ):
+        item = initiatives.create_initiative(lead, team, initiatives.Details(title=title))
+        if health != "on_track":
+            initiatives.post_update(lead, initiatives.get_initiative(item.id), health, "News")
+
+    sign_in(page, server, ada.email, PASSWORD)
+    page.get_by_role("link", name="Portfolio", exact=True).click()
+    page.get_by_role("heading", name="Stage × health").wait_for()
+    shot(page, "portfolio")
+
+    # A matrix cell opens the filtered initiatives list.
+    page.get_by_role("link", name="1 Off track in Idea").click()
+    page.get_by_role("link", name="Survey relaunch").wait_for()
+    assert page.get_by_role("link", name="Desk scripts").count() == 0
+
+    # Filter to one sponsor; the off-track initiative is in the attention list with its reason.
+    page.go_back()
+    page.get_by_label("Sponsor", exact=True).select_option(label="Ada Sponsor")
+    page.get_by_role("button", name="Filter").click()
+    attention = page.locator("#attention")
+    attention.get_by_role("link", name="Survey relaunch").wait_for()
+    assert "off track" in attention.inner_text()
+    assert "Locker pilot" not in attention.inner_text()
+
+    # Export the filtered CSV.
+    page.get_by_role("button", name="Export CSV").click()
+    href = page.get_by_role("link", name="Initiatives", exact=True).last.get_attribute("href")
+    assert f"sponsor_id={ada.id}" in href
+    rows = list(
+        csv.DictReader(io.StringIO(page.request.get(f"{server}{href}").text().lstrip("\ufeff")))
+    )
+    assert sorted(r["title"] for r in rows) == ["Desk scripts", "Survey relaunch"]
+
+    # The printable report: the app's chrome is hidden when printed.
+    page.get_by_role("link", name="Printable report").click()
+    page.get_by_role("heading", name="Mission Teams portfolio").wait_for()
+    page.emulate_media(media="print")
+    assert not page.locator("header").is_visible()
+    assert not page.get_by_role("button", name="Print").is_visible()
+    shot(page, "portfolio-report-print")
+    page.emulate_media(media="screen")
+
+    # The API returns the same numbers as the page.
+    body = api_as(ada).get(f"/portfolio?sponsor_id={ada.id}").get_json()
+    assert sorted((c["health"], c["count"]) for c in body["matrix"]) == [
+        ("off_track", 1),
+        ("on_track", 1),
+    ]
+    assert [a["title"] for a in body["attention"]] == ["Survey relaunch"]
