@@ -97,3 +97,20 @@ def render_confirm(*, title: str, body: str, action: str, button: str, cancel: s
         button=button,
         cancel=cancel,
     )
+
+
+def csv_download(lines: Any, name: str) -> Any:
+    """A streamed CSV attachment named ``<name>-<date>.csv`` (never cached: it holds data)."""
+    from flask import Response, stream_with_context
+
+    from teams_app.models import utcnow
+
+    stamp = utcnow().strftime("%Y-%m-%d")
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

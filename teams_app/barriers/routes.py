@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -51,7 +50,13 @@ from teams_app.pagination import clamp, paginate
 from teams_app.people.services import department_choices
 from teams_app.permissions import require
 from teams_app.urls import external_url
-from teams_app.views import apply_field_errors, current_person, safe_local_url, signed_in_only
+from teams_app.views import (
+    apply_field_errors,
+    csv_download,
+    current_person,
+    safe_local_url,
+    signed_in_only,
+)
 
 bp = Blueprint("barriers", __name__)
 signed_in_only(bp)
@@ -117,15 +122,7 @@ def export() -> Response:
     lines = queries.csv_lines(
         f, lambda barrier_id: external_url("barriers.show", barrier_id=barrier_id)
     )
-    stamp = utcnow().strftime("%Y-%m-%d")
-    return Response(
-        stream_with_context(lines),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="barriers-{stamp}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(lines, "barriers")
 
 
 @bp.get("/barriers/similar")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from teams_app.initiatives import pipeline
@@ -17,7 +17,7 @@ from teams_app.permissions import require
 from teams_app.portfolio import exports, queries
 from teams_app.teams.queries import TeamFilter, directory_query
 from teams_app.urls import external_url
-from teams_app.views import signed_in_only
+from teams_app.views import csv_download, signed_in_only
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 signed_in_only(bp)
@@ -123,15 +123,7 @@ def export(kind: str) -> Response:
         abort(404)
     f = filter_from_args()
     lines = make(f, lambda endpoint, ident: _absolute(endpoint, ident))
-    stamp = utcnow().strftime("%Y-%m-%d")
-    return Response(
-        stream_with_context(lines),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(lines, kind)
 
 
 def _absolute(endpoint: str, ident: int) -> str:
