@@ -115,3 +115,67 @@ def build_barriers(barriers: int = 10000, seed: int = 11) -> None:
         ],
     )
     db.session.commit()
+
+
+def build_portfolio(teams: int = 40, initiatives: int = 5000, seed: int = 13) -> None:
+    """Active teams with sponsors and ``initiatives`` initiatives spread over the pipeline, with
+    a stage history row each (bulk)."""
+    from datetime import timedelta
+
+    from teams_app.models import Initiative, Stage, StageChange, Team, utcnow
+
+    rng = random.Random(seed)
+    people = [u for (u,) in db.session.execute(db.select(User.id))]
+    stages = list(db.session.scalars(db.select(Stage)))
+    now = utcnow()
+    db.session.execute(
+        Team.__table__.insert(),
+        [
+            {
+                "name": f"Bench Team {i}",
+                "name_key": f"bench team {i}",
+                "slug": f"bench-team-{i}",
+                "problem": "A problem.",
+                "goal": "A goal.",
+                "status": "active",
+                "open_to_join": True,
+                "update_interval_days": 14,
+                "sponsor_id": rng.choice(people[:20]),
+                "proposed_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+            for i in range(teams)
+        ],
+    )
+    team_ids = [t for (t,) in db.session.execute(db.select(Team.id))]
+    rows = []
+    for i in range(initiatives):
+        entered = now - timedelta(days=rng.randint(0, 200))
+        stage = rng.choice(stages)
+        rows.append(
+            {
+                "team_id": rng.choice(team_ids),
+                "title": f"Initiative {i}",
+                "owner_id": rng.choice(people),
+                "stage_id": stage.id,
+                "stage_entered_at": entered,
+                "health": rng.choice(["on_track", "on_track", "at_risk", "off_track"]),
+                "target_date": (now + timedelta(days=rng.randint(-60, 200))).date(),
+                "update_due_at": now + timedelta(days=rng.randint(-30, 14)),
+                "completed_at": entered if stage.kind == "done" else None,
+                "created_at": entered,
+                "version": 1,
+            }
+        )
+    db.session.execute(Initiative.__table__.insert(), rows)
+    db.session.execute(
+        StageChange.__table__.insert(),
+        [
+            {"initiative_id": i, "to_stage_id": s, "at": at}
+            for i, s, at in db.session.execute(
+                db.select(Initiative.id, Initiative.stage_id, Initiative.stage_entered_at)
+            )
+        ],
+    )
+    db.session.commit()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 
-from bench.dataset import build, build_barriers
+from bench.dataset import build, build_barriers, build_portfolio
 from teams_app import create_app
 from teams_app.account.services import create_token
 from teams_app.barriers import queries as barrier_queries
@@ -43,6 +43,7 @@ def report(name: str, figures: tuple[float, float]) -> None:
 def main() -> None:
     people = int(os.environ.get("BENCH_PEOPLE", "2000"))
     barriers = int(os.environ.get("BENCH_BARRIERS", "10000"))
+    initiatives = int(os.environ.get("BENCH_INITIATIVES", "5000"))
     with tempfile.TemporaryDirectory() as tmp:
         redis = None
         env = {
@@ -60,12 +61,13 @@ def main() -> None:
                 upgrade()
                 build(people=people)
                 build_barriers(barriers)
+                build_portfolio(initiatives=initiatives)
                 admin = db.session.query(User).filter_by(email="bench0@library.example").one()
                 _, secret = create_token(admin, "bench")
                 stored = hash_password("a sturdy passphrase")
                 print(
                     f"Mission Teams benchmarks: {people} staff, {barriers} barriers, "
-                    f"{db.engine.dialect.name}"
+                    f"{initiatives} initiatives, {db.engine.dialect.name}"
                 )
                 report(
                     "argon2id hash_password",
@@ -111,6 +113,10 @@ def main() -> None:
                 report(
                     f"CSV export of all {barriers} barriers",
                     timed(lambda: sum(1 for _ in barrier_queries.csv_lines(everything, str)), 5),
+                )
+                report(
+                    "GET /api/v1/portfolio (matrix, attention, trends)",
+                    timed(lambda: client.get("/api/v1/portfolio", headers=headers), 20),
                 )
                 report(
                     "GET /api/v1/actions?overdue=true",

@@ -93,6 +93,18 @@ def _initiative_conditions(f: PortfolioFilter) -> list[Any]:
     return out
 
 
+def _barrier_conditions(f: PortfolioFilter) -> list[Any]:
+    """The filters that apply to barriers: team (or the sponsor's teams) and department."""
+    out: list[Any] = []
+    if f.team_id:
+        out.append(Barrier.team_id == f.team_id)
+    if f.sponsor_id:
+        out.append(Barrier.team_id.in_(select(Team.id).where(Team.sponsor_id == f.sponsor_id)))
+    if f.department_id:
+        out.append(Barrier.department_id == f.department_id)
+    return out
+
+
 def _initiatives() -> Any:
     return (
         select(Initiative)
@@ -181,7 +193,9 @@ def overview(f: PortfolioFilter, now: datetime | None = None) -> Overview:
                     Barrier.resolved_at >= since_quarter,
                 )
             ),
-        ).select_from(Barrier)
+        )
+        .select_from(Barrier)
+        .where(*_barrier_conditions(f))
     ).one()
     result = Overview(
         stages=[s for s in stages if s.kind == StageKind.OPEN.value],
@@ -261,14 +275,7 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
             Barrier.severity.in_(("critical", "high")),
             Barrier.reported_at < now - timedelta(days=OLD_BARRIER_DAYS),
         ]
-        if f.team_id:
-            barrier_where.append(Barrier.team_id == f.team_id)
-        if f.sponsor_id:
-            barrier_where.append(
-                Barrier.team_id.in_(select(Team.id).where(Team.sponsor_id == f.sponsor_id))
-            )
-        if f.department_id:
-            barrier_where.append(Barrier.department_id == f.department_id)
+        barrier_where += _barrier_conditions(f)
         for b in db.session.scalars(
             select(Barrier)
             .where(*barrier_where)
@@ -374,13 +381,17 @@ def trends(f: PortfolioFilter, now: datetime | None = None, months: int = 12) ->
     reported_month = _month(Barrier.reported_at)
     reported = db.session.execute(
         select(reported_month, func.count())
-        .where(Barrier.reported_at >= start)
+        .where(Barrier.reported_at >= start, *_barrier_conditions(f))
         .group_by(reported_month)
     ).all()
     removed_month = _month(Barrier.resolved_at)
     removed = db.session.execute(
         select(removed_month, func.count())
-        .where(Barrier.status == BarrierStatus.REMOVED.value, Barrier.resolved_at >= start)
+        .where(
+            Barrier.status == BarrierStatus.REMOVED.value,
+            Barrier.resolved_at >= start,
+            *_barrier_conditions(f),
+        )
         .group_by(removed_month)
     ).all()
     return Trends(labels, series(completed), series(reported), series(removed))
