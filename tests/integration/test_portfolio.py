@@ -261,3 +261,22 @@ def test_median_days_in_stage_uses_each_visit(app, world):
     medians = queries.median_days_in_stage(queries.PortfolioFilter(), now)
     assert medians[stage("Idea").id] == 4.0  # visits of 2, 4 and 9 days
     assert medians[stage("Plan").id] == 1.0
+
+
+def test_barrier_figures_follow_the_team_filter(app, world):
+    barriers.report_barrier(
+        world["lead_a"],
+        barriers.BarrierDetails(
+            title="Alpha's barrier",
+            category="process",
+            affects="staff",
+            severity="low",
+            source="staff",
+            team_id=world["team_a"].id,
+        ),
+    )
+    everyone = queries.overview(queries.PortfolioFilter())
+    alpha = queries.overview(queries.PortfolioFilter(team_id=world["team_a"].id))
+    beta = queries.overview(queries.PortfolioFilter(team_id=world["team_b"].id))
+    assert (everyone.barriers["open"], alpha.barriers["open"], beta.barriers["open"]) == (1, 1, 0)
+    assert queries.trends(queries.PortfolioFilter(team_id=world["team_b"].id)).reported[-1] == 0
