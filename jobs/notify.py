@@ -142,3 +142,30 @@ def barrier_resolved(activity_id: int) -> int:
     url = external_url("barriers.show", barrier_id=barrier.id)
     send_mail(reporter.email, notice.subject, "team_notice", user=reporter, notice=notice, url=url)
     return 1
+
+
+def story_hidden(activity_id: int) -> int:
+    """Tell a story's author that leadership hid it from the feed, and why. Returns how many
+    mails went out (0 or 1)."""
+    from teams_app.models import ImpactStory
+
+    event = db.session.get(Activity, activity_id)
+    if event is None or event.verb != "hid_story":
+        return 0
+    story = db.session.get(ImpactStory, event.subject_id)
+    author = story.author if story is not None else None
+    if story is None or author is None or not author.active or author.is_pending:
+        return 0
+    if author.id == event.actor_id:
+        return 0
+    who = event.actor.name if event.actor else "Leadership"
+    notice = Notice(
+        f"Your story was hidden: {story.title}",
+        f"Your impact story “{story.title}” was hidden from the stories feed.",
+        f"{who} gave this reason: {(event.data or {}).get('reason', '')}\n\n"
+        "You can still read and edit it; leadership can put it back once it is fixed.",
+        "Open the story",
+    )
+    url = external_url("stories.show", story_id=story.id)
+    send_mail(author.email, notice.subject, "team_notice", user=author, notice=notice, url=url)
+    return 1

@@ -104,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.main.routes import bp as main_bp
     from teams_app.people.routes import bp as people_bp
     from teams_app.portfolio.routes import bp as portfolio_bp
+    from teams_app.satisfaction.routes import bp as satisfaction_bp
+    from teams_app.stories.routes import bp as stories_bp
     from teams_app.teams.routes import bp as teams_bp
 
     app.register_blueprint(main_bp)
@@ -113,8 +115,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(teams_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(barriers_bp)
+    app.register_blueprint(stories_bp)
     app.register_blueprint(digests_bp)
     app.register_blueprint(portfolio_bp)
+    app.register_blueprint(satisfaction_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
 

@@ -56,6 +56,16 @@ _SENTENCES = {
     "started_action": "started on the action “{description}”",
     "completed_action": "marked the action “{description}” done",
     "dropped_action": "dropped the action “{description}”",
+    "recorded_satisfaction": "recorded {metric} for {when}: {score} of {scale_max}",
+    "imported_satisfaction": "imported {count} satisfaction results ({metrics}, {first} to {last})",
+    "shared_story": "shared the impact story “{title}”",
+    "edited_story": "edited the impact story “{title}”",
+    "cheered_story": "cheered the impact story “{title}”",
+    "uncheered_story": "took back a cheer for the impact story “{title}”",
+    "hid_story": "hid the impact story “{title}”: “{reason}”",
+    "unhid_story": "put the impact story “{title}” back in the feed",
+    "featured_story": "made “{title}” the Impact Story of the Month for {month}",
+    "reported_barrier_from_story": "reported the barrier “{barrier}” from the story “{title}”",
 }
 
 

@@ -780,6 +780,174 @@ def seed_barriers() -> int:
     return added
 
 
+# Twelve months up to last month: flat before the first teams' work, then rising about 10%.
+CUSTOMER_SATISFACTION = [3.6, 3.58, 3.62, 3.6, 3.59, 3.61, 3.66, 3.72, 3.79, 3.86, 3.93, 4.0]
+STAFF_ENGAGEMENT = [6.8, 6.7, 6.9, 6.8, 6.9, 7.0, 7.1, 7.0, 7.2, 7.3, 7.3, 7.5]
+# (department, months before the latest, score of 5)
+DEPARTMENT_SATISFACTION = [("Norman", 1, 3.9), ("Norman", 0, 4.2), ("Moore", 0, 3.8)]
+
+
+def _month_back(months: int) -> str:
+    today = utcnow().date()
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def seed_satisfaction() -> int:
+    """A year of survey results, imported as one CSV through the service (rows already there are
+    left out, so running it again adds nothing)."""
+    from teams_app.models import SatisfactionResult
+    from teams_app.satisfaction import services as satisfaction
+
+    rows = []
+    for i, score in enumerate(CUSTOMER_SATISFACTION):
+        rows.append((_month_back(12 - i), "Customer satisfaction", score, 5, 380 + 7 * i, ""))
+    for i, score in enumerate(STAFF_ENGAGEMENT):
+        rows.append((_month_back(12 - i), "Staff engagement", score, 10, 140 + i, ""))
+    for dept, back, score in DEPARTMENT_SATISFACTION:
+        rows.append((_month_back(1 + back), "Customer satisfaction", score, 5, 60, dept))
+    have = {
+        (p, m, d.name if d else "")
+        for p, m, d in (
+            (r.period, r.metric, r.department)
+            for r in db.session.scalars(select(SatisfactionResult))
+        )
+    }
+    wanted = [r for r in rows if (r[0], r[1], r[5]) not in have]
+    if not wanted:
+        return 0
+    lines = ["period,metric,score,scale_max,respondents,department"]
+    lines += [",".join(str(v) for v in r) for r in wanted]
+    return len(satisfaction.import_csv(_person("Louise Director"), "\n".join(lines)))
+
+
+# (title, kind, author, department, days ago, cheered by, body). The first one is this month's
+# Story of the Month; the next two were featured in the two months before; the last is hidden.
+STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
+    (
+        "A lost passport found before the flight",
+        "recovery",
+        "Hannah Lee",
+        "Norman",
+        0,
+        ("Priya Shah", "Daniel Okafor", "Grace Kim", "Ruth Miller", "Lily Chen", "Louise Director"),
+        "A traveller left a passport in a returned book. We called the airport desk and it was "
+        "back with them **an hour before boarding**.\n\n- The returns check caught it\n"
+        "- The airport phone number was on the staff wiki",
+    ),
+    (
+        "Homework help night filled every table",
+        "win",
+        "Grace Kim",
+        "Moore",
+        35,
+        ("Tyler Brooks", "Aisha Bello", "Hannah Lee", "Marcus Deputy"),
+        "The first homework help night had *thirty* students. Teachers at the school now send "
+        "families our way.",
+    ),
+    (
+        "Holds shelf signs cut questions at the desk",
+        "win",
+        "Daniel Okafor",
+        "Norman",
+        70,
+        ("Hannah Lee", "Jorge Ramirez", "Emily Clark"),
+        "After the new signs went up, questions about where holds are dropped by half in a week.",
+    ),
+    (
+        "A printer queue we could not clear",
+        "failure",
+        "Kevin Nguyen",
+        "Noble",
+        0,
+        ("Ruth Miller", "Olivia Harjo"),
+        "A customer waited forty minutes for a print job. We did not know how to clear the queue; "
+        "now the steps are taped to the printer.",
+    ),
+    (
+        "Card renewal over the phone",
+        "recovery",
+        "Megan Foster",
+        "Purcell",
+        0,
+        ("Carlos Mendez", "Isaac Thompson", "Nora Patel"),
+        "A customer whose card had expired could not come in. We renewed it by phone and mailed "
+        "the receipt.",
+    ),
+    (
+        "Storytime moved outdoors in the heat",
+        "win",
+        "Lily Chen",
+        "Shawnee",
+        0,
+        ("Ben Carter", "Nora Patel"),
+        "The air conditioning failed, so storytime moved under the trees. Families asked to do "
+        "it again.",
+    ),
+    (
+        "We sent a family to the wrong branch",
+        "failure",
+        "Fatima Ali",
+        "Tecumseh",
+        0,
+        ("Wes Redcorn",),
+        "The website listed old opening hours. We now check the hours page every Monday.",
+    ),
+    (
+        "A complaint about a named customer",
+        "failure",
+        "Jake Wilson",
+        "Blanchard",
+        0,
+        (),
+        "This story named the customer involved.",
+    ),
+]
+
+
+def seed_stories() -> int:
+    """Impact stories of every kind, cheered by colleagues: this month's featured story, two
+    past months' ones (set directly) and one hidden with a reason. Idempotent by title."""
+    from teams_app.models import ImpactStory
+    from teams_app.stories import services as stories
+
+    added = 0
+    today = utcnow().date()
+    for index, (title, kind, author, dept, days, cheers, body) in enumerate(STORIES):
+        if db.session.scalar(select(ImpactStory.id).where(ImpactStory.title == title)):
+            continue
+        department = find_department(dept)
+        occurred = today - timedelta(days=days) if days else today
+        story = stories.share_story(
+            _person(author),
+            stories.StoryDetails(
+                title=title,
+                body=body,
+                kind=kind,
+                no_personal_details=True,
+                department_id=department.id if department else None,
+                occurred_on=occurred,
+            ),
+        )
+        for name in cheers:
+            stories.cheer(_person(name), stories.get_story(story.id))
+        if index == 0:
+            stories.feature_story(_person("Louise Director"), stories.get_story(story.id))
+        elif index in (1, 2):
+            row = db.session.get(ImpactStory, story.id)
+            assert row is not None
+            row.featured_month = occurred.strftime("%Y-%m")
+            db.session.commit()
+        elif index == len(STORIES) - 1:
+            stories.hide_story(
+                _person("Louise Director"),
+                stories.get_story(story.id),
+                "It names the customer involved. Please rewrite it without their name.",
+            )
+        added += 1
+    return added
+
+
 def services_leads(team: Team) -> list[User]:
     from teams_app.teams.services import leads_of
 
@@ -824,6 +992,8 @@ def seed() -> str:
     db.session.commit()
     added_teams = seed_teams()
     added_barriers = seed_barriers()
+    seed_stories()
+    seed_satisfaction()
 
     lines = [
         f"Demo data: {added_depts} departments, {added_people} people, {added_teams} teams and "

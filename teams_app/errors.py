@@ -33,6 +33,23 @@ class InvalidInput(ServiceError):
         return cls(message, fields={field: [message]})
 
 
+class RowErrors(InvalidInput):
+    """An import refused as a whole: ``rows`` lists every problem as ``{row, field, message}``.
+
+    ``fields`` carries the same messages by column, each prefixed "Row N: ", so callers that only
+    read ``fields`` still see them; the API adds ``rows`` beside ``fields`` in its error body.
+    """
+
+    def __init__(self, message: str, rows: list[dict[str, Any]]) -> None:
+        by_field: dict[str, list[str]] = {}
+        for problem in rows:
+            by_field.setdefault(problem["field"], []).append(
+                f"Row {problem['row']}: {problem['message']}"
+            )
+        super().__init__(message, fields=by_field)
+        self.rows = rows
+
+
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
@@ -90,6 +107,7 @@ def json_error(
     code: str | None = None,
     fields: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> Any:
     body: dict[str, Any] = {
         "status": status,
@@ -98,6 +116,8 @@ def json_error(
     }
     if fields:
         body["fields"] = fields
+    if rows is not None:
+        body["rows"] = rows
     response = jsonify({"error": body})
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -164,7 +184,10 @@ def handle_http_exception(error: HTTPException) -> Any:
 def handle_service_error(error: ServiceError) -> Any:
     """A service refused outside a view's own handling: map it to the matching HTTP answer."""
     if wants_json():
-        return json_error(error.status, error.message, code=error.code, fields=error.fields)
+        rows = error.rows if isinstance(error, RowErrors) else None
+        return json_error(
+            error.status, error.message, code=error.code, fields=error.fields, rows=rows
+        )
     title, _ = TITLES.get(error.status, ("Error", ""))
     return (
         render_template("errors/error.html", status=error.status, title=title, text=error.message),

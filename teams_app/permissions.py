@@ -282,6 +282,55 @@ def may_view_portfolio(user: User, _: Any) -> bool:
     return user.is_leadership
 
 
+# --- Stories ------------------------------------------------------------------------------------
+
+
+@rule("share_story")
+def may_share_story(user: User, _: Any) -> bool:
+    """Any active staff member shares impact stories."""
+    return True
+
+
+@rule("view_story")
+def may_view_story(user: User, story: Any) -> bool:
+    """A hidden story is seen by its author and leadership only."""
+    return not story.hidden or story.author_id == user.id or user.is_leadership
+
+
+@rule("edit_story")
+def may_edit_story(user: User, story: Any) -> bool:
+    """Only its author."""
+    return story.author_id == user.id
+
+
+@rule("cheer_story")
+def may_cheer_story(user: User, story: Any) -> bool:
+    """Anyone but its author: cheers come from colleagues."""
+    return story.author_id != user.id
+
+
+@rule("hide_story")
+def may_hide_story(user: User, _: Any) -> bool:
+    """Hide and unhide stories: leadership (admins hold leadership powers)."""
+    return user.is_leadership
+
+
+@rule("feature_story")
+def may_feature_story(user: User, _: Any) -> bool:
+    """Rank the month's stories and pick the Impact Story of the Month: leadership."""
+    return user.is_leadership
+
+
+# --- Satisfaction -------------------------------------------------------------------------------
+
+
+@rule("record_satisfaction")
+def may_record_satisfaction(user: User, _: Any) -> bool:
+    """Record or import survey results: leadership (admins hold leadership powers). Everyone
+    signed in reads them."""
+    return user.is_leadership
+
+
 def change_role_problem(actor: User, target: User, new_role: str) -> str | None:
     """Why ``actor`` may not give ``target`` the role ``new_role`` (None when allowed)."""
     if not actor.is_admin:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -85,3 +86,21 @@ def make_team(
 
 
 _team_numbers = iter(range(1, 1_000_000))
+
+
+def make_story(author: User, **changes: object) -> Any:
+    """An impact story shared through the service (title, body and kind filled in)."""
+    from teams_app.stories import services as stories
+
+    details = stories.StoryDetails(
+        title=str(changes.pop("title", f"Story {next(_story_numbers)}")),
+        body=str(changes.pop("body", "A customer left **happy**.")),
+        kind=str(changes.pop("kind", "win")),
+        no_personal_details=True,
+    )
+    for name, value in changes.items():
+        setattr(details, name, value)
+    return stories.share_story(author, details)
+
+
+_story_numbers = iter(range(1, 1_000_000))

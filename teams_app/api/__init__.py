@@ -35,6 +35,8 @@ def init_api(app: Flask) -> None:
     from teams_app.api.initiatives import blp as initiatives_blp
     from teams_app.api.people import blp as people_blp
     from teams_app.api.portfolio import blp as portfolio_blp
+    from teams_app.api.satisfaction import blp as satisfaction_blp
+    from teams_app.api.stories import blp as stories_blp
     from teams_app.api.teams import blp as teams_blp
 
     app.config.update(
@@ -57,6 +59,14 @@ def init_api(app: Flask) -> None:
     }
     api = Api(app, spec_kwargs=spec_kwargs)
     app.extensions["smorest_api"] = api
-    for blp in (people_blp, teams_blp, initiatives_blp, barriers_blp, portfolio_blp):
+    for blp in (
+        people_blp,
+        teams_blp,
+        initiatives_blp,
+        barriers_blp,
+        stories_blp,
+        satisfaction_blp,
+        portfolio_blp,
+    ):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(docs_bp)

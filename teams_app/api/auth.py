@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
@@ -33,9 +33,39 @@ def authenticate_request() -> None:
 BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
+def accepts_body(*mimetypes: str) -> Callable[[F], F]:
+    """Mark an API view that reads a body other than JSON (the CSV import takes ``text/csv``).
+
+    ``require_json_body`` leaves such a view alone and the view refuses other types itself,
+    after any permission check above it: a caller who may not act gets 403, not 415.
+    """
+    allowed = frozenset(mimetypes)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.mimetype not in allowed:
+                wanted = " or ".join(sorted(allowed))
+                abort(415, description=f"Send the body with Content-Type: {wanted}.")
+            return view(*args, **kwargs)
+
+        wrapped.accepted_bodies = allowed  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _reads_own_body() -> bool:
+    """Whether the view about to run declared its own body types with ``accepts_body``."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    return getattr(handler, "accepted_bodies", None) is not None
+
+
 def require_json_body() -> None:
-    """A body the API would not read is refused, not silently ignored: JSON only."""
-    if request.method not in BODY_METHODS:
+    """A body the API would not read is refused, not silently ignored: JSON only, unless the
+    view declares otherwise with ``accepts_body``."""
+    if request.method not in BODY_METHODS or _reads_own_body():
         return
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
         "Transfer-Encoding", ""

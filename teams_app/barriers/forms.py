@@ -51,6 +51,7 @@ class BarrierForm(FlaskForm):
     )
     initiative_id = SelectField("Initiative", coerce=int, default=0, description="Optional.")
     version = HiddenField()
+    story = HiddenField()  # reported from this impact story: it gets linked to the barrier
 
 
 class ResolveForm(FlaskForm):

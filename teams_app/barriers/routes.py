@@ -49,6 +49,8 @@ from teams_app.models import (
 from teams_app.pagination import clamp, paginate
 from teams_app.people.services import department_choices
 from teams_app.permissions import require
+from teams_app.stories import queries as story_queries
+from teams_app.stories import services as stories
 from teams_app.urls import external_url
 from teams_app.views import (
     apply_field_errors,
@@ -203,17 +205,34 @@ def new() -> str | BaseResponse | tuple[str, int]:
         form.department_id.data = current_user.department_id or 0
         if request.args.get("source") in {"survey", "staff", "customer", "story"}:
             form.source.data = request.args["source"]
+        _prefill_from_story(form, request.args.get("story", type=parse_id))
+    from_story = stories.visible_story(_me(), _id_or_none(form.story.data))
     if form.validate_on_submit():
         try:
             barrier = services.report_barrier(_me(), _details(form))
         except ServiceError as exc:
             apply_field_errors(form, exc)
         else:
+            if from_story is not None:
+                stories.link_reported_barrier(_me(), from_story.id, barrier)
             flash("Thank you: the barrier is on the register.", "success")
             return redirect(_barrier_url(barrier))
-    return render_template("barriers/form.html", form=form, barrier=None), (
+    return render_template("barriers/form.html", form=form, barrier=None, story=from_story), (
         422 if form.errors else 200
     )
+
+
+def _prefill_from_story(form: BarrierForm, story_id: int | None) -> None:
+    """Reported from an impact story: its source, department, initiative and a pointer back."""
+    story = stories.visible_story(_me(), story_id)
+    if story is None:
+        return
+    form.story.data = str(story.id)
+    form.source.data = "story"
+    form.department_id.data = story.department_id or form.department_id.data
+    if story.initiative_id:
+        form.initiative_id.data = story.initiative_id
+    form.description.data = f"From the impact story “{story.title}”."
 
 
 @bp.route("/barriers/<int:barrier_id>/edit", methods=["GET", "POST"])
@@ -270,6 +289,7 @@ def _render_barrier(
         barrier=barrier,
         actions=queries.actions_of_barrier(barrier.id),
         history=queries.history(barrier),
+        stories=story_queries.stories_of_barrier(barrier.id),
         resolve_form=resolve_form or ResolveForm(formdata=None, version=str(barrier.version)),
         reopen_form=reopen_form or ReopenForm(formdata=None, version=str(barrier.version)),
         action_form=action_form,

@@ -1,7 +1,7 @@
 """What goes in a person's digest for a window of time: the same content for the mail, the
 preview page and ``GET /api/v1/me/digest``.
 
-A fixed number of queries per person (at most nine), whatever happened in their teams.
+A fixed number of queries per person (at most ten), whatever happened in their teams.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from teams_app.models import (
     Action,
     ActionStatus,
     Activity,
+    ImpactStory,
     Initiative,
     MemberRole,
     Membership,
@@ -300,4 +301,39 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
         if portfolio:
             portfolio.sort(key=lambda item: item.at or until, reverse=True)
             digest.sections.append(Section("Across the portfolio", portfolio))
+
+    # 6. For everyone: a story picked as the Impact Story of the Month in the window.
+    featured = _featured_story(since, until)
+    if featured is not None:
+        digest.sections.append(featured)
     return digest
+
+
+def _featured_story(since: datetime, until: datetime) -> Section | None:
+    """The story most recently featured in the window (still featured and visible): one query."""
+    row = db.session.execute(
+        select(ImpactStory, Activity.at)
+        .join(
+            Activity,
+            and_(
+                Activity.subject_type == "impactstory",
+                Activity.subject_id == ImpactStory.id,
+                Activity.verb == "featured_story",
+            ),
+        )
+        .where(
+            Activity.at > since,
+            Activity.at <= until,
+            ImpactStory.featured_month.is_not(None),
+            ImpactStory.hidden.is_(False),
+        )
+        .order_by(Activity.at.desc(), Activity.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    story, at = row
+    month = datetime.strptime(story.featured_month or "", "%Y-%m").strftime("%B %Y")
+    text = f"“{story.title}” is the Impact Story of the Month for {month}"
+    url = external_url("stories.show", story_id=story.id)
+    return Section("Impact Story of the Month", [Item("featured_story", text, url, at)])

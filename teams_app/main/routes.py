@@ -14,6 +14,8 @@ from teams_app.initiatives.queries import owned_by
 from teams_app.models import utcnow
 from teams_app.permissions import can
 from teams_app.queue import redis_ok
+from teams_app.satisfaction import queries as satisfaction
+from teams_app.stories.queries import featured_for_home
 from teams_app.teams import queries, services
 
 bp = Blueprint("main", __name__)
@@ -33,6 +35,8 @@ def home() -> str | Response:
         my_initiatives=owned_by(current_user),
         my_actions=barriers.my_actions(current_user, limit=5),
         you_said=barriers.you_said_we_did(current_user),
+        latest_satisfaction=satisfaction.latest(),
+        featured_story=featured_for_home(),
         today=barriers.today_for(current_user),
         now=utcnow(),
     )

@@ -30,12 +30,17 @@ from teams_app.models.people import (
     Role,
     User,
 )
+from teams_app.models.stories import Cheer, ImpactStory, SatisfactionResult, StoryKind
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
 __all__ = [
     "Action",
     "ActionStatus",
     "Activity",
+    "Cheer",
+    "ImpactStory",
+    "SatisfactionResult",
+    "StoryKind",
     "Affects",
     "Barrier",
     "BarrierCategory",

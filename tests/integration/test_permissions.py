@@ -11,7 +11,7 @@ from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
-from tests.factories import DepartmentFactory, UserFactory, make_team
+from tests.factories import DepartmentFactory, UserFactory, make_story, make_team
 
 ROLES = ("anon", "staff", "member", "lead", "leadership", "admin")
 # Routes no role rule applies to: served files.
@@ -165,6 +165,46 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/digest/unsubscribe/<token>"): s4(404, 404, 404, 404),
     ("POST", "/digest/unsubscribe/<token>"): s4(404, 404, 404, 404),
     ("GET", "/api/v1/me/digest"): s4(401, 200, 200, 200),
+    # Stories: <story_id> is a story of this month shared by the world's target person (so no
+    # role is its author). Empty bodies: an API cheer succeeds, the later HTML cheer is refused
+    # with a flash; the DELETE runs before any cheer (409); featuring with no month picks the
+    # current month (the later HTML feature is refused with a flash).
+    ("GET", "/stories/"): s4(302, 200, 200, 200),
+    ("GET", "/stories/new"): s4(302, 200, 200, 200),
+    ("POST", "/stories/new"): s4(302, 422, 422, 422),
+    ("GET", "/stories/month"): s4(302, 403, 200, 200),
+    ("GET", "/stories/archive"): s4(302, 200, 200, 200),
+    ("GET", "/stories/<int:story_id>"): s4(302, 200, 200, 200),
+    ("GET", "/stories/<int:story_id>/edit"): s4(302, 403, 403, 403),
+    ("POST", "/stories/<int:story_id>/edit"): s4(302, 403, 403, 403),
+    ("POST", "/stories/<int:story_id>/cheer"): s4(302, 302, 302, 302),
+    ("POST", "/stories/<int:story_id>/uncheer"): s4(302, 302, 302, 302),
+    ("GET", "/stories/<int:story_id>/hide"): s4(302, 403, 200, 200),
+    ("POST", "/stories/<int:story_id>/hide"): s4(302, 403, 422, 422),
+    ("POST", "/stories/<int:story_id>/unhide"): s4(302, 403, 302, 302),
+    ("POST", "/stories/<int:story_id>/feature"): s4(302, 403, 302, 302),
+    ("GET", "/api/v1/stories"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/stories"): s4(401, 422, 422, 422),
+    ("GET", "/api/v1/stories/featured"): s4(401, 404, 404, 404),
+    ("GET", "/api/v1/stories/<int:story_id>"): s4(401, 200, 200, 200),
+    ("PATCH", "/api/v1/stories/<int:story_id>"): s4(401, 403, 403, 403),
+    ("POST", "/api/v1/stories/<int:story_id>/cheer"): s4(401, 201, 201, 201),
+    ("DELETE", "/api/v1/stories/<int:story_id>/cheer"): s4(401, 409, 409, 409),
+    ("POST", "/api/v1/stories/<int:story_id>/hide"): s4(401, 403, 422, 422),
+    ("POST", "/api/v1/stories/<int:story_id>/unhide"): s4(401, 403, 409, 409),
+    ("POST", "/api/v1/stories/<int:story_id>/feature"): s4(401, 403, 200, 200),
+    # Satisfaction: everyone reads; leadership (and admins) record and import. The API import
+    # takes text/csv, so the matrix's empty JSON body answers 415 once the role is allowed.
+    ("GET", "/satisfaction/"): s4(302, 200, 200, 200),
+    ("GET", "/satisfaction/new"): s4(302, 403, 200, 200),
+    ("POST", "/satisfaction/new"): s4(302, 403, 422, 422),
+    ("GET", "/satisfaction/import"): s4(302, 403, 200, 200),
+    ("POST", "/satisfaction/import"): s4(302, 403, 422, 422),
+    ("GET", "/satisfaction/template.csv"): s4(302, 200, 200, 200),
+    ("GET", "/api/v1/satisfaction"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/satisfaction"): s4(401, 403, 422, 422),
+    ("POST", "/api/v1/satisfaction/import"): s4(401, 403, 415, 415),
+    ("GET", "/api/v1/satisfaction/summary"): s4(401, 422, 422, 422),
     # The stage pipeline (admins); <stage_id> is a stage no initiative has used.
     ("GET", "/admin/stages"): s4(302, 403, 403, 200),
     ("POST", "/admin/stages"): s4(302, 403, 403, 422),
@@ -228,7 +268,9 @@ def world(app):
         barrier_services.ActionDetails("World action"),
         barrier=barrier_services.get_barrier(barrier.id),
     )
+    story = make_story(target, title="World Story")
     return {
+        "story_id": story.id,
         "kind": "initiatives",
         "barrier_id": barrier.id,
         "action_id": action.id,

@@ -1,0 +1,192 @@
+"""Reading satisfaction results: series per metric, the metrics recorded, the latest result for
+the home page, and the initiatives completed within a series' span (the chart's markers). Each
+is a fixed number of queries, whatever the number of results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from teams_app.extensions import db
+from teams_app.models import Initiative, SatisfactionResult, Team
+from teams_app.satisfaction.services import Point, metric_key
+
+
+@dataclass
+class Series:
+    """One metric's results over time (organisation-wide or one department's), oldest first."""
+
+    metric: str
+    key: str
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def periods(self) -> list[str]:
+        return [p.period for p in self.points]
+
+
+def list_query(metric: str | None = None, department_id: int | None = None) -> Select[Any]:
+    """Every result (optionally one metric's, or one department's), by period, oldest first."""
+    stmt = select(SatisfactionResult).options(joinedload(SatisfactionResult.department))
+    if metric:
+        stmt = stmt.where(SatisfactionResult.metric_key == metric_key(metric))
+    if department_id is not None:
+        stmt = stmt.where(SatisfactionResult.department_key == department_id)
+    return stmt.order_by(
+        SatisfactionResult.period,
+        SatisfactionResult.metric_key,
+        SatisfactionResult.department_key,
+        SatisfactionResult.id,
+    )
+
+
+def series(metric: str | None = None, department_id: int | None = None) -> list[Series]:
+    """Each metric's series, organisation-wide (``department_id`` None) or for one department,
+    sorted by metric name then period: one query."""
+    stmt = select(
+        SatisfactionResult.metric,
+        SatisfactionResult.metric_key,
+        SatisfactionResult.period,
+        SatisfactionResult.score,
+        SatisfactionResult.scale_max,
+        SatisfactionResult.respondents,
+    ).where(SatisfactionResult.department_key == (department_id or 0))
+    if metric:
+        stmt = stmt.where(SatisfactionResult.metric_key == metric_key(metric))
+    rows = db.session.execute(
+        stmt.order_by(SatisfactionResult.metric_key, SatisfactionResult.period)
+    ).all()
+    found: dict[str, Series] = {}
+    for name, key, period, score, scale_max, respondents in rows:
+        one = found.setdefault(key, Series(metric=name, key=key))
+        one.points.append(Point(period, score, scale_max, respondents))
+    return list(found.values())
+
+
+def metrics() -> list[tuple[str, str]]:
+    """(key, name) of every metric recorded, by name: one query."""
+    rows = db.session.execute(
+        select(SatisfactionResult.metric_key, func.min(SatisfactionResult.metric))
+        .group_by(SatisfactionResult.metric_key)
+        .order_by(SatisfactionResult.metric_key)
+    ).all()
+    return [(key, name) for key, name in rows]
+
+
+def departments_with_results() -> list[tuple[int, str]]:
+    """(id, name) of the departments that have results of their own: one query."""
+    from teams_app.models import Department
+
+    rows = db.session.execute(
+        select(Department.id, Department.name)
+        .where(Department.id.in_(select(SatisfactionResult.department_id).distinct()))
+        .order_by(Department.name)
+    ).all()
+    return [(i, n) for i, n in rows]
+
+
+@dataclass
+class Latest:
+    """The newest organisation-wide result, with the one before it for the same metric."""
+
+    metric: str
+    point: Point
+    previous: Point | None
+
+    @property
+    def change_points(self) -> float | None:
+        """Percentage points of the scale since the previous result (None without one)."""
+        if self.previous is None:
+            return None
+        return round(self.point.percent - self.previous.percent, 1)
+
+
+def latest(limit: int = 3) -> list[Latest]:
+    """For the home page: the newest month's organisation-wide results (at most ``limit``
+    metrics), each with its previous result. Two queries."""
+    org = SatisfactionResult.department_key == 0
+    newest = select(func.max(SatisfactionResult.period)).where(org).scalar_subquery()
+    current = list(
+        db.session.scalars(
+            select(SatisfactionResult)
+            .where(org, SatisfactionResult.period == newest)
+            .order_by(SatisfactionResult.metric_key)
+            .limit(limit)
+        )
+    )
+    if not current:
+        return []
+    before = (
+        select(
+            SatisfactionResult.metric_key.label("key"),
+            func.max(SatisfactionResult.period).label("period"),
+        )
+        .where(
+            org,
+            SatisfactionResult.metric_key.in_([r.metric_key for r in current]),
+            SatisfactionResult.period < current[0].period,
+        )
+        .group_by(SatisfactionResult.metric_key)
+        .subquery()
+    )
+    previous = {
+        r.metric_key: r
+        for r in db.session.scalars(
+            select(SatisfactionResult)
+            .join(
+                before,
+                (SatisfactionResult.metric_key == before.c.key)
+                & (SatisfactionResult.period == before.c.period),
+            )
+            .where(org)
+        )
+    }
+
+    def point(r: SatisfactionResult) -> Point:
+        return Point(r.period, r.score, r.scale_max, r.respondents)
+
+    return [
+        Latest(
+            r.metric,
+            point(r),
+            point(previous[r.metric_key]) if r.metric_key in previous else None,
+        )
+        for r in current
+    ]
+
+
+@dataclass
+class Completion:
+    initiative_id: int
+    title: str
+    team: str
+    completed_on: date
+
+    @property
+    def period(self) -> str:
+        return self.completed_on.strftime("%Y-%m")
+
+
+def month_bounds(first: str, last: str) -> tuple[datetime, datetime]:
+    """From the first instant of month ``first`` to the first instant after month ``last`` (UTC)."""
+    start = datetime(int(first[:4]), int(first[5:]), 1, tzinfo=UTC)
+    year, month = int(last[:4]), int(last[5:])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return start, datetime(year, month, 1, tzinfo=UTC)
+
+
+def completions(first: str, last: str) -> list[Completion]:
+    """Initiatives completed from the start of month ``first`` to the end of month ``last``,
+    oldest first: one query."""
+    start, end = month_bounds(first, last)
+    rows = db.session.execute(
+        select(Initiative.id, Initiative.title, Team.name, Initiative.completed_at)
+        .join(Team, Team.id == Initiative.team_id)
+        .where(Initiative.completed_at >= start, Initiative.completed_at < end)
+        .order_by(Initiative.completed_at, Initiative.id)
+    ).all()
+    return [Completion(i, title, team, at.date()) for i, title, team, at in rows if at is not None]

@@ -1,0 +1,537 @@
+"""The rules of satisfaction results: leadership records one, or imports a CSV of many (every row
+checked first, then all imported or none); anyone reads the change against a baseline.
+
+Web views and the API call these. Each checks who is asking, then the input; records activity;
+and commits.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import re
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from teams_app.activity import record
+from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, RowErrors
+from teams_app.extensions import db
+from teams_app.input_guard import MAX_ID
+from teams_app.models import Department, SatisfactionResult, User
+from teams_app.permissions import can
+
+METRIC_MAX = 80
+SCALE_LIMIT = Decimal(10_000)
+RESPONDENTS_LIMIT = MAX_ID
+MAX_IMPORT_ROWS = 5_000
+CSV_COLUMNS = ("period", "metric", "score", "scale_max", "respondents")
+CSV_OPTIONAL = ("department", "department_id")
+CSV_TEMPLATE = (
+    "period,metric,score,scale_max,respondents,department\n"
+    "2026-01,Customer satisfaction,3.6,5,412,\n"
+    "2026-02,Customer satisfaction,3.7,5,398,\n"
+)
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTHS = list(calendar.month_name)[1:]
+_CENT = Decimal("0.01")
+
+
+def period_label(period: str) -> str:
+    """ "2026-01" → "January 2026"."""
+    return f"{_MONTHS[int(period[5:]) - 1]} {period[:4]}"
+
+
+def metric_key(metric: str) -> str:
+    return " ".join(metric.split()).lower()
+
+
+# --- Checking one result ------------------------------------------------------------------------
+
+
+@dataclass
+class ResultDetails:
+    """One result as typed in a form, a JSON body or a CSV row: values are checked, not trusted."""
+
+    period: Any
+    metric: Any
+    score: Any
+    scale_max: Any
+    respondents: Any
+    department_id: int | None = None
+
+
+@dataclass
+class CheckedResult:
+    period: str
+    metric: str
+    score: Decimal
+    scale_max: Decimal
+    respondents: int
+    department_id: int | None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.period, metric_key(self.metric), self.department_id or 0)
+
+
+def check_period(value: Any) -> str | None:
+    """The period as "YYYY-MM" when it is a real month, else None."""
+    found = _PERIOD.match(str(value or "").strip())
+    if not found or not 1900 <= int(found.group(1)) <= 2999 or not 1 <= int(found.group(2)) <= 12:
+        return None
+    return found.group(0)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip()) if value is not None else None
+    except InvalidOperation:
+        return None
+    if number is None or not number.is_finite():
+        return None
+    return number
+
+
+def _problems(d: ResultDetails) -> tuple[CheckedResult | None, dict[str, list[str]]]:
+    """Every problem with ``d`` except the department's existence and duplicates (the callers
+    check those against the database, one row or a whole file at a time)."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    period = check_period(d.period)
+    if period is None:
+        problem("period", "Give the month as YYYY-MM, such as 2026-01.")
+    metric = " ".join(str(d.metric or "").split())
+    if not metric:
+        problem("metric", "Name the metric, such as “Customer satisfaction”.")
+    elif len(metric) > METRIC_MAX:
+        problem("metric", f"Use at most {METRIC_MAX} characters.")
+    scale_max = _number(d.scale_max)
+    if scale_max is None:
+        problem("scale_max", "Give the top of the scale as a number, such as 5 or 100.")
+    elif not Decimal(0) < scale_max <= SCALE_LIMIT:
+        problem("scale_max", f"The top of the scale must be above 0 and at most {SCALE_LIMIT}.")
+        scale_max = None
+    score = _number(d.score)
+    if score is None:
+        problem("score", "Give the score as a number, such as 4.2.")
+    elif score < 0 or (scale_max is not None and score > scale_max):
+        top = plain(scale_max) if scale_max is not None else "the top of the scale"
+        problem("score", f"The score must be between 0 and {top}.")
+    respondents = _number(d.respondents)
+    if respondents is None or respondents != respondents.to_integral_value():
+        problem("respondents", "Give the number of respondents as a whole number.")
+    elif not 0 <= respondents <= RESPONDENTS_LIMIT:
+        problem("respondents", "The number of respondents must be 0 or more.")
+    if problems:
+        return None, problems
+    assert period is not None and score is not None and scale_max is not None
+    assert respondents is not None
+    return CheckedResult(
+        period=period,
+        metric=metric,
+        score=score.quantize(_CENT, rounding=ROUND_HALF_UP),
+        scale_max=scale_max.quantize(_CENT, rounding=ROUND_HALF_UP),
+        respondents=int(respondents),
+        department_id=d.department_id or None,
+    ), {}
+
+
+def _describe_key(checked: CheckedResult, department: str | None) -> str:
+    where = department or "organisation-wide"
+    return f"{checked.metric} for {period_label(checked.period)} ({where})"
+
+
+def _existing_keys(keys: set[tuple[str, str, int]]) -> set[tuple[str, str, int]]:
+    """Which of ``keys`` (period, metric_key, department_key) are already recorded: one query."""
+    if not keys:
+        return set()
+    columns = (
+        SatisfactionResult.period,
+        SatisfactionResult.metric_key,
+        SatisfactionResult.department_key,
+    )
+    rows = db.session.execute(select(*columns).where(tuple_(*columns).in_(sorted(keys)))).all()
+    return {(p, m, d) for p, m, d in rows}
+
+
+def _known_spellings(keys: set[str]) -> dict[str, str]:
+    """The first-recorded spelling of each metric, so "customer Satisfaction" joins its series
+    under the name people first gave it."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(SatisfactionResult.metric_key, SatisfactionResult.metric)
+        .where(SatisfactionResult.metric_key.in_(sorted(keys)))
+        .order_by(SatisfactionResult.id)
+    ).all()
+    found: dict[str, str] = {}
+    for key, metric in rows:
+        found.setdefault(key, metric)
+    return found
+
+
+def _new_row(actor: User, c: CheckedResult) -> SatisfactionResult:
+    return SatisfactionResult(
+        period=c.period,
+        metric=c.metric,
+        metric_key=metric_key(c.metric),
+        score=c.score,
+        scale_max=c.scale_max,
+        respondents=c.respondents,
+        department_id=c.department_id,
+        department_key=c.department_id or 0,
+        created_by_id=actor.id,
+    )
+
+
+def _commit_or_conflict() -> None:
+    """Someone recorded the same period, metric and department between our check and commit."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            "Someone recorded the same period, metric and department meanwhile. Nothing was saved."
+        ) from None
+
+
+# --- Recording ----------------------------------------------------------------------------------
+
+
+def record_result(actor: User, details: ResultDetails) -> SatisfactionResult:
+    """Leadership records one survey result. The same period, metric and department twice is a
+    conflict (409): correct figures are not silently overwritten."""
+    if not can(actor, "record_satisfaction"):
+        raise NotAllowed("Only leadership records satisfaction results.")
+    checked, problems = _problems(details)
+    department = None
+    if details.department_id:
+        department = db.session.get(Department, details.department_id)
+        if department is None:
+            problems.setdefault("department_id", []).append("There is no such department.")
+    if problems or checked is None:
+        first = next(iter(problems.values()))[0]
+        raise InvalidInput(first, fields=problems)
+    spelling = _known_spellings({checked.key[1]}).get(checked.key[1])
+    checked = replace(checked, metric=spelling or checked.metric)
+    if _existing_keys({checked.key}):
+        raise Conflict(
+            f"{_describe_key(checked, department.name if department else None)} is already "
+            "recorded."
+        )
+    result = _new_row(actor, checked)
+    db.session.add(result)
+    db.session.flush()
+    record(
+        actor,
+        "recorded_satisfaction",
+        result,
+        metric=result.metric,
+        period=result.period,
+        when=period_label(result.period),
+        score=plain(result.score),
+        scale_max=plain(result.scale_max),
+        department=department.name if department else None,
+    )
+    _commit_or_conflict()
+    return result
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    number: int
+    checked: CheckedResult
+
+
+def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:
+    """The data rows with their row numbers, or the problems with the header.
+
+    Row numbers are what a person sees in a spreadsheet or text editor: the header is row 1 and
+    the first data row is row 2 (a row is numbered by the line it ends on).
+    """
+    errors: list[dict[str, Any]] = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        return [], [{"row": 1, "field": "csv", "message": f"This is not readable CSV: {exc}."}]
+    if not header:
+        return [], [{"row": 1, "field": "csv", "message": "The file is empty."}]
+    reader.fieldnames = names = [(name or "").strip().lower() for name in header]
+    for column in CSV_COLUMNS:
+        if column not in names:
+            errors.append({"row": 1, "field": column, "message": "This column is missing."})
+    allowed = set(CSV_COLUMNS) | set(CSV_OPTIONAL)
+    for column in names:
+        if column not in allowed:
+            errors.append(
+                {
+                    "row": 1,
+                    "field": column or "csv",
+                    "message": "Unknown column: use period, metric, score, scale_max, "
+                    "respondents and optionally department (a name) or department_id.",
+                }
+            )
+    if "department" in names and "department_id" in names:
+        errors.append(
+            {
+                "row": 1,
+                "field": "department_id",
+                "message": "Use either a department column (names) or department_id, not both.",
+            }
+        )
+    if len(set(names)) != len(names):
+        errors.append({"row": 1, "field": "csv", "message": "A column is named twice."})
+    if errors:
+        return [], errors
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for raw in reader:
+            if len(rows) >= MAX_IMPORT_ROWS:
+                return [], [
+                    {
+                        "row": reader.line_num,
+                        "field": "csv",
+                        "message": f"Import at most {MAX_IMPORT_ROWS} rows at a time.",
+                    }
+                ]
+            extra = raw.pop(None, None)
+            values = {k: (v or "").strip() for k, v in raw.items()}
+            if extra is not None and any(str(v).strip() for v in extra):
+                errors.append(
+                    {
+                        "row": reader.line_num,
+                        "field": "csv",
+                        "message": "This row has more values than the header has columns.",
+                    }
+                )
+                continue
+            if not any(values.values()):
+                continue  # a blank spreadsheet row
+            rows.append((reader.line_num, values))
+    except csv.Error as exc:
+        errors.append({"row": reader.line_num, "field": "csv", "message": f"Unreadable: {exc}."})
+    if not rows and not errors:
+        errors.append({"row": 2, "field": "csv", "message": "There are no rows to import."})
+    return rows, errors
+
+
+def _departments() -> tuple[dict[str, Department], dict[int, Department]]:
+    everything = list(db.session.scalars(select(Department)))
+    return {d.name_key: d for d in everything}, {d.id: d for d in everything}
+
+
+def _department_of(
+    values: dict[str, str], by_name: dict[str, Department], by_id: dict[int, Department]
+) -> tuple[Department | None, tuple[str, str] | None]:
+    """The row's department (None: organisation-wide), or the (field, message) of its problem."""
+    if values.get("department"):
+        found = by_name.get(" ".join(values["department"].split()).lower())
+        if found is None:
+            return None, ("department", f"There is no department named “{values['department']}”.")
+        return found, None
+    raw = values.get("department_id", "")
+    if not raw:
+        return None, None
+    if not raw.isdigit() or int(raw) not in by_id:
+        return None, ("department_id", f"There is no department with id {raw}.")
+    return by_id[int(raw)], None
+
+
+def import_csv(actor: User, text: str) -> list[SatisfactionResult]:
+    """Leadership imports many results from CSV text (columns: period, metric, score,
+    scale_max, respondents, and optionally department (a name) or department_id).
+
+    Every row is checked first, against the rules of ``record_result``, against the database and
+    against the other rows; then every row is imported in one transaction, or none is. A refusal
+    raises ``RowErrors`` listing each problem as ``{row, field, message}``.
+    """
+    if not can(actor, "record_satisfaction"):
+        raise NotAllowed("Only leadership imports satisfaction results.")
+    rows, errors = _read_csv(text)
+    by_name, by_id = _departments()
+    good: list[_Row] = []
+    names: dict[int, str | None] = {}
+    for number, values in rows:
+        department, dept_problem = _department_of(values, by_name, by_id)
+        details = ResultDetails(
+            period=values.get("period"),
+            metric=values.get("metric"),
+            score=values.get("score"),
+            scale_max=values.get("scale_max"),
+            respondents=values.get("respondents"),
+            department_id=department.id if department else None,
+        )
+        checked, problems = _problems(details)
+        for field in CSV_COLUMNS:
+            for message in problems.get(field, []):
+                errors.append({"row": number, "field": field, "message": message})
+        if dept_problem is not None:
+            errors.append({"row": number, "field": dept_problem[0], "message": dept_problem[1]})
+        elif checked is not None:
+            good.append(_Row(number, checked))
+            names[number] = department.name if department else None
+    spellings = _known_spellings({r.checked.key[1] for r in good})
+    for r in good:
+        spelling = spellings.setdefault(r.checked.key[1], r.checked.metric)
+        r.checked = replace(r.checked, metric=spelling)
+    seen: dict[tuple[str, str, int], int] = {}
+    existing = _existing_keys({r.checked.key for r in good})
+    for r in good:
+        what = _describe_key(r.checked, names[r.number])
+        if r.checked.key in seen:
+            message = f"Row {seen[r.checked.key]} already has {what}."
+            errors.append({"row": r.number, "field": "period", "message": message})
+        elif r.checked.key in existing:
+            message = f"{what} is already recorded."
+            errors.append({"row": r.number, "field": "period", "message": message})
+        seen.setdefault(r.checked.key, r.number)
+    if errors:
+        errors.sort(key=lambda e: (e["row"], _field_order(e["field"])))
+        bad_rows = len({e["row"] for e in errors})
+        raise RowErrors(
+            f"Nothing was imported: {bad_rows} {'row has' if bad_rows == 1 else 'rows have'} "
+            "problems. Correct them and import the whole file again.",
+            errors,
+        )
+    created = [_new_row(actor, r.checked) for r in good]
+    db.session.add_all(created)
+    db.session.flush()
+    periods = sorted(c.period for c in created)
+    record(
+        actor,
+        "imported_satisfaction",
+        created[0],
+        count=len(created),
+        metrics=", ".join(sorted({c.metric for c in created})),
+        first=period_label(periods[0]),
+        last=period_label(periods[-1]),
+    )
+    _commit_or_conflict()
+    return created
+
+
+def _field_order(field: str) -> int:
+    order = ("csv", *CSV_COLUMNS, *CSV_OPTIONAL)
+    return order.index(field) if field in order else len(order)
+
+
+# --- Reading the change -------------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    period: str
+    score: Decimal
+    scale_max: Decimal
+    respondents: int
+
+    @property
+    def percent(self) -> float:
+        """The score as a share of its scale, in percent (4.0 of 5 → 80.0)."""
+        return round(float(self.score) / float(self.scale_max) * 100, 1)
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
+    def score_text(self) -> str:
+        """On a short scale a whole score keeps one decimal ("4.0 of 5"), as surveys print it."""
+        text = plain(self.score)
+        return f"{text}.0" if "." not in text and self.scale_max <= 10 else text
+
+    @property
+    def scale_text(self) -> str:
+        return plain(self.scale_max)
+
+
+def plain(number: Decimal) -> str:
+    """4.20 → "4.2", 100.00 → "100" (never "1E+2")."""
+    return f"{Decimal(number).normalize():f}"
+
+
+@dataclass
+class Summary:
+    metric: str
+    baseline: Point
+    latest: Point
+    change_pct: float | None
+
+    @property
+    def change_text(self) -> str:
+        """ "+10.4% since January 2026" ("No change since …", or no comparison when the baseline
+        score is 0)."""
+        since = f"since {period_label(self.baseline.period)}"
+        if self.baseline.period == self.latest.period:
+            return f"The first result: nothing earlier than {period_label(self.latest.period)}"
+        if self.change_pct is None:
+            return f"No comparison {since} (the baseline score is 0)"
+        if self.change_pct == 0:
+            return f"No change {since}"
+        return f"{self.change_pct:+.1f}% {since}"
+
+
+def change_pct(baseline: Point, latest: Point) -> float | None:
+    """The relative change of the score as a share of its scale, in percent, to one decimal.
+
+    Each score is first taken as a percentage of its own scale (so a survey that moved from a
+    5-point to a 10-point scale still compares), then: (latest% − baseline%) / baseline% × 100.
+    3.6 of 5 (72%) → 4.0 of 5 (80%) is +11.1%: "+11.1% since January". It is not a difference
+    in percentage points. None when the baseline is 0 (no relative change exists).
+    """
+    base = Decimal(baseline.score) / Decimal(baseline.scale_max)
+    if base == 0:
+        return None
+    now = Decimal(latest.score) / Decimal(latest.scale_max)
+    change = (now - base) / base * 100
+    return float(change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def summarise(metric: str, points: list[Point], baseline: str | None) -> Summary:
+    """The change from ``baseline`` (a period with a result; default the earliest) to the latest
+    result of a series sorted oldest first."""
+    if not points:
+        raise NotFound("There are no results for this metric.")
+    start = points[0]
+    if baseline is not None:
+        period = check_period(baseline)
+        if period is None:
+            raise InvalidInput.on("baseline", "Give the baseline month as YYYY-MM.")
+        found = next((p for p in points if p.period == period), None)
+        if found is None:
+            raise InvalidInput.on(
+                "baseline",
+                f"There is no {metric} result for {period_label(period)}: choose a month with "
+                "a result.",
+            )
+        start = found
+    latest = points[-1]
+    return Summary(metric, start, latest, change_pct(start, latest))
+
+
+def summary(metric: str, baseline: str | None = None, department_id: int | None = None) -> Summary:
+    """The change of ``metric`` (organisation-wide, or one department's) from the baseline period
+    (default: the earliest) to the latest period. See ``change_pct`` for what the percentage
+    means."""
+    from teams_app.satisfaction.queries import series
+
+    found = series(metric=metric, department_id=department_id)
+    if not found:
+        raise NotFound(f"There are no results for “{metric}”.")
+    one = found[0]
+    return summarise(one.metric, one.points, baseline)

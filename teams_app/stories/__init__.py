@@ -1,0 +1,1 @@
+"""Impact stories: share, cheer, hide, and the Impact Story of the Month."""
