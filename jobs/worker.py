@@ -1,7 +1,8 @@
 """The worker class: builds the Flask app once and runs every job inside its app context.
 
 Used by ``rq worker -w jobs.worker.AppWorker`` (see the Makefile and Procfile) and by the tests,
-which pass their own app.
+which pass their own app. Workers outlive Redis outages (``jobs.resilience``) and sweep the
+outbox when they start and whenever Redis comes back.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 from rq import SimpleWorker, Worker
+
+from jobs.resilience import ReconnectingWorkerMixin
 
 
 class _AppContextMixin:
@@ -32,8 +35,22 @@ class _AppContextMixin:
             finally:
                 db.session.remove()
 
+    def on_redis_ready(self) -> None:
+        """Push outbox jobs that Redis does not hold (pushed while it was down, or lost)."""
+        with self._flask_app().app_context():
+            from teams_app import outbox
+            from teams_app.extensions import db
 
-class AppWorker(_AppContextMixin, Worker):
+            try:
+                outbox.sweep()
+            finally:
+                db.session.remove()
+                # A forking worker's horses must not inherit this process's connections.
+                for engine in db.engines.values():
+                    engine.dispose()
+
+
+class AppWorker(ReconnectingWorkerMixin, _AppContextMixin, Worker):
     """Forking worker for production: each job runs in a fresh work horse."""
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
@@ -41,7 +58,7 @@ class AppWorker(_AppContextMixin, Worker):
         self.app = app
 
 
-class AppSimpleWorker(_AppContextMixin, SimpleWorker):
+class AppSimpleWorker(ReconnectingWorkerMixin, _AppContextMixin, SimpleWorker):
     """Same, without forking: for tests and for platforms without fork."""
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:

@@ -210,6 +210,9 @@ def handle_data_error(error: DataError) -> Any:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from teams_app import outages
+
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(DataError, handle_data_error)
+    outages.register(app)  # database and Redis outages: 503, never a bare 500
