@@ -62,19 +62,22 @@ def wait_for_redis(
 class ReconnectingWorkerMixin:
     """Put before RQ's ``Worker`` class. When the work loop ends without being asked to (Redis
     went away mid-loop and RQ quit), wait for Redis and start the loop again.
-    ``on_redis_ready`` runs at start and after each reconnection (the outbox sweep)."""
+    The worker's ``on_redis_ready`` runs at start and after each reconnection (the outbox
+    sweep)."""
 
     connection: Redis
     name: str
     _stop_requested: bool
     max_connection_wait_time: float = MAX_DELAY  # RQ's own dequeue backoff cap
 
-    def on_redis_ready(self) -> None:
-        """Hook: called when the worker starts and each time Redis comes back."""
-
     def _ready(self) -> None:
+        """Call the worker's ``on_redis_ready`` hook, if it has one (it may come later in the
+        MRO than this mixin)."""
+        hook = getattr(self, "on_redis_ready", None)
+        if hook is None:
+            return
         try:
-            self.on_redis_ready()
+            hook()
         except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
             log.exception("worker %s: start-up hook failed", self.name)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, request
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -66,14 +66,17 @@ UNAVAILABLE_TEXT = {
 
 def unavailable_response(kind: str) -> Any:
     """503 with Retry-After: the API's error JSON, or a page rendered without any database
-    lookup (the template does not extend base.html, so it never asks for the current user)."""
+    lookup (no context processors, and a template that does not extend base.html)."""
     from teams_app.errors import json_error, wants_json
 
     retry_after = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
     text = UNAVAILABLE_TEXT[kind]
     if wants_json():
         return json_error(503, text, code="unavailable", headers={"Retry-After": retry_after})
-    page = render_template("errors/unavailable.html", text=text, retry_after=retry_after)
+    # Straight from the Jinja environment: render_template would run the context processors,
+    # and Flask-Login's loads the current user from the database.
+    template = current_app.jinja_env.get_template("errors/unavailable.html")
+    page = template.render(text=text, retry_after=retry_after, request=request)
     return page, 503, {"Retry-After": retry_after, "Cache-Control": "no-store"}
 
 

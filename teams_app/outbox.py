@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import Queue
-from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import delete, func, or_, select, update
 
 from teams_app.activity import record
@@ -170,6 +171,7 @@ def resend(actor: User, outbox_id: int) -> OutboxJob:
         actor.id,
     )
     record(actor, "resent_job", row, func=row.func, label=row.label, key=row.key)
+    _forget_failed_rq_job(row)
     push_after_commit(row)
     db.session.commit()
     current_app.logger.info(
@@ -186,6 +188,16 @@ def resend(actor: User, outbox_id: int) -> OutboxJob:
         ),
     )
     return row
+
+
+def _forget_failed_rq_job(row: OutboxJob) -> None:
+    """Take the row's job off RQ's failed list, which the page also shows: it is going again.
+    If Redis is down the row is still resent (the sweep pushes it once Redis is back)."""
+    try:
+        queue = Queue(row.queue, connection=redis_connection())
+        FailedJobRegistry(queue=queue).remove(row.rq_job_id)
+    except (RedisError, OSError):
+        pass
 
 
 def prune(now: datetime | None = None) -> dict[str, int]:
@@ -230,6 +242,47 @@ def listing(status: str, page: int, per_page: int = 25) -> Page[OutboxJob]:
     else:
         stmt = stmt.order_by(OutboxJob.id.desc())
     return paginate(stmt, page, per_page)
+
+
+USER_ARG_FUNCS = {
+    "jobs.mail.send_invitation",
+    "jobs.mail.send_signup_link",
+    "jobs.mail.send_signup_notice",
+    "jobs.mail.send_password_reset",
+}
+EVENT_ARG_FUNCS = {
+    "jobs.notify.team_event",
+    "jobs.notify.barrier_resolved",
+    "jobs.notify.story_hidden",
+}
+
+
+def subjects(rows: list[OutboxJob]) -> dict[int, str]:
+    """Who or what each row is about, in words ("priya@…", "team event 12"), for the page.
+    One query for every person named, whatever the number of rows."""
+    user_ids = {
+        int(r.args[0]) for r in rows if r.func in USER_ARG_FUNCS and r.args and _is_id(r.args[0])
+    }
+    emails: dict[int, str] = {}
+    if user_ids:
+        found = db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
+        emails = {user_id: email for user_id, email in found}
+    out: dict[int, str] = {}
+    for r in rows:
+        first = r.args[0] if r.args else None
+        if r.func in USER_ARG_FUNCS and isinstance(first, int):
+            out[r.id] = emails.get(first, f"person {first} (deleted)")
+        elif r.func == "jobs.mail.send_password_reset_to" and isinstance(first, str):
+            out[r.id] = first
+        elif r.func in EVENT_ARG_FUNCS and _is_id(first):
+            out[r.id] = f"event {first}"
+        else:
+            out[r.id] = ", ".join(map(str, r.args))[:80]
+    return out
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def may_resend(user: Any, row: OutboxJob) -> bool:

@@ -58,10 +58,13 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.raw: list[bytes] = []  # as received, before parsing
         self.refuse = 0  # refuse this many messages with a temporary failure first
+        self.accept_only: int | None = None  # once this many are in, refuse the rest
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refuse > 0:
             self.refuse -= 1
+            return "451 Try again later"
+        if self.accept_only is not None and len(self.messages) >= self.accept_only:
             return "451 Try again later"
         self.raw.append(envelope.content)
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -100,6 +103,7 @@ def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     box.messages.clear()
     box.raw.clear()
     box.refuse = 0
+    box.accept_only = None
     return box
 
 
