@@ -108,6 +108,32 @@ class ReconnectingWorkerMixin:
             self._forget_registration()
             self._ready()
 
+    def heartbeat(self, *args: Any, **kwargs: Any) -> Any:
+        """RQ's idle loop rides out short outages itself (it retries its heartbeat and dequeue
+        with backoff); noticing the heartbeat fail and then succeed is how we learn Redis came
+        back there, to sweep the outbox and restart RQ's retry scheduler if the outage killed
+        it."""
+        try:
+            result = super().heartbeat(*args, **kwargs)  # type: ignore[misc]
+        except OUTAGE_ERRORS:
+            if not getattr(self, "_redis_lost", False):
+                log.warning("worker %s: Redis is unreachable; waiting for it", self.name)
+            self._redis_lost = True
+            raise
+        if getattr(self, "_redis_lost", False):
+            self._redis_lost = False
+            log.warning("worker %s: Redis is back; carrying on", self.name)
+            self._restart_retry_scheduler()
+            self._ready()
+        return result
+
+    def _restart_retry_scheduler(self) -> None:
+        scheduler = getattr(self, "scheduler", None)
+        process = getattr(scheduler, "_process", None)
+        if scheduler is not None and (process is None or not process.is_alive()):
+            with contextlib.suppress(RedisError, OSError):
+                scheduler.acquire_locks(auto_start=True)
+
     def _forget_registration(self) -> None:
         """RQ refuses to register a worker whose name still looks alive: mark the old run dead
         (its death could not be written while Redis was down)."""
