@@ -73,7 +73,7 @@ scheduler: install
 	$(BIN)/python -m jobs.scheduler -u "$${REDIS_URL:?set REDIS_URL}"
 
 web: install
-	$(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -b 0.0.0.0:$${PORT:-8000} --graceful-timeout 30 wsgi:app
+	$(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -b 0.0.0.0:$${PORT:-8000} --preload --graceful-timeout 30 wsgi:app
 
 migrate: install
 	$(BIN)/flask db upgrade

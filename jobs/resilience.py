@@ -70,6 +70,11 @@ class ReconnectingWorkerMixin:
     _stop_requested: bool
     max_connection_wait_time: float = MAX_DELAY  # RQ's own dequeue backoff cap
 
+    def _asked_to_stop(self) -> bool:
+        """SIGTERM or Ctrl-C: RQ sets ``_stop_requested`` only when a job is running; when
+        idle it just notes the date and leaves its loop."""
+        return bool(self._stop_requested or getattr(self, "_shutdown_requested_date", None))
+
     def _ready(self) -> None:
         """Call the worker's ``on_redis_ready`` hook, if it has one (it may come later in the
         MRO than this mixin)."""
@@ -93,13 +98,13 @@ class ReconnectingWorkerMixin:
                 worked = super().work(*args, **kwargs) or worked  # type: ignore[misc]
             except OUTAGE_ERRORS as exc:  # RQ's teardown cannot reach Redis either
                 log.warning("worker %s: lost Redis (%s)", self.name, type(exc).__name__)
-            if self._stop_requested:
+            if self._asked_to_stop():
                 return worked
             if ends_by_itself and redis_answers(self.connection):
                 return worked  # a burst that emptied its queues, or a job/idle limit
             try:
                 back = wait_for_redis(
-                    self.connection, f"worker {self.name}", should_stop=lambda: self._stop_requested
+                    self.connection, f"worker {self.name}", should_stop=self._asked_to_stop
                 )
             except StopRequested:  # SIGTERM while waiting: RQ's handler says stop
                 return worked

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TEST_SECRET = "fault-test-secret-key-that-is-long-enough-0123456789"
+# The "Resend…" link on the operations page (a GET to a confirmation page).
+RESEND_LINK = re.compile(r"/admin/operations/outbox/\d+/resend")
 
 
 def free_port() -> int:
@@ -282,7 +285,7 @@ class Process:
 
 def gunicorn(env: dict[str, str], port: int, logs: Path, name: str = "web", workers: int = 3):
     args = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    args += ["--graceful-timeout", "20", "--timeout", "30", "wsgi:app"]
+    args += ["--preload", "--graceful-timeout", "20", "--timeout", "30", "wsgi:app"]
     process = Process(name, args, env, logs).start()
     wait_until(lambda: ready(port) or not process.alive(), 60, f"{name} to answer /healthz")
     assert process.alive(), process.log()[-3000:]

@@ -6,6 +6,7 @@ queued: every one of those mails still arrives, once."""
 from __future__ import annotations
 
 import itertools
+import signal
 import time
 from collections import Counter
 
@@ -108,6 +109,9 @@ def test_redis_down_for_a_minute_loses_no_mail_and_needs_no_restart(
     assert all(w.alive() for w in workers) and cron.alive(), "they survive without a restart"
     assert "Redis is back" in cron.log()
     assert all("Redis is back" in w.log() for w in workers)
+    for process in [*workers, cron]:  # and they still stop when asked
+        process.signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0, process.log()[-2000:]
 
 
 def test_a_redis_without_persistence_restarted_with_jobs_queued_still_sends_each_once(
