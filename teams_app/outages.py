@@ -57,9 +57,9 @@ def database_outage(error: BaseException) -> bool:
 
 UNAVAILABLE_TEXT = {
     "database": "The database is not answering just now, so this page cannot be shown and "
-    "nothing you send can be saved. Nothing you already saved is lost. Please try again in a "
-    "minute.",
-    "redis": "A background service is not answering just now. Please try again in a minute; "
+    "nothing you send can be saved. Nothing you already saved is lost. Please try again "
+    "shortly.",
+    "redis": "A background service is not answering just now. Please try again shortly; "
     "nothing you already saved is lost.",
 }
 

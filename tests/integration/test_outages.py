@@ -156,7 +156,8 @@ def test_readyz_fails_when_the_sqlite_disk_is_nearly_full(app, client, service_u
 
 
 @pytest.mark.parametrize(
-    "state, outage", [("08006", True), ("53100", True), ("57P01", True), ("25006", True)]
+    "state, outage",
+    [("08006", True), ("53100", True), ("57P01", True), ("25006", True)]
     + [("42P01", False), ("23505", False), ("22001", False)],
 )
 def test_postgresql_errors_are_outages_only_for_unavailability_codes(state, outage):
