@@ -14,7 +14,7 @@ import pytest
 
 from tests.faults.conftest import PASSWORD, build_world
 from tests.faults.services import app_env, free_port, gunicorn, scheduler, wait_until, worker
-from tests.faults.traffic import Browser, Load
+from tests.faults.traffic import Browser, Load, invite
 
 pytestmark = pytest.mark.faults
 
@@ -49,16 +49,7 @@ def test_redis_down_for_a_minute_loses_no_mail_and_needs_no_restart(
             return
         if browser in admins:
             email = f"invitee{next(invites)}@library.example"
-            answer = browser.post(
-                "/admin/users/invite",
-                {
-                    "email": email,
-                    "name": "New Colleague",
-                    "role": "staff",
-                    "level": "frontline",
-                    "department_id": "0",
-                },
-            )
+            answer = invite(browser, email)
             if answer.status == 302:
                 expected.append((email, "You're invited to Mission Teams", time.monotonic()))
             return
@@ -125,16 +116,7 @@ def test_a_redis_without_persistence_restarted_with_jobs_queued_still_sends_each
     admin.sign_in(world.admins[0], PASSWORD)
     emails = [f"queued{i}@library.example" for i in range(12)]
     for email in emails:  # no worker yet: the jobs wait in Redis
-        answer = admin.post(
-            "/admin/users/invite",
-            {
-                "email": email,
-                "name": "Queued Person",
-                "role": "staff",
-                "level": "frontline",
-                "department_id": "0",
-            },
-        )
+        answer = invite(admin, email)
         assert answer.status == 302
     from redis import Redis
 

@@ -26,22 +26,14 @@ from tests.faults.services import (
     worker,
 )
 from tests.faults.traffic import CSRF_RE, Browser
+from tests.faults.traffic import invite as invite_through_the_form
 
 pytestmark = pytest.mark.faults
 INVITE = "You're invited to Mission Teams"
 
 
 def invite(admin: Browser, email: str) -> None:
-    answer = admin.post(
-        "/admin/users/invite",
-        {
-            "email": email,
-            "name": "New Colleague",
-            "role": "staff",
-            "level": "frontline",
-            "department_id": "0",
-        },
-    )
+    answer = invite_through_the_form(admin, email)
     assert answer.status == 302, answer.body[:500]
 
 

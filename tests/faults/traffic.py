@@ -163,3 +163,17 @@ class Load:
 
     def answers(self) -> list[Answer]:
         return sorted((a for b in self.browsers for a in b.answers), key=lambda a: a.started)
+
+
+def invite(admin: Browser, email: str) -> Answer:
+    """An admin invites a colleague through the form (the invitation mail is a job)."""
+    return admin.post(
+        "/admin/users/invite",
+        {
+            "email": email,
+            "name": "New Colleague",
+            "role": "staff",
+            "level": "frontline",
+            "department_id": "0",
+        },
+    )
