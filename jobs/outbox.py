@@ -10,7 +10,6 @@ from rq import get_current_job
 from rq.utils import import_attribute
 
 from teams_app import outbox
-from teams_app.extensions import db
 from teams_app.mail import stable_message_ids
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ def run(outbox_id: int) -> str:
         raise
     if not outbox.finish(outbox_id, token, result):
         log.warning("outbox %s finished after its lease ran out; another run may repeat it", key)
-    db.session.remove()
     return f"done: {result}"
 
 

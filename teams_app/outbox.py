@@ -125,33 +125,39 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     held = _jobs_redis_holds()
     grace = now - timedelta(seconds=current_app.config["OUTBOX_SWEEP_GRACE_SECONDS"])
-    rows = db.session.scalars(
-        select(OutboxJob)
-        .where(
-            or_(
-                (OutboxJob.status == OutboxStatus.PENDING.value)
-                & (OutboxJob.created_at < grace)
-                & or_(OutboxJob.resent_at.is_(None), OutboxJob.resent_at < grace),
-                (OutboxJob.status == OutboxStatus.RUNNING.value)
-                & (OutboxJob.claimed_at < now - _lease()),
-            )
-        )
-        .order_by(OutboxJob.id)
-        .limit(SWEEP_BATCH)
-    ).all()
-    pushed = 0
-    for row in rows:
-        abandoned = row.status == OutboxStatus.RUNNING.value
-        if not abandoned and row.rq_job_id in held:
-            continue
-        if not push(row.id, row.queue, list(row.retry_intervals or []), row.func):
-            break  # Redis went away mid-sweep: the next sweep carries on
-        row.pushes += 1
-        pushed += 1
-    db.session.commit()
+    due = or_(
+        (OutboxJob.status == OutboxStatus.PENDING.value)
+        & (OutboxJob.created_at < grace)
+        & or_(OutboxJob.resent_at.is_(None), OutboxJob.resent_at < grace),
+        (OutboxJob.status == OutboxStatus.RUNNING.value) & (OutboxJob.claimed_at < now - _lease()),
+    )
+    pushed = checked = 0
+    after = 0
+    while True:  # in batches by id, so a long backlog that Redis holds hides no lost row
+        rows = db.session.scalars(
+            select(OutboxJob)
+            .where(due, OutboxJob.id > after)
+            .order_by(OutboxJob.id)
+            .limit(SWEEP_BATCH)
+        ).all()
+        last_id = rows[-1].id if rows else after
+        for row in rows:
+            abandoned = row.status == OutboxStatus.RUNNING.value
+            if not abandoned and row.rq_job_id in held:
+                continue
+            if not push(row.id, row.queue, list(row.retry_intervals or []), row.func):
+                db.session.commit()
+                return {"pushed": pushed, "checked": checked}  # Redis went away: next sweep
+            row.pushes += 1
+            pushed += 1
+        db.session.commit()
+        checked += len(rows)
+        if len(rows) < SWEEP_BATCH:
+            break
+        after = last_id
     if pushed:
         log.info("outbox sweep pushed %d job(s) Redis did not hold", pushed)
-    return {"pushed": pushed, "checked": len(rows)}
+    return {"pushed": pushed, "checked": checked}
 
 
 def resend(actor: User, outbox_id: int) -> OutboxJob:

@@ -100,6 +100,19 @@ def test_a_job_redis_lost_is_pushed_again_and_sent_once(app, admin, mailbox, run
     assert len(mailbox.to("new.person@library.example")) == 1
 
 
+def test_the_sweep_finds_lost_rows_behind_a_long_backlog_redis_holds(app, admin, monkeypatch):
+    for i in range(5):
+        invite(admin, email=f"p{i}@library.example")
+    queue = get_queue("mail")
+    lost = [r.rq_job_id for r in rows()[3:]]
+    for job_id in lost:
+        queue.remove(job_id)
+    monkeypatch.setattr(outbox, "SWEEP_BATCH", 2)
+    app.config["OUTBOX_SWEEP_GRACE_SECONDS"] = 0
+    assert outbox.sweep() == {"pushed": 2, "checked": 5}
+    assert sorted(queue.get_job_ids()) == sorted(r.rq_job_id for r in rows())
+
+
 def test_a_row_pushed_twice_runs_its_effect_once(app, admin, mailbox, run_jobs):
     invite(admin)
     [row] = rows()
