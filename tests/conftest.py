@@ -373,3 +373,17 @@ def count_queries(app: Flask) -> Callable[[Callable[[], Any]], int]:
         return counter.count
 
     return run
+
+
+def queued(queue: str = "mail") -> list[tuple[str, tuple[Any, ...], Any]]:
+    """What waits on an RQ queue, as (func, args, rq job): each RQ job runs an outbox row."""
+    from teams_app.models import OutboxJob
+    from teams_app.queue import get_queue
+
+    out = []
+    for job in get_queue(queue).get_jobs():
+        assert job.func_name == "jobs.outbox.run"
+        row = db.session.get(OutboxJob, job.args[0])
+        assert row is not None
+        out.append((row.func, tuple(row.args), job))
+    return out

@@ -33,6 +33,16 @@ TEST_SECRET = "fault-test-secret-key-that-is-long-enough-0123456789"
 RESEND_LINK = re.compile(r"/admin/operations/outbox/\d+/resend")
 
 
+FIGURES = ROOT / "test-artifacts" / "fault-figures.txt"
+
+
+def record_figure(test: str, text: str) -> None:
+    """Measured figures, one line each, for the report (test-artifacts/fault-figures.txt)."""
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    with open(FIGURES, "a") as out:
+        out.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {test}: {text}\n")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

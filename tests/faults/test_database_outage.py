@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.faults.conftest import PASSWORD, build_world
-from tests.faults.services import app_env, free_port, gunicorn
+from tests.faults.services import app_env, free_port, gunicorn, record_figure
 from tests.faults.traffic import Answer, Browser, Load
 
 pytestmark = pytest.mark.faults
@@ -74,4 +74,9 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_by_itself(
         )
         assert first_ok is not None, f"{mode}: no 200 after the database came back"
         assert first_ok - back_at < 2, f"{mode}: first 200 {first_ok - back_at:.2f} s after return"
+        record_figure(
+            f"postgresql-{mode}-stop",
+            f"{len(during)} requests during {OUTAGE_SECONDS} s, all 503, slowest {slow:.3f} s; "
+            f"first 200 {first_ok - back_at:.2f} s after the database returned",
+        )
     assert web.alive(), "the app was never restarted"
