@@ -17,6 +17,7 @@ from jobs.resilience import ReconnectingWorkerMixin
 
 class _AppContextMixin:
     app: Flask | None = None
+    forks = False  # whether jobs run in forked work horses
 
     def _flask_app(self) -> Flask:
         if self.app is None:
@@ -45,13 +46,15 @@ class _AppContextMixin:
                 outbox.sweep()
             finally:
                 db.session.remove()
-                # A forking worker's horses must not inherit this process's connections.
-                for engine in db.engines.values():
-                    engine.dispose()
+                if self.forks:  # work horses must not inherit this process's connections
+                    for engine in db.engines.values():
+                        engine.dispose()
 
 
 class AppWorker(ReconnectingWorkerMixin, _AppContextMixin, Worker):
     """Forking worker for production: each job runs in a fresh work horse."""
+
+    forks = True
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
