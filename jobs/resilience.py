@@ -93,6 +93,8 @@ class ReconnectingWorkerMixin:
         )
         self._ready()
         worked = False
+        lost_redis_at: float | None = None
+        pause = FIRST_DELAY
         while True:
             try:
                 worked = super().work(*args, **kwargs) or worked  # type: ignore[misc]
@@ -110,6 +112,13 @@ class ReconnectingWorkerMixin:
                 return worked
             if not back:
                 return worked
+            if lost_redis_at is None or time.monotonic() - lost_redis_at > MAX_DELAY * 6:
+                pause = FIRST_DELAY  # a first failure, or the last one was long ago
+            else:
+                pause = min(pause * 2, MAX_DELAY)  # failing again and again: slow down
+            lost_redis_at = time.monotonic()
+            log.warning("worker %s: restarting its work loop in %.1f s", self.name, pause)
+            time.sleep(pause)
             self._forget_registration()
             self._ready()
 
