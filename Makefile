@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser clean bench
+.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser clean bench test-faults fault-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,22 +39,41 @@ typecheck:
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# apt-get waits up to 10 minutes for another install's dpkg lock instead of failing at once.
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
+
 ## Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing Debian chromium for the browser tests (waiting up to 10 min if another install holds the package manager's lock)"; \
+	    $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; }
+
+## What the fault tests run besides Python: nginx (rolling restarts), redis-server, PostgreSQL 15.
+fault-tools:
+	@missing=""; command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	  command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	  [ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql-15"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing$$missing for the fault tests (waiting up to 10 min if another install holds the package manager's lock)"; \
+	      $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing >/dev/null; \
+	    else echo "missing for the fault tests:$$missing (install them with apt-get)"; exit 1; fi; \
+	  fi
+
+## Real faults against private Redis, PostgreSQL, SMTP and nginx instances (about 10 minutes).
+test-faults: install-test fault-tools
+	$(BIN)/pytest -m faults -p no:cacheprovider tests/faults $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/rq worker --with-scheduler -w jobs.worker.AppWorker -u "$${REDIS_URL:?set REDIS_URL}" mail default
 
 scheduler: install
-	$(BIN)/rq cron jobs/cron.py -u "$${REDIS_URL:?set REDIS_URL}"
+	$(BIN)/python -m jobs.scheduler -u "$${REDIS_URL:?set REDIS_URL}"
 
 web: install
-	$(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -b 0.0.0.0:$${PORT:-8000} wsgi:app
+	$(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -b 0.0.0.0:$${PORT:-8000} --preload --graceful-timeout 30 wsgi:app
 
 migrate: install
 	$(BIN)/flask db upgrade

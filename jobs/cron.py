@@ -1,4 +1,5 @@
-"""RQ cron schedule: ``rq cron jobs/cron.py -u $REDIS_URL`` (``make scheduler``).
+"""RQ cron schedule: ``python -m jobs.scheduler`` (``make scheduler``) runs it, reconnecting to
+Redis after an outage; ``rq cron jobs/cron.py -u $REDIS_URL`` reads the same file.
 
 The scheduler only enqueues; ordinary workers run the jobs in the app context.
 """
@@ -7,7 +8,12 @@ from rq import cron
 
 from jobs.digests import tick
 from jobs.maintenance import heartbeat
+from jobs.outbox import prune, sweep
 
 cron.register(heartbeat, queue_name="default", interval=60, name="heartbeat")
 # Every five minutes: who is due a digest (a missed tick is caught up by the next one).
 cron.register(tick, queue_name="default", interval=300, name="digest-tick")
+# Every 30 seconds: push outbox jobs Redis does not hold (pushed while it was down, or lost).
+cron.register(sweep, queue_name="default", interval=30, name="outbox-sweep")
+# Hourly: forget done outbox jobs and sent notices older than OUTBOX_KEEP_DAYS.
+cron.register(prune, queue_name="default", interval=3600, name="outbox-prune")

@@ -2,15 +2,20 @@
 leads, a decision to the requester, an addition to the person added, a closing to the members.
 
 The job reads the committed Activity row by id and works out recipients and wording from it.
+Each mail goes through ``send_once``: a ledger row per (notice, person), claimed before the mail
+goes out, so a retry after a partial SMTP failure only mails the people not yet reached.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from teams_app.extensions import db
-from teams_app.mail import send_mail
-from teams_app.models import Activity, Team, User
+from teams_app.mail import send_mail, stable_message_id
+from teams_app.models import Activity, NoticeDelivery, NoticeStatus, Team, User, utcnow
 from teams_app.teams.services import leads_of
 from teams_app.urls import external_url
 
@@ -21,6 +26,41 @@ class Notice:
     headline: str
     body: str
     link_label: str = "Open the team"
+
+
+def send_once(notice_key: str, person: User, subject: str, **context: object) -> bool:
+    """Mail ``person`` this notice unless the ledger says it already reached them. The claim is
+    committed before the mail goes out and fixes the Message-ID; if the worker dies between the
+    SMTP server accepting and the ledger saying "sent", the retry sends the same message again
+    (the one gap no protocol closes without the receiving server's help)."""
+
+    def find() -> NoticeDelivery | None:
+        return db.session.scalars(
+            select(NoticeDelivery).where(
+                NoticeDelivery.notice_key == notice_key, NoticeDelivery.user_id == person.id
+            )
+        ).one_or_none()
+
+    row = find()
+    if row is None:
+        row = NoticeDelivery(
+            notice_key=notice_key,
+            user_id=person.id,
+            message_id=stable_message_id(notice_key, person.email),
+        )
+        db.session.add(row)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            row = find()
+            assert row is not None
+    if row.status == NoticeStatus.SENT.value:
+        return False
+    send_mail(person.email, subject, "team_notice", message_id=row.message_id, **context)
+    row.status, row.sent_at = NoticeStatus.SENT.value, utcnow()
+    db.session.commit()
+    return True
 
 
 def _notice(event: Activity, team: Team, actor: User | None) -> Notice | None:
@@ -105,8 +145,10 @@ def team_event(activity_id: int) -> int:
     url = external_url("teams.show", slug=team.slug)
     sent = 0
     for person in _recipients(event, team):
-        send_mail(person.email, notice.subject, "team_notice", user=person, notice=notice, url=url)
-        sent += 1
+        if send_once(
+            f"team_event:{event.id}", person, notice.subject, user=person, notice=notice, url=url
+        ):
+            sent += 1
     return sent
 
 
@@ -140,8 +182,8 @@ def barrier_resolved(activity_id: int) -> int:
         "Open the barrier",
     )
     url = external_url("barriers.show", barrier_id=barrier.id)
-    send_mail(reporter.email, notice.subject, "team_notice", user=reporter, notice=notice, url=url)
-    return 1
+    key = f"barrier_resolved:{event.id}"
+    return int(send_once(key, reporter, notice.subject, user=reporter, notice=notice, url=url))
 
 
 def story_hidden(activity_id: int) -> int:
@@ -167,5 +209,5 @@ def story_hidden(activity_id: int) -> int:
         "Open the story",
     )
     url = external_url("stories.show", story_id=story.id)
-    send_mail(author.email, notice.subject, "team_notice", user=author, notice=notice, url=url)
-    return 1
+    key = f"story_hidden:{event.id}"
+    return int(send_once(key, author, notice.subject, user=author, notice=notice, url=url))

@@ -1,7 +1,8 @@
 """The worker class: builds the Flask app once and runs every job inside its app context.
 
 Used by ``rq worker -w jobs.worker.AppWorker`` (see the Makefile and Procfile) and by the tests,
-which pass their own app.
+which pass their own app. Workers outlive Redis outages (``jobs.resilience``) and sweep the
+outbox when they start and whenever Redis comes back.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from typing import Any
 from flask import Flask
 from rq import SimpleWorker, Worker
 
+from jobs.resilience import ReconnectingWorkerMixin
+
 
 class _AppContextMixin:
     app: Flask | None = None
+    forks = False  # whether jobs run in forked work horses
 
     def _flask_app(self) -> Flask:
         if self.app is None:
@@ -32,16 +36,32 @@ class _AppContextMixin:
             finally:
                 db.session.remove()
 
+    def on_redis_ready(self) -> None:
+        """Push outbox jobs that Redis does not hold (pushed while it was down, or lost)."""
+        with self._flask_app().app_context():
+            from teams_app import outbox
+            from teams_app.extensions import db
 
-class AppWorker(_AppContextMixin, Worker):
+            try:
+                outbox.sweep()
+            finally:
+                db.session.remove()
+                if self.forks:  # work horses must not inherit this process's connections
+                    for engine in db.engines.values():
+                        engine.dispose()
+
+
+class AppWorker(ReconnectingWorkerMixin, _AppContextMixin, Worker):
     """Forking worker for production: each job runs in a fresh work horse."""
+
+    forks = True
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
 
 
-class AppSimpleWorker(_AppContextMixin, SimpleWorker):
+class AppSimpleWorker(ReconnectingWorkerMixin, _AppContextMixin, SimpleWorker):
     """Same, without forking: for tests and for platforms without fork."""
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:

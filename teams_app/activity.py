@@ -66,6 +66,7 @@ _SENTENCES = {
     "unhid_story": "put the impact story “{title}” back in the feed",
     "featured_story": "made “{title}” the Impact Story of the Month for {month}",
     "reported_barrier_from_story": "reported the barrier “{barrier}” from the story “{title}”",
+    "resent_job": "resent the failed job “{label}”",
 }
 
 

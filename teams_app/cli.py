@@ -169,9 +169,26 @@ def preview_digest(email: str) -> None:
             click.echo(f"  * {item.text}\n    {item.url}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--pg-dump", "pg_dump", help="pg_dump to use (its version must match the server's).")
+def backup_database(path: str, pg_dump: str | None) -> None:
+    """Write a consistent copy of the database to PATH while the app runs (SQLite: the online
+    backup API; PostgreSQL: pg_dump -Fc). See docs/operations.md to restore it."""
+    from pathlib import Path
+
+    from teams_app.backup import BackupError, backup
+
+    try:
+        click.echo(backup(Path(path), pg_dump=pg_dump))
+    except BackupError as exc:
+        _fail(str(exc))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(digests_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_database)

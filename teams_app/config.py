@@ -51,6 +51,29 @@ def _count(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _intervals(env: dict[str, str], name: str, default: list[int]) -> list[int]:
+    """Comma-separated whole seconds (``10,60,300``); empty means the default."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        values = [int(part) for part in raw.split(",")]
+    except ValueError:
+        values = [-1]
+    if any(v < 0 for v in values):
+        raise ConfigError(f"{name} must be whole seconds separated by commas, not {raw!r}")
+    return values
+
+
+def _engine_options(database_url: str, env: dict[str, str]) -> dict[str, Any]:
+    """Check connections before use (a database that came back is used at once) and give up
+    connecting quickly, so an outage answers 503 within a second or two, not a minute."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": _count(env, "DATABASE_CONNECT_TIMEOUT", 2)}
+    return options
+
+
 def redis_url_for_limiter(redis_url: str) -> str:
     """The limits library spells a unix socket ``redis+unix://``."""
     if redis_url.startswith("unix://"):
@@ -92,7 +115,7 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "TESTING": app_env == "test",
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, env),
         # How many proxies (load balancers) sit in front of the app and set X-Forwarded-*.
         "TRUSTED_PROXIES": _count(env, "TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -103,6 +126,20 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "DIGEST_LEASE_SECONDS": _count(env, "DIGEST_LEASE_SECONDS", 1800),
         # Pauses between SMTP retries of a digest (seconds); the row fails after the last.
         "DIGEST_RETRY_INTERVALS": [30, 120, 600],
+        # Pauses between SMTP retries of a mail job (seconds); the outbox row fails after the last.
+        "MAIL_RETRY_INTERVALS": _intervals(env, "MAIL_RETRY_INTERVALS", [10, 60, 300]),
+        # A running outbox job older than this belongs to a worker that died: pushed again.
+        "OUTBOX_LEASE_SECONDS": _count(env, "OUTBOX_LEASE_SECONDS", 900),
+        # A pending row younger than this is still being pushed by the request that made it.
+        "OUTBOX_SWEEP_GRACE_SECONDS": _count(env, "OUTBOX_SWEEP_GRACE_SECONDS", 10),
+        # Done outbox rows and sent notice ledger rows are kept this long, then pruned.
+        "OUTBOX_KEEP_DAYS": _count(env, "OUTBOX_KEEP_DAYS", 14),
+        # While this file exists /readyz answers 503 "draining" (take the instance out first).
+        "DRAIN_FILE": env.get("DRAIN_FILE", ""),
+        # /readyz fails when a SQLite database's disk has less free space than this.
+        "DISK_MIN_FREE_BYTES": _count(env, "DISK_MIN_FREE_BYTES", 1024 * 1024),
+        # Seconds a 503 asks clients to wait before retrying.
+        "RETRY_AFTER_SECONDS": _count(env, "RETRY_AFTER_SECONDS", 5),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "ALLOWED_EMAIL_DOMAINS": [d for d in domains if d],
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),

@@ -994,6 +994,7 @@ def seed() -> str:
     added_barriers = seed_barriers()
     seed_stories()
     seed_satisfaction()
+    seed_outbox()
 
     lines = [
         f"Demo data: {added_depts} departments, {added_people} people, {added_teams} teams and "
@@ -1005,3 +1006,31 @@ def seed() -> str:
         lines.append(f"  {role:<10} {demo_email(name):<34} password: {DEMO_PASSWORDS[role]}")
     lines.append(f"  ...every other demo person is staff, password: {DEMO_PASSWORDS['staff']}")
     return "\n".join(lines)
+
+
+def seed_outbox() -> None:
+    """One mail that failed every try (as during an SMTP outage), so the operations page shows
+    a failed job and its Resend button. Keyed, so a second seed adds nothing."""
+    from teams_app.models import OutboxJob, OutboxStatus
+
+    key = "demo:password-reset-during-smtp-outage"
+    if db.session.scalar(select(OutboxJob.id).where(OutboxJob.key == key)) is not None:
+        return
+    person = find_user_by_email(demo_email(PEOPLE[5][0]))
+    if person is None:
+        return
+    db.session.add(
+        OutboxJob(
+            key=key,
+            func="jobs.mail.send_password_reset",
+            args=[person.id],
+            queue="mail",
+            retry_intervals=[10, 60, 300],
+            status=OutboxStatus.FAILED.value,
+            attempts=4,
+            created_at=utcnow() - timedelta(hours=3),
+            finished_at=utcnow() - timedelta(hours=2, minutes=54),
+            last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+        )
+    )
+    db.session.commit()

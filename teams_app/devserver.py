@@ -1,6 +1,7 @@
 """``make run``: migrate, seed the demo, and serve the web app with a worker and the scheduler.
 
-Starts an embedded Redis unless REDIS_URL is set. Ctrl-C stops every process it started.
+Starts an embedded Redis unless REDIS_URL is set. A child that exits is started again
+(``teams_app.supervisor``). Ctrl-C stops every process it started.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from teams_app import ROOT
 from teams_app.embedded_redis import EmbeddedRedis
+from teams_app.supervisor import Supervisor
 
 BIN = Path(sys.executable).parent
 
@@ -47,24 +48,16 @@ def main() -> int:
         env["REDIS_URL"] = redis.start()
         print(f"* embedded Redis on {env['REDIS_URL']}")
 
-    children: list[subprocess.Popen[bytes]] = []
+    supervisor = Supervisor(env, ROOT)
+
+    def keep_redis_up() -> None:
+        if redis is not None and redis.process is not None and redis.process.poll() is not None:
+            print("* the embedded Redis exited; starting it again", file=sys.stderr)
+            redis.start()
 
     def stop(grace: float) -> None:
-        """Children share our terminal, so Ctrl-C already reached them: give them ``grace``
-        seconds to finish their warm shutdown before a SIGTERM (a second signal makes RQ's
-        cron scheduler log a traceback). Redis goes last, in its own session."""
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(c.poll() is None for c in children):
-            time.sleep(0.1)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if redis is not None:
+        supervisor.stop(grace)
+        if redis is not None:  # last, in its own session: the workers stop first
             redis.stop()
 
     try:
@@ -72,43 +65,29 @@ def main() -> int:
         _run([str(BIN / "flask"), "db", "upgrade"], env)
         _run([str(BIN / "flask"), "seed-demo"], env)
         url = env["REDIS_URL"]
-        children.append(
-            subprocess.Popen(
-                [
-                    str(BIN / "rq"),
-                    "worker",
-                    "--with-scheduler",
-                    "-w",
-                    "jobs.worker.AppWorker",
-                    "-u",
-                    url,
-                    "mail",
-                    "default",
-                ],
-                env=env,
-                cwd=ROOT,
-            )
+        supervisor.add(
+            "worker",
+            [
+                str(BIN / "rq"),
+                "worker",
+                "--with-scheduler",
+                "-w",
+                "jobs.worker.AppWorker",
+                "-u",
+                url,
+                "mail",
+                "default",
+            ],
         )
-        children.append(
-            subprocess.Popen(
-                [str(BIN / "rq"), "cron", "jobs/cron.py", "-u", url], env=env, cwd=ROOT
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [str(BIN / "flask"), "run", "--host", host, "--port", port], env=env, cwd=ROOT
-            )
-        )
+        supervisor.add("scheduler", [sys.executable, "-m", "jobs.scheduler", "-u", url])
+        supervisor.add("web server", [str(BIN / "flask"), "run", "--host", host, "--port", port])
         print(
             f"\n  Mission Teams is running at {env['BASE_URL']}  (Ctrl-C stops everything)\n",
             flush=True,
         )
         signal.signal(signal.SIGTERM, _interrupt)
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        print("* a process stopped; shutting down the rest", file=sys.stderr)
-        stop(grace=0)
-        return 1
+        supervisor.run(also=keep_redis_up)  # restarts what exits, until Ctrl-C or SIGTERM
+        return 0
     except subprocess.CalledProcessError as exc:
         print(
             f"* setup failed: {' '.join(map(str, exc.cmd))} exited {exc.returncode}",

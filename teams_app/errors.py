@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -176,9 +176,29 @@ def handle_http_exception(error: HTTPException) -> Any:
                 f"({error.description})"
             ),
         )
-    response = render_template("errors/error.html", status=status, title=title, text=text)
-    extra = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    return response, status, extra
+    response = render_page(status=status, title=title, text=text)
+    if response.status_code == status:
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+    return response
+
+
+def render_page(*, status: int, title: str, text: str) -> Response:
+    """The error page; if the database is down it cannot even show the account menu, so the
+    answer becomes the outage page (503) instead of a bare 500."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from teams_app.outages import database_outage, forget_failed_transaction, unavailable_response
+
+    try:
+        page = render_template("errors/error.html", status=status, title=title, text=text)
+    except SQLAlchemyError as exc:
+        if not database_outage(exc):
+            raise
+        forget_failed_transaction()
+        return make_response(unavailable_response("database"))
+    return make_response(page, status)
 
 
 def handle_service_error(error: ServiceError) -> Any:
@@ -189,10 +209,7 @@ def handle_service_error(error: ServiceError) -> Any:
             error.status, error.message, code=error.code, fields=error.fields, rows=rows
         )
     title, _ = TITLES.get(error.status, ("Error", ""))
-    return (
-        render_template("errors/error.html", status=error.status, title=title, text=error.message),
-        error.status,
-    )
+    return render_page(status=error.status, title=title, text=error.message)
 
 
 def handle_data_error(error: DataError) -> Any:
@@ -210,6 +227,9 @@ def handle_data_error(error: DataError) -> Any:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from teams_app import outages
+
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(DataError, handle_data_error)
+    outages.register(app)  # database and Redis outages: 503, never a bare 500

@@ -6,7 +6,11 @@ Templates come in pairs, ``templates/email/<name>.txt`` and ``.html``. Mail is s
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -19,6 +23,30 @@ from flask import current_app, render_template
 # default 78-column limit Python rewrites an unbreakable URL as an RFC 2047 encoded word,
 # which mail clients do not read as a link. 998 is RFC 5322's hard line limit.
 WIRE_POLICY = policy.default.clone(max_line_length=998)
+
+
+_MESSAGE_KEY: ContextVar[str | None] = ContextVar("mail_message_key", default=None)
+
+
+@contextmanager
+def stable_message_ids(key: str) -> Iterator[None]:
+    """Inside, each mail's Message-ID is derived from ``key`` and its recipient, so the same
+    job sending again (after a crash) sends recognisably the same message."""
+    token = _MESSAGE_KEY.set(key)
+    try:
+        yield
+    finally:
+        _MESSAGE_KEY.reset(token)
+
+
+def stable_message_id(key: str, to: str) -> str:
+    digest = hashlib.sha256(f"{key}|{to.strip().lower()}".encode()).hexdigest()[:32]
+    return f"<{digest}@mission-teams>"
+
+
+def _message_id(to: str) -> str:
+    key = _MESSAGE_KEY.get()
+    return stable_message_id(key, to) if key else make_msgid(domain="mission-teams")
 
 
 def build_message(
@@ -37,7 +65,7 @@ def build_message(
     msg["Subject"] = " ".join(subject.split())  # user text in a subject: never a line break
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
-    msg["Message-ID"] = message_id or make_msgid(domain="mission-teams")
+    msg["Message-ID"] = message_id or _message_id(to)
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(render_template(f"email/{template}.txt", **context))

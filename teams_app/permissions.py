@@ -100,6 +100,12 @@ def may_view_operations(user: User, _: Any) -> bool:
     return user.is_admin
 
 
+@rule("resend_jobs")
+def may_resend_jobs(user: User, _: Any) -> bool:
+    """Send a failed outbox job again (audited): admins, who see the operations page."""
+    return user.is_admin
+
+
 # --- Teams -------------------------------------------------------------------------------------
 # Team predicates read team.memberships; pages load them eagerly so a check costs no query.
 

@@ -1,34 +1,45 @@
-"""Redis connection, RQ queues, and enqueueing jobs after the commit that makes their work visible.
+"""Redis connection, RQ queues, and the transactional outbox's write side.
 
-If Redis is down the web app keeps serving: enqueue failures are logged, never raised into a page.
+``enqueue_after_commit`` writes an ``OutboxJob`` row into the caller's own transaction and, once
+that transaction commits, pushes the job to RQ. If Redis is down the push is logged and skipped:
+the row stays pending and the sweeper (``teams_app.outbox.sweep``: the cron tick, and each worker
+when it starts or gets Redis back) pushes it later. A rolled-back transaction writes and sends
+nothing. Nothing here ever raises a Redis failure into a page.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
 _PENDING_KEY = "mission_teams_pending_jobs"
 _SAVEPOINTS_KEY = "mission_teams_savepoint_marks"
+RUN_FUNC = "jobs.outbox.run"
 
 
 @dataclass
-class PendingJob:
-    func: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
+class PendingPush:
+    """What the push after the commit needs, captured before the commit expires the row."""
+
+    row: Any  # the OutboxJob; only its identity is read after the commit (no SQL)
     queue: str
-    options: dict[str, Any] = field(default_factory=dict)
+    retry_intervals: list[int]
+    func: str
+
+    @property
+    def outbox_id(self) -> int:
+        return int(inspect(self.row).identity[0])
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
@@ -45,47 +56,88 @@ def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
     return Queue(name, connection=redis_connection(app))
 
 
-def enqueue_now(func: str, *args: Any, queue: str = "default", **options: Any) -> str | None:
-    """Enqueue immediately; returns the job id, or None when Redis is unreachable (logged)."""
-    kwargs = options.pop("kwargs", {})
+def push(outbox_id: int, queue: str, retry_intervals: list[int], func: str = "") -> bool:
+    """Put an outbox row's job on its RQ queue. Pushing twice is harmless: the job id is the
+    row's, and the job claims its row before doing anything. False when Redis is unreachable."""
+    from teams_app.models.outbox import rq_job_id
+
+    retry = Retry(max=len(retry_intervals), interval=retry_intervals) if retry_intervals else None
     try:
-        job = get_queue(queue).enqueue(func, args=args, kwargs=kwargs, **options)
-    except (RedisError, OSError):
-        current_app.logger.exception("could not enqueue %s: Redis is unreachable", func)
-        return None
-    return str(job.id)
+        get_queue(queue).enqueue(
+            RUN_FUNC,
+            outbox_id,
+            job_id=rq_job_id(outbox_id),
+            retry=retry,
+            description=f"outbox {outbox_id}: {func}" if func else f"outbox {outbox_id}",
+        )
+    except (RedisError, OSError) as exc:
+        current_app.logger.warning(
+            "could not push outbox job %s (%s) to Redis (%s); it stays pending and the "
+            "sweeper will push it when Redis answers",
+            outbox_id,
+            func,
+            type(exc).__name__,
+        )
+        return False
+    return True
 
 
-def enqueue_after_commit(func: str, *args: Any, queue: str = "default", **options: Any) -> None:
-    """Queue ``func`` (a dotted path in ``jobs``) once the session's transaction commits.
+def enqueue_after_commit(
+    func: str,
+    *args: Any,
+    queue: str = "default",
+    key: str | None = None,
+    kwargs: dict[str, Any] | None = None,
+    retry_intervals: list[int] | None = None,
+) -> Any:
+    """Run ``func`` (a dotted path in ``jobs``) once, after the session's transaction commits.
 
-    A job enqueued before its data is committed could run against a row that does not exist yet;
-    a rolled-back transaction must not send anything at all.
+    The job is written as an outbox row in that same transaction, so it exists exactly when the
+    change that caused it does. ``key`` is the idempotency key (one row per key); by default
+    every call is its own job. Arguments must be JSON values (ids, not ORM objects).
     """
     from teams_app.extensions import db
+    from teams_app.models.outbox import OutboxJob
 
-    kwargs = options.pop("kwargs", {})
     session = db.session()
     if not session.in_transaction():
-        session.begin()  # so a rollback fires its event and drops the pending job
-    session.info.setdefault(_PENDING_KEY, []).append(PendingJob(func, args, kwargs, queue, options))
+        session.begin()  # so a rollback fires its event and drops the pending push
+    row = OutboxJob(
+        key=key or f"{func}:{uuid.uuid4().hex}",
+        func=func,
+        args=list(args),
+        kwargs=dict(kwargs or {}),
+        queue=queue,
+        retry_intervals=list(retry_intervals or []),
+    )
+    session.add(row)
+    push_after_commit(row)
+    return row
 
 
-MAIL_RETRY_INTERVALS = [10, 60, 300]  # seconds: an SMTP hiccup should not lose a link
+def push_after_commit(row: Any) -> None:
+    """Push an outbox row (new, or sent back to pending) once the session's transaction commits."""
+    from teams_app.extensions import db
+
+    db.session().info.setdefault(_PENDING_KEY, []).append(
+        PendingPush(row, row.queue, list(row.retry_intervals or []), row.func)
+    )
 
 
-def enqueue_mail_after_commit(func: str, *args: Any) -> None:
-    """Queue a mail job on the ``mail`` queue, retried three times with growing pauses."""
-    enqueue_after_commit(
+def enqueue_mail_after_commit(func: str, *args: Any, key: str | None = None) -> Any:
+    """A mail job on the ``mail`` queue, retried with growing pauses (``MAIL_RETRY_INTERVALS``,
+    10 s, 1 min, 5 min by default) so an SMTP hiccup does not lose a link."""
+    return enqueue_after_commit(
         func,
         *args,
         queue="mail",
-        retry=Retry(max=len(MAIL_RETRY_INTERVALS), interval=MAIL_RETRY_INTERVALS),
+        key=key,
+        retry_intervals=list(current_app.config["MAIL_RETRY_INTERVALS"]),
     )
 
 
 def _after_transaction_create(session: Session, transaction: Any) -> None:
-    """Remember how many jobs were pending when a savepoint began."""
+    """Remember how many pushes were pending when a savepoint began."""
     if transaction.nested:
         marks = session.info.setdefault(_SAVEPOINTS_KEY, {})
         marks[transaction] = len(session.info.get(_PENDING_KEY, []))
@@ -93,14 +145,15 @@ def _after_transaction_create(session: Session, transaction: Any) -> None:
 
 def _after_commit(session: Session) -> None:
     session.info.pop(_SAVEPOINTS_KEY, None)
-    pending: list[PendingJob] = session.info.pop(_PENDING_KEY, [])
-    for job in pending:
-        enqueue_now(job.func, *job.args, queue=job.queue, kwargs=job.kwargs, **job.options)
+    pending: list[PendingPush] = session.info.pop(_PENDING_KEY, [])
+    for item in pending:
+        push(item.outbox_id, item.queue, item.retry_intervals, item.func)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
-    """A rolled-back transaction sends nothing. A rolled-back savepoint drops only the jobs queued
-    inside it: the outer work, and its jobs, still go ahead at the outer commit."""
+    """A rolled-back transaction sends nothing (its outbox rows are rolled back with it). A
+    rolled-back savepoint drops only the jobs queued inside it: the outer work, and its jobs,
+    still go ahead at the outer commit."""
     if previous_transaction.nested:
         mark = session.info.get(_SAVEPOINTS_KEY, {}).pop(previous_transaction, None)
         pending = session.info.get(_PENDING_KEY)

@@ -58,10 +58,13 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.raw: list[bytes] = []  # as received, before parsing
         self.refuse = 0  # refuse this many messages with a temporary failure first
+        self.accept_only: int | None = None  # once this many are in, refuse the rest
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refuse > 0:
             self.refuse -= 1
+            return "451 Try again later"
+        if self.accept_only is not None and len(self.messages) >= self.accept_only:
             return "451 Try again later"
         self.raw.append(envelope.content)
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -100,6 +103,7 @@ def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     box.messages.clear()
     box.raw.clear()
     box.refuse = 0
+    box.accept_only = None
     return box
 
 
@@ -369,3 +373,17 @@ def count_queries(app: Flask) -> Callable[[Callable[[], Any]], int]:
         return counter.count
 
     return run
+
+
+def queued(queue: str = "mail") -> list[tuple[str, tuple[Any, ...], Any]]:
+    """What waits on an RQ queue, as (func, args, rq job): each RQ job runs an outbox row."""
+    from teams_app.models import OutboxJob
+    from teams_app.queue import get_queue
+
+    out = []
+    for job in get_queue(queue).get_jobs():
+        assert job.func_name == "jobs.outbox.run"
+        row = db.session.get(OutboxJob, job.args[0])
+        assert row is not None
+        out.append((row.func, tuple(row.args), job))
+    return out

@@ -104,3 +104,25 @@ def make_story(author: User, **changes: object) -> Any:
 
 
 _story_numbers = iter(range(1, 1_000_000))
+
+
+def make_failed_job(person: User, error: str = "SMTPServerDisconnected: Connection closed") -> Any:
+    """An outbox row for an invitation mail that failed every try (as after an SMTP outage)."""
+    from teams_app.models import OutboxJob, OutboxStatus, utcnow
+
+    row = OutboxJob(
+        key=f"jobs.mail.send_invitation:test-{next(_job_numbers)}",
+        func="jobs.mail.send_invitation",
+        args=[person.id],
+        queue="mail",
+        status=OutboxStatus.FAILED.value,
+        attempts=4,
+        last_error=error,
+        finished_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+_job_numbers = iter(range(1, 1_000_000))

@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from teams_app import outbox
 from teams_app.account.forms import ConfirmForm
 from teams_app.admin.operations import queue_overview
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.initiatives import pipeline
-from teams_app.models import Department, Role, Stage, User
+from teams_app.models import Department, OutboxJob, Role, Stage, User
 from teams_app.people import services
 from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm, StageForm
 from teams_app.people.routes import directory_page
@@ -189,13 +190,50 @@ def delete_department(dept_id: int) -> str | Response:
 @bp.get("/operations")
 def operations() -> str:
     from teams_app.digests import services as digests
+    from teams_app.models import OutboxStatus
+    from teams_app.pagination import clamp
 
+    shown = request.args.get("outbox", OutboxStatus.FAILED.value)
+    if shown not in {s.value for s in OutboxStatus}:
+        shown = OutboxStatus.FAILED.value
+    page, per_page = clamp(request.args.get("page"), 25)
+    rows = outbox.listing(shown, page, per_page)
     return render_template(
         "admin/operations.html",
         overview=queue_overview(),
         digest_counts=digests.status_counts(),
         digest_runs=digests.recent_runs(),
+        outbox_counts=outbox.status_counts(),
+        outbox_rows=rows,
+        outbox_subjects=outbox.subjects(rows.items),
+        outbox_shown=shown,
+        statuses=list(OutboxStatus),
+        confirm_form=ConfirmForm(),
     )
+
+
+@bp.route("/operations/outbox/<int:job_id>/resend", methods=["GET", "POST"])
+def resend_job(job_id: int) -> str | Response:
+    """Send a failed job again, after a confirmation page that says what it is."""
+    row = get_or_404(OutboxJob, job_id)
+    back = url_for("admin.operations", outbox="failed") + "#outbox"
+    if request.method == "GET":
+        subject = outbox.subjects([row])[row.id]
+        return render_confirm(
+            title=f"Resend this {row.label.lower()}?",
+            body=f"{row.label} for {subject}, first queued {row.created_at:%d %b %Y %H:%M} UTC, "
+            f"failed after {row.attempts} tries: {row.last_error or 'no error recorded'}. "
+            "It goes back on the queue now; people it already reached are not mailed again. "
+            "The resend is recorded in the audit trail with your name.",
+            action=url_for("admin.resend_job", job_id=row.id),
+            button="Resend",
+            cancel=back,
+        )
+    flash_outcome(
+        lambda: outbox.resend(_me(), row.id),
+        lambda: f"The {row.label.lower()} is queued again.",
+    )
+    return redirect(back)
 
 
 @bp.route("/stages", methods=["GET", "POST"])

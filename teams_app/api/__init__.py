@@ -49,7 +49,9 @@ def init_api(app: Flask) -> None:
     spec_kwargs: dict[str, Any] = {
         "info": {
             "description": "The Mission Teams JSON API. Authenticate with `Authorization: Bearer "
-            "<token>`; create a token on your profile page or with `flask tokens create`.",
+            "<token>`; create a token on your profile page or with `flask tokens create`. "
+            "While the database or Redis is down any endpoint may answer 503 with Retry-After "
+            "and the error code `unavailable`: retry after that many seconds.",
         },
         "servers": [{"url": "/"}],
         "components": {

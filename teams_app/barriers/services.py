@@ -298,7 +298,9 @@ def resolve_barrier(
     _commit_versioned("barrier", barrier, flush_only=True)
     reporter = barrier.reported_by
     if reporter is not None and reporter.id != actor.id and reporter.active:
-        enqueue_mail_after_commit("jobs.notify.barrier_resolved", event.id)
+        enqueue_mail_after_commit(
+            "jobs.notify.barrier_resolved", event.id, key=f"barrier_resolved:{event.id}"
+        )
     _commit_versioned("barrier", barrier)
     return get_barrier(barrier.id)
 

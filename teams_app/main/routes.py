@@ -1,8 +1,8 @@
-"""Home page and ``/healthz``."""
+"""Home page, ``/healthz`` (cheap, for load balancers) and ``/readyz`` (proves writes work)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -61,3 +61,18 @@ def healthz() -> tuple[Response, int]:
         "redis": {"ok": r_ok, "status": r_status},
     }
     return jsonify(body), 200 if healthy else 503
+
+
+@bp.get("/readyz")
+@limiter.exempt
+@csrf.exempt
+def readyz() -> tuple[Response, int]:
+    """Ready to serve: the database takes a write, Redis answers, not draining; else 503."""
+    from teams_app.readiness import readiness
+
+    body, ready = readiness()
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    if not ready:
+        response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
+    return response, 200 if ready else 503

@@ -21,6 +21,13 @@ from teams_app.models.initiatives import (
     StageKind,
     StatusUpdate,
 )
+from teams_app.models.outbox import (
+    Heartbeat,
+    NoticeDelivery,
+    NoticeStatus,
+    OutboxJob,
+    OutboxStatus,
+)
 from teams_app.models.people import (
     ApiToken,
     Department,
@@ -69,4 +76,9 @@ __all__ = [
     "Role",
     "User",
     "utcnow",
+    "Heartbeat",
+    "NoticeDelivery",
+    "NoticeStatus",
+    "OutboxJob",
+    "OutboxStatus",
 ]

@@ -274,7 +274,9 @@ def hide_story(actor: User, story: ImpactStory, reason: str | None) -> ImpactSto
     _commit(story, flush_only=True)
     author = story.author
     if author is not None and author.id != actor.id and author.active:
-        enqueue_mail_after_commit("jobs.notify.story_hidden", event.id)
+        enqueue_mail_after_commit(
+            "jobs.notify.story_hidden", event.id, key=f"story_hidden:{event.id}"
+        )
     _commit(story)
     return get_story(story.id)
 

@@ -443,7 +443,7 @@ def leave_team(actor: User, team: Team) -> Membership:
 def _notify_after_commit(event: Activity) -> None:
     """Mail the people an event concerns (jobs/notify.py decides who), once it is committed."""
     db.session.flush()
-    enqueue_mail_after_commit("jobs.notify.team_event", event.id)
+    enqueue_mail_after_commit("jobs.notify.team_event", event.id, key=f"team_event:{event.id}")
 
 
 # --- Reading -----------------------------------------------------------------------------------

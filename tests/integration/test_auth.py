@@ -314,9 +314,9 @@ def test_person_with_a_blank_name_can_still_sign_in(client, app):
 
 
 def test_sign_up_mail_is_retried_with_growing_pauses(client, app):
-    from teams_app.queue import get_queue
+    from tests.conftest import queued
 
     _sign_up(client)
-    [job] = get_queue("mail").get_jobs()
-    assert job.func_name == "jobs.mail.send_signup_link"
+    [(func, _, job)] = queued("mail")
+    assert func == "jobs.mail.send_signup_link"
     assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])

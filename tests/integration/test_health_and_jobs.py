@@ -129,6 +129,12 @@ def test_savepoint_rollback_keeps_the_outer_work_and_its_jobs(app):
     except ValueError:
         pass
     db.session.commit()
-    assert [(job.func_name, job.kwargs) for job in queue.get_jobs()] == [
-        ("jobs.maintenance.heartbeat", {})
+    from sqlalchemy import select
+
+    from teams_app.models import OutboxJob
+
+    rows = db.session.scalars(select(OutboxJob)).all()
+    assert [(row.func, row.kwargs) for row in rows] == [("jobs.maintenance.heartbeat", {})]
+    assert [(job.func_name, job.args) for job in queue.get_jobs()] == [
+        ("jobs.outbox.run", (rows[0].id,))
     ]

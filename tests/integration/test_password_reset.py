@@ -99,12 +99,11 @@ def test_reset_ends_existing_sessions(app, staff, mailbox, run_jobs):
 
 
 def test_known_and_unknown_addresses_queue_the_same_job(client, staff):
-    from teams_app.queue import get_queue
+    from tests.conftest import queued
 
     _request_reset(client, staff.email)
     _request_reset(client, "nobody@library.example")
-    jobs = get_queue("mail").get_jobs()
-    assert [(j.func_name, j.args) for j in jobs] == [
+    assert [(func, args) for func, args, _ in queued("mail")] == [
         ("jobs.mail.send_password_reset_to", (staff.email,)),
         ("jobs.mail.send_password_reset_to", ("nobody@library.example",)),
     ]
@@ -122,10 +121,10 @@ def test_reset_job_sends_nothing_to_pending_or_deactivated_accounts(app, mailbox
 
 
 def test_reset_mail_is_retried_with_growing_pauses(client, staff):
-    from teams_app.queue import get_queue
+    from tests.conftest import queued
 
     _request_reset(client, staff.email)
-    [job] = get_queue("mail").get_jobs()
+    [(_, _, job)] = queued("mail")
     assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])
 
 

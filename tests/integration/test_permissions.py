@@ -11,7 +11,13 @@ from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
-from tests.factories import DepartmentFactory, UserFactory, make_story, make_team
+from tests.factories import (
+    DepartmentFactory,
+    UserFactory,
+    make_failed_job,
+    make_story,
+    make_team,
+)
 
 ROLES = ("anon", "staff", "member", "lead", "leadership", "admin")
 # Routes no role rule applies to: served files.
@@ -30,6 +36,7 @@ def s4(anon: int, staff: int, leadership: int, admin: int) -> tuple[int, ...]:
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/"): s4(302, 200, 200, 200),
     ("GET", "/healthz"): s4(200, 200, 200, 200),
+    ("GET", "/readyz"): s4(200, 200, 200, 200),
     ("GET", "/auth/login"): s4(200, 302, 302, 302),
     ("POST", "/auth/login"): s4(200, 302, 302, 302),
     ("POST", "/auth/logout"): s4(302, 302, 302, 302),
@@ -62,6 +69,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/admin/departments/<int:dept_id>/delete"): s4(302, 403, 403, 200),
     ("POST", "/admin/departments/<int:dept_id>/delete"): s4(302, 403, 403, 302),
     ("GET", "/admin/operations"): s4(302, 403, 403, 200),
+    ("GET", "/admin/operations/outbox/<int:job_id>/resend"): s4(302, 403, 403, 200),
+    ("POST", "/admin/operations/outbox/<int:job_id>/resend"): s4(302, 403, 403, 302),
     ("GET", "/api/docs"): s4(200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json"): s4(200, 200, 200, 200),
     ("GET", "/api/v1/me"): s4(401, 200, 200, 200),
@@ -269,7 +278,9 @@ def world(app):
         barrier=barrier_services.get_barrier(barrier.id),
     )
     story = make_story(target, title="World Story")
+    failed_job = make_failed_job(target)
     return {
+        "job_id": failed_job.id,
         "story_id": story.id,
         "kind": "initiatives",
         "barrier_id": barrier.id,
