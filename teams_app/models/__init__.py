@@ -22,6 +22,7 @@ from teams_app.models.initiatives import (
     StatusUpdate,
 )
 from teams_app.models.people import (
+    NO_PASSWORD,
     ApiToken,
     Department,
     DepartmentKind,
@@ -30,6 +31,7 @@ from teams_app.models.people import (
     Role,
     User,
 )
+from teams_app.models.sso import Setting, UserIdentity
 from teams_app.models.stories import Cheer, ImpactStory, SatisfactionResult, StoryKind
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
@@ -68,5 +70,8 @@ __all__ = [
     "Level",
     "Role",
     "User",
+    "NO_PASSWORD",
+    "Setting",
+    "UserIdentity",
     "utcnow",
 ]
