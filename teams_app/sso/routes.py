@@ -13,7 +13,6 @@ from teams_app.extensions import limiter
 from teams_app.models import utcnow
 from teams_app.sso import flow, services
 from teams_app.sso.config import ProviderConfig
-from teams_app.sso.forms import SsoStartForm
 from teams_app.sso.refusals import SignInRefused
 from teams_app.views import safe_local_url
 
@@ -40,17 +39,19 @@ def refused_page(refusal: SignInRefused) -> tuple[str, int, dict[str, str]]:
     )
 
 
-@bp.post("/<provider>")
+@bp.get("/<provider>")
 @limiter.limit("20 per minute")
 def start(provider: str) -> Response | tuple[str, int, dict[str, str]]:
-    """A "Sign in with ..." button: off to the provider (CSRFProtect has checked the form)."""
+    """A "Sign in with ..." button: off to the provider. A link, not a form: the CSP's
+    form-action 'self' would stop a form's redirect to another origin. Starting a sign-in
+    changes nothing here; the callback's ``state`` is what stops login CSRF."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     config = _provider_or_404(provider)
-    form = SsoStartForm(prefix="sso")
-    next_url = safe_local_url(form.next.data, "") or None
+    next_url = safe_local_url(request.args.get("next"), "") or None
+    remember = request.args.get("remember") == "1"
     try:
-        url = flow.begin(config, remember=bool(form.remember.data), next_url=next_url)
+        url = flow.begin(config, remember=remember, next_url=next_url)
     except SignInRefused as refusal:
         return refused_page(refusal)
     return redirect(url)
@@ -82,9 +83,8 @@ def callback(provider: str) -> Response | tuple[str, int, dict[str, str]]:
 def login_page_context() -> dict[str, Any]:
     """What the sign-in page needs to offer single sign-on."""
     providers = flow.providers()
-    form = SsoStartForm(formdata=None, prefix="sso", next=request.args.get("next", ""))
     return {
         "sso_providers": providers,
-        "sso_form": form,
+        "sso_next": safe_local_url(request.args.get("next"), ""),
         "sso_only": bool(providers) and services.sso_only(),
     }

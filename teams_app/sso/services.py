@@ -255,6 +255,14 @@ def password_allowed(user: User) -> bool:
     return user.is_admin or not sso_only()
 
 
+def invitation_options(user: User) -> dict[str, Any]:
+    """How an invitation tells someone to get in: the providers that may sign their address
+    in, and whether a password would work for them at all (not with SSO only, unless admin)."""
+    domain = user.email.rsplit("@", 1)[-1]
+    names = [p.name for p in providers() if p.allows_domain(domain)]
+    return {"sso_names": names, "password_needed": not names or password_allowed(user)}
+
+
 def admins_with_password() -> int:
     return (
         db.session.scalar(

@@ -216,7 +216,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/admin/stages/<int:stage_id>/delete"): s4(302, 403, 403, 302),
     # Single sign-on: <provider> is not configured (the matrix app has none); <identity_id> is
     # the target person's linked identity. Without a provider, "SSO only" cannot be switched on.
-    ("POST", "/auth/sso/<provider>"): s4(404, 302, 302, 302),
+    ("GET", "/auth/sso/<provider>"): s4(404, 302, 302, 302),
     ("GET", "/auth/sso/<provider>/callback"): s4(404, 404, 404, 404),
     ("GET", "/account/welcome"): s4(302, 200, 200, 200),
     ("POST", "/account/welcome"): s4(302, 422, 422, 422),

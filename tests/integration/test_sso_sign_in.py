@@ -45,7 +45,7 @@ def refusals() -> list[dict]:
 def test_the_sign_in_page_offers_each_provider(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert "Sign in with Test IdP" in page
-    assert 'formaction="/auth/sso/testidp"' in page
+    assert 'href="/auth/sso/testidp"' in page
 
 
 def test_authorization_request_uses_pkce_state_and_nonce(client, idp):
@@ -105,7 +105,9 @@ def test_signing_in_accepts_a_pending_invitation(client, idp, admin, run_jobs, m
 
     invited = invite_user(admin, email="olu@library.example", name="Olu Adeyemi")
     assert run_jobs() == 0
-    link = mailbox.link_in(mailbox.to("olu@library.example")[0])
+    [mail] = mailbox.to("olu@library.example")
+    link = mailbox.link_in(mail, r"https?://\S+/auth/invitation/\S+")
+    assert "Sign in with Test IdP" in mail.get_body(preferencelist=("plain",)).get_content()
     steps.sign_in(client, "olu")
     db.session.expire_all()
     user = db.session.get(User, invited.id)
@@ -245,6 +247,7 @@ def test_a_sign_in_that_comes_back_too_late_is_refused(client, idp):
         ("nonce", "nonce", "its nonce does not match"),
         ("audience", "audience", "issued it to a different application"),
         ("signature", "signature", "Its signature does not check out"),
+        ("iss", "issuer", "It names a different issuer"),
     ],
 )
 def test_a_tampered_sign_in_is_refused(client, idp, mode, reason, text):
@@ -253,6 +256,58 @@ def test_a_tampered_sign_in_is_refused(client, idp, mode, reason, text):
     response = steps.sign_in(client, "priya")
     assert idp.proxy.tampered >= 1
     assert_refused(response, 400, reason, text, before)
+
+
+def test_a_used_code_spliced_into_a_new_sign_in_is_refused(client, idp):
+    """The state is this browser's, but the code was already redeemed (and for another PKCE
+    verifier): the provider refuses it, and so do we."""
+    first = steps.sign_in(client, "priya")
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client, "/account/")})
+    started = steps.start(client)
+    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+    code = parse_qs(urlsplit(first.callback_url).query)["code"][0]
+    before = counts()
+    response = client.get(
+        "/auth/sso/testidp/callback", query_string={"code": code, "state": state, "iss": idp.issuer}
+    )
+    assert_refused(response, 400, "token_refused", "already used or has expired", before)
+    assert refusals()[-1]["error"] == "invalid_grant"
+
+
+def test_a_missing_email_is_refused(client, idp):
+    idp.update_account("olu", email=None)
+    before = counts()
+    response = steps.sign_in(client, "olu")
+    assert_refused(response, 403, "email_missing", "did not share your email address", before)
+
+
+@pytest.mark.sso_provider(trust_email=True)
+def test_a_trusted_directory_needs_no_email_verified(client, idp):
+    idp.update_account("olu", email_verified=None)
+    assert steps.sign_in(client, "olu").status_code == 302
+    assert counts() == (1, 1)
+
+
+@pytest.mark.sso_provider(domain_claim="hd")
+def test_a_domain_claim_must_name_an_allowed_domain_too(client, idp):
+    idp.update_account("olu", hd="library.example")
+    assert steps.sign_in(client, "olu").headers["Location"].startswith("/account/welcome")
+    before = counts()
+    response = steps.sign_in(client.application.test_client(), "priya")  # no hd: not Workspace
+    assert_refused(response, 403, "domain_not_allowed", "is not an address", before)
+
+
+def test_a_discovery_document_for_another_issuer_is_not_used(client, app, idp):
+    from dataclasses import replace
+
+    from teams_app.sso import flow
+
+    # Configured with a trailing slash, the issuer no longer matches the provider's own.
+    app.config["SSO_PROVIDERS"] = (replace(provider_config(idp.issuer), issuer=idp.issuer + "/"),)
+    flow.init_app(app)
+    before = counts()
+    response = steps.start(client)
+    assert_refused(response, 503, "provider_misconfigured", "its issuer differs", before)
 
 
 @pytest.mark.slow_clock_provider

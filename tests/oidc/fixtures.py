@@ -4,7 +4,7 @@ configured to use it. Imported by tests/conftest.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -116,9 +116,13 @@ def slow_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]
 
 @pytest.fixture
 def sso_overrides(idp: Idp, request: pytest.FixtureRequest) -> dict[str, Any]:
-    """App settings for tests that sign in with the test provider (and, for tests marked
-    ``slow_clock_provider``, also with "Slow IdP", whose clock is ten minutes slow)."""
+    """App settings for tests that sign in with the test provider ("Test IdP", changed by a
+    ``sso_provider(**settings)`` mark) and, for tests marked ``slow_clock_provider``, also with
+    "Slow IdP", whose clock is ten minutes slow."""
     providers = [provider_config(idp.issuer)]
+    marker = request.node.get_closest_marker("sso_provider")
+    if marker is not None:  # @pytest.mark.sso_provider(trust_email=True, ...) changes settings
+        providers = [replace(providers[0], **marker.kwargs)]
     if request.node.get_closest_marker("slow_clock_provider"):
         slow = request.getfixturevalue("slow_idp")
         providers.append(provider_config(slow.issuer, key="slowidp", name="Slow IdP"))

@@ -9,7 +9,8 @@ test asks it to tamper, as an attacker between the parties could:
 - ``nonce``: change the ``nonce`` the app sent in its authorization request;
 - ``audience``: make the authorization request and the token request name another registered
   client, so the provider issues a real, signed ID token for that other audience;
-- ``signature``: change one byte of the ID token's signature in the token response.
+- ``signature``: change one byte of the ID token's signature in the token response;
+- ``iss``: name another issuer in the redirect back to the callback (a mix-up attack).
 """
 
 from __future__ import annotations
@@ -217,6 +218,9 @@ class TamperProxy:
             self.tampered += 1
             state = dict(parse_qsl(urlsplit(location).query))["state"]
             return _replace_query(location, state=state[::-1] + "x")
+        if self.mode == "iss" and "/callback?" in location and "iss=" in location:
+            self.tampered += 1
+            return _replace_query(location, iss="https://attacker.example")
         return location
 
     def forward(self, handler: BaseHTTPRequestHandler) -> None:

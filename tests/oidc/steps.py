@@ -8,18 +8,17 @@ from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_from
 from tests.oidc.harness import IdpBrowser
 
 
 def start(
     client: FlaskClient, provider: str = "testidp", *, remember: bool = False, next_url: str = ""
 ) -> Any:
-    """Press "Sign in with ..." on the sign-in page."""
-    data = {"csrf_token": csrf_from(client, "/auth/login"), "sso-next": next_url}
+    """Press "Sign in with ..." on the sign-in page (with "Keep me signed in" ticked or not)."""
+    args = {"next": next_url} if next_url else {}
     if remember:
-        data["sso-remember"] = "y"
-    return client.post(f"/auth/sso/{provider}", data=data)
+        args["remember"] = "1"
+    return client.get(f"/auth/sso/{provider}", query_string=args)
 
 
 def follow(client: FlaskClient, callback_url: str) -> Any:
