@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider clean bench
+.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed $(VENV)/.installed-test
 
 ## Serve the app with demo data, an embedded Redis (unless REDIS_URL), a worker and the scheduler.
-run: install
+run: install demo-idp
 	$(BIN)/python -m teams_app.devserver
 
 ## Everything CI needs: lint, types, then the whole suite (browser tests included).
@@ -59,6 +59,11 @@ $(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package-lock.json
 	touch $@
 
 oidc-provider: $(OIDC_DIR)/node_modules/.package-lock.json
+
+# make run's "Demo IdP" is the same provider; without Node.js the demo runs without it.
+demo-idp:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory oidc-provider; \
+	else echo "Node.js is not installed: make run starts without the demo OpenID provider"; fi
 
 worker: install
 	$(BIN)/rq worker --with-scheduler -w jobs.worker.AppWorker -u "$${REDIS_URL:?set REDIS_URL}" mail default

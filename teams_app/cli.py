@@ -175,3 +175,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(departments_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
+    from teams_app.sso.cli import sso_cli
+
+    app.cli.add_command(sso_cli)

@@ -1,11 +1,15 @@
 """``make run``: migrate, seed the demo, and serve the web app with a worker and the scheduler.
 
-Starts an embedded Redis unless REDIS_URL is set. Ctrl-C stops every process it started.
+Starts an embedded Redis unless REDIS_URL is set, and a demo OpenID provider ("Demo IdP", the
+test provider in tests/oidc) unless SSO_PROVIDERS is set or Node.js is missing. Ctrl-C stops
+every process it started.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +27,58 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 
 terminated = False
+DEMO_IDP_DIR = ROOT / "tests" / "oidc"
+DEMO_IDP_CLIENT = ("mission-teams-demo", "mission-teams-demo-client-secret-0123456789")
+
+
+def start_demo_idp(env: dict[str, str], host: str, port: int) -> subprocess.Popen[bytes] | None:
+    """Run the demo OpenID provider and point the app at it (through ``env``)."""
+    node = shutil.which("node")
+    if "SSO_PROVIDERS" in env or env.get("DEMO_IDP") == "0":
+        return None
+    if node is None or not (DEMO_IDP_DIR / "node_modules" / "oidc-provider").exists():
+        print(
+            "* no demo OpenID provider: it needs Node.js (make run installs it when npm is there)"
+        )
+        return None
+    from teams_app.demo import demo_idp_accounts
+
+    work = ROOT / "instance" / "demo-idp"
+    work.mkdir(parents=True, exist_ok=True)
+    issuer = f"http://{host}:{port}"
+    (work / "accounts.json").write_text(json.dumps(demo_idp_accounts()))
+    (work / "provider.json").write_text(
+        json.dumps(
+            {
+                "issuer": issuer,
+                "port": port,
+                "accounts_file": str(work / "accounts.json"),
+                "clients": [{"client_id": DEMO_IDP_CLIENT[0], "client_secret": DEMO_IDP_CLIENT[1]}],
+            }
+        )
+    )
+    env.update(
+        {
+            "SSO_PROVIDERS": "demo",
+            "SSO_DEMO_NAME": "Demo IdP",
+            "SSO_DEMO_ISSUER": issuer,
+            "SSO_DEMO_CLIENT_ID": DEMO_IDP_CLIENT[0],
+            "SSO_DEMO_CLIENT_SECRET": DEMO_IDP_CLIENT[1],
+            "SSO_DEMO_DOMAINS": "pioneer.example",
+            "SSO_DEMO_SCOPES": "openid email profile groups",
+            "SSO_DEMO_GROUPS_CLAIM": "groups",
+            "SSO_DEMO_ADMIN_GROUPS": "mt-admins",
+            "SSO_DEMO_LEADERSHIP_GROUPS": "mt-leadership",
+        }
+    )
+    log = (work / "provider.log").open("wb")
+    print(f"* demo OpenID provider (Demo IdP) on {issuer}")
+    return subprocess.Popen(
+        [node, str(DEMO_IDP_DIR / "provider.mjs"), str(work / "provider.json")],
+        cwd=DEMO_IDP_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -48,6 +104,9 @@ def main() -> int:
         print(f"* embedded Redis on {env['REDIS_URL']}")
 
     children: list[subprocess.Popen[bytes]] = []
+    idp = start_demo_idp(env, host, int(env.get("DEMO_IDP_PORT") or int(port) + 1))
+    if idp is not None:
+        children.append(idp)
 
     def stop(grace: float) -> None:
         """Children share our terminal, so Ctrl-C already reached them: give them ``grace``

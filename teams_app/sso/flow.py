@@ -93,6 +93,11 @@ def _metadata(provider: ProviderConfig, client: Any) -> dict[str, Any]:
     return metadata
 
 
+def discovery(provider: ProviderConfig) -> dict[str, Any]:
+    """The provider's checked discovery document (raises ``SignInRefused`` when it fails)."""
+    return _metadata(provider, _client(provider))
+
+
 def begin(provider: ProviderConfig, *, remember: bool, next_url: str | None) -> str:
     """Start a sign-in; returns the provider's authorization URL to send the browser to."""
     client = _client(provider)

@@ -118,6 +118,16 @@ def new_page(browser, viewport=None):
     return context.new_page()
 
 
+def password_refused(page, server, email):
+    """Try a password sign-in with SSO only on: it is refused, saying why."""
+    page.goto(f"{server}/auth/login")
+    page.get_by_text("Admin? Sign in with your password").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("Password sign-in is for admins only here").wait_for()
+
+
 def test_sso_only_and_a_deactivated_person_gets_in_by_neither_route(app, server, page, browser):
     """The issue's "done when": a staff member signs in with one click, an admin switches on SSO
     only, and once deactivated that person cannot get back in by password or by SSO."""
@@ -149,12 +159,7 @@ def test_sso_only_and_a_deactivated_person_gets_in_by_neither_route(app, server,
 
     # A password no longer lets staff in, and the page says why.
     other = new_page(browser)
-    other.goto(f"{server}/auth/login")
-    other.get_by_text("Admin? Sign in with your password").click()
-    other.get_by_label("Email").fill(priya.email)
-    other.get_by_label("Password", exact=True).fill(PASSWORD)
-    other.get_by_role("button", name="Sign in", exact=True).click()
-    other.get_by_text("Password sign-in is for admins only here").wait_for()
+    password_refused(other, server, priya.email)
     shot(other, "sso-only-password-refused")
 
     # Priya is deactivated: her session ends, and neither route lets her back in.
@@ -169,12 +174,7 @@ def test_sso_only_and_a_deactivated_person_gets_in_by_neither_route(app, server,
     staff.get_by_role("link", name="Sign in with Test IdP").click()
     staff.get_by_role("heading", name="Your account is deactivated").wait_for()
     shot(staff, "sso-refused-deactivated")
-    other.goto(f"{server}/auth/login")
-    other.get_by_text("Admin? Sign in with your password").click()
-    other.get_by_label("Email").fill(priya.email)
-    other.get_by_label("Password", exact=True).fill(PASSWORD)
-    other.get_by_role("button", name="Sign in", exact=True).click()
-    other.get_by_text("Password sign-in is for admins only here").wait_for()
+    password_refused(other, server, priya.email)
     assert "/auth/login" in other.url
 
 

@@ -12,6 +12,7 @@ from teams_app.sso import services as sso
 from tests.conftest import csrf_from, login, post_form
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 from tests.oidc import steps
+from tests.oidc.fixtures import provider_config
 
 
 @pytest.fixture
@@ -262,3 +263,29 @@ def test_the_welcome_page_keeps_input_on_error(client, idp):
     assert '<option selected value="supervisor">' in page
     assert "Not a valid choice" in page
     assert sso_user().level == "frontline"
+
+
+# --- flask sso check ------------------------------------------------------------------------------
+
+
+def test_sso_check_reports_each_provider(app, idp):
+    result = app.test_cli_runner().invoke(args=["sso", "check"])
+    assert result.exit_code == 0, result.output
+    assert f"Test IdP (testidp): {idp.issuer}" in result.output
+    assert "redirect URI to register: http://localhost/auth/sso/testidp/callback" in result.output
+    assert "PKCE S256: yes" in result.output
+
+
+@pytest.mark.parametrize(
+    "app", [{"SSO_PROVIDERS": (provider_config("http://127.0.0.1:9"),)}], indirect=True
+)
+def test_sso_check_fails_for_a_provider_that_is_down(app):
+    result = app.test_cli_runner().invoke(args=["sso", "check"])
+    assert result.exit_code != 0
+    assert "FAILED: Test IdP is not answering" in result.output
+
+
+@pytest.mark.parametrize("app", [{"SSO_PROVIDERS": ()}], indirect=True)
+def test_sso_check_without_providers_says_how_to_add_one(app):
+    result = app.test_cli_runner().invoke(args=["sso", "check"])
+    assert result.exit_code != 0 and "set SSO_PROVIDERS" in result.output

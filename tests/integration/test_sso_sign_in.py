@@ -124,6 +124,25 @@ def test_remember_me_applies_to_single_sign_on_too(client, idp):
     assert "remember_token=" not in " ".join(plain.headers.getlist("Set-Cookie"))
 
 
+def test_an_sso_session_is_started_like_a_password_one(client, app, idp):
+    """Both go through begin_session: a fresh, permanent session for "<id>:<version>", so
+    deactivation, sign-out everywhere and session limits treat them alike."""
+    from tests.conftest import login
+
+    UserFactory(email="priya@library.example")
+    password_user = UserFactory()
+    sso = steps.sign_in(client, "priya")
+    other = app.test_client()
+    password = login(other, password_user)
+
+    def session_cookie(response):
+        [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+        return {part.split("=")[0].strip().lower() for part in cookie.split(";")[1:]}
+
+    assert session_cookie(sso) == session_cookie(password)
+    assert "expires" in session_cookie(sso)  # permanent: PERMANENT_SESSION_LIFETIME applies
+
+
 def test_sign_in_returns_to_the_page_that_asked(client, idp):
     UserFactory(email="priya@library.example")
     started = steps.start(client, next_url="/barriers/")
@@ -308,6 +327,12 @@ def test_a_discovery_document_for_another_issuer_is_not_used(client, app, idp):
     before = counts()
     response = steps.start(client)
     assert_refused(response, 503, "provider_misconfigured", "its issuer differs", before)
+
+
+@pytest.mark.slow_clock_provider
+def test_each_configured_provider_has_its_button_in_order(client, idp):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert page.index("Sign in with Test IdP") < page.index("Sign in with Slow IdP")
 
 
 @pytest.mark.slow_clock_provider
