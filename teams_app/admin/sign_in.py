@@ -4,7 +4,7 @@ Routes hang on the admin blueprint, so its admins-only guard covers them."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from teams_app.account.forms import ConfirmForm
@@ -67,7 +67,7 @@ def unlink_identity(user_id: int, identity_id: int) -> str | Response:
     user = get_or_404(User, user_id)
     identity = get_or_404(UserIdentity, identity_id)
     if identity.user_id != user.id:
-        return redirect(url_for("admin.users"))
+        abort(404)
     provider = flow.provider_name(identity.provider)
     if request.method == "GET":
         return render_confirm(

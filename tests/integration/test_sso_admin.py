@@ -204,7 +204,8 @@ def test_unlinking_someone_elses_identity_through_the_wrong_account_changes_noth
     admin_client = client.application.test_client()
     login(admin_client, admin)
     url = f"/admin/users/{other.id}/identities/{priya.identities[0].id}/unlink"
-    post_form(admin_client, url, token_from="/admin/users")
+    assert admin_client.get(url).status_code == 404
+    assert post_form(admin_client, url, token_from="/admin/users").status_code == 404
     assert len(sso_user().identities) == 1
 
 
