@@ -80,8 +80,9 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-bench: install-test
+bench: install-test oidc-provider
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sso
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules

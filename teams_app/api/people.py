@@ -44,7 +44,10 @@ class DepartmentCreateSchema(ma.Schema):
 
 class IdentitySchema(ma.Schema):
     provider = fields.String(metadata={"description": "The provider's key in SSO_PROVIDERS"})
-    provider_name = fields.Function(lambda i: provider_name(i.provider))
+    provider_name = fields.Function(
+        lambda i: provider_name(i.provider),
+        metadata={"type": "string", "description": "The provider as people know it"},
+    )
     subject = fields.String(metadata={"description": "The provider's id for the person (sub)"})
     email = fields.String(metadata={"description": "The address at the last sign-in"})
     linked_at = UTCDateTime(attribute="created_at")
