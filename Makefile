@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser clean bench test-faults fault-tools
+.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean bench test-faults fault-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,11 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed $(VENV)/.installed-test
 
 ## Serve the app with demo data, an embedded Redis (unless REDIS_URL), a worker and the scheduler.
-run: install
+run: install demo-idp
 	$(BIN)/python -m teams_app.devserver
 
 ## Everything CI needs: lint, types, then the whole suite (browser tests included).
-test: install-test browser lint typecheck pytest
+test: install-test browser oidc-provider lint typecheck pytest
 
 lint:
 	$(BIN)/ruff check teams_app jobs tests bench
@@ -66,6 +66,24 @@ fault-tools:
 test-faults: install-test fault-tools
 	$(BIN)/pytest -m faults -p no:cacheprovider tests/faults $(PYTEST_ARGS)
 
+## The certified OpenID provider (npm's oidc-provider) the single sign-on tests run on loopback.
+OIDC_DIR := tests/oidc
+$(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian nodejs and npm for the test OpenID provider (waiting up to 10 min if another install holds the package manager's lock)"; \
+	    $(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm >/dev/null; \
+	  fi; }
+	npm ci --prefix $(OIDC_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc-provider: $(OIDC_DIR)/node_modules/.package-lock.json
+
+# make run's "Demo IdP" is the same provider; without Node.js the demo runs without it.
+demo-idp:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory oidc-provider; \
+	else echo "Node.js is not installed: make run starts without the demo OpenID provider"; fi
+
 worker: install
 	$(BIN)/rq worker --with-scheduler -w jobs.worker.AppWorker -u "$${REDIS_URL:?set REDIS_URL}" mail default
 
@@ -81,8 +99,9 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-bench: install-test
+bench: install-test oidc-provider
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sso
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules

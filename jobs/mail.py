@@ -10,6 +10,7 @@ from teams_app.extensions import db
 from teams_app.mail import send_mail
 from teams_app.models import User
 from teams_app.people.services import find_user_by_email
+from teams_app.sso import services as sso_services
 
 
 def send_invitation(user_id: int, inviter_id: int | None = None) -> str | None:
@@ -28,6 +29,8 @@ def send_invitation(user_id: int, inviter_id: int | None = None) -> str | None:
         inviter=inviter,
         url=url,
         days=days,
+        login_url=auth_services.login_url(),
+        **sso_services.invitation_options(user),
     )
 
 

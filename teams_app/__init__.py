@@ -63,12 +63,14 @@ def register_extensions(app: Flask) -> None:
     from teams_app import headers, queue
     from teams_app.auth.session import init_login
     from teams_app.extensions import csrf, db, limiter, migrate
+    from teams_app.sso import flow as sso_flow
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
+    sso_flow.init_app(app)
     queue.init_app(app)
     headers.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.people.routes import bp as people_bp
     from teams_app.portfolio.routes import bp as portfolio_bp
     from teams_app.satisfaction.routes import bp as satisfaction_bp
+    from teams_app.sso.routes import bp as sso_bp
     from teams_app.stories.routes import bp as stories_bp
     from teams_app.teams.routes import bp as teams_bp
 
@@ -120,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(satisfaction_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sso_bp)
     init_api(app)
 
 

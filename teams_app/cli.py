@@ -192,3 +192,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_database)
+    from teams_app.sso.cli import sso_cli
+
+    app.cli.add_command(sso_cli)

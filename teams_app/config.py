@@ -107,6 +107,8 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     redis_url = env.get("REDIS_URL") or f"unix://{instance / 'redis.sock'}"
+    from teams_app.sso.config import providers_from_env
+
     domains = [d.strip().lower() for d in env.get("ALLOWED_EMAIL_DOMAINS", "").split(",")]
 
     return {
@@ -173,5 +175,10 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
         "PER_PAGE": 25,
+        # Single sign-on (teams_app/sso/config.py reads the SSO_<KEY>_* variables).
+        "SSO_PROVIDERS": providers_from_env(env, production),
+        "SSO_ATTEMPT_MAX_AGE": _count(env, "SSO_ATTEMPT_MAX_AGE", 600),
+        "SSO_CLOCK_SKEW": _count(env, "SSO_CLOCK_SKEW", 60),
+        "SSO_TIMEOUT": _count(env, "SSO_TIMEOUT", 10) or 10,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
     }

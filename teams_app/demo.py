@@ -995,6 +995,7 @@ def seed() -> str:
     seed_stories()
     seed_satisfaction()
     seed_outbox()
+    seed_identities()
 
     lines = [
         f"Demo data: {added_depts} departments, {added_people} people, {added_teams} teams and "
@@ -1005,6 +1006,10 @@ def seed() -> str:
     for name, role, _level, _dept in PEOPLE[:4]:
         lines.append(f"  {role:<10} {demo_email(name):<34} password: {DEMO_PASSWORDS[role]}")
     lines.append(f"  ...every other demo person is staff, password: {DEMO_PASSWORDS['staff']}")
+    lines.append(
+        f"  Demo IdP (single sign-on): username = the address before @ (or jamie.newhire, "
+        f"new here), password: {DEMO_IDP_PASSWORD}"
+    )
     return "\n".join(lines)
 
 
@@ -1034,3 +1039,66 @@ def seed_outbox() -> None:
         )
     )
     db.session.commit()
+
+
+# --- Single sign-on: the demo's own OpenID provider ------------------------------------------
+# `make run` starts the test provider (tests/oidc, npm's oidc-provider) as "Demo IdP" when
+# Node.js is installed, and signs people in with it like Microsoft 365 or Google Workspace would.
+
+DEMO_IDP_KEY = "demo"
+DEMO_IDP_PASSWORD = "idp demo passphrase"
+DEMO_IDP_GROUPS = {Role.ADMIN.value: ["mt-admins"], Role.LEADERSHIP.value: ["mt-leadership"]}
+# Demo people whose work account is already linked, so the admin list shows identities at once.
+LINKED_AT_START = ("Hannah Lee", "Jorge Ramirez", "Louise Director")
+
+
+def _idp_login(email: str) -> str:
+    return email.split("@")[0]
+
+
+def demo_idp_accounts() -> dict[str, dict[str, Any]]:
+    """Who the demo provider knows: every demo person (same address, groups for their role), a
+    new hire with no account yet (their first sign-in makes one) and a contractor whose address
+    is outside the allowed domain (refused)."""
+    accounts: dict[str, dict[str, Any]] = {}
+    for name, role, _level, _dept in PEOPLE:
+        email = demo_email(name)
+        accounts[_idp_login(email)] = {
+            "sub": f"demo-{_idp_login(email)}",
+            "password": DEMO_IDP_PASSWORD,
+            "email": email,
+            "email_verified": True,
+            "name": name,
+            "groups": DEMO_IDP_GROUPS.get(role, []),
+        }
+    for login, name, email in (
+        ("jamie.newhire", "Jamie Newhire", f"jamie.newhire@{DEMO_DOMAIN}"),
+        ("casey.contractor", "Casey Contractor", "casey@contractor.example"),
+    ):
+        accounts[login] = {
+            "sub": f"demo-{login}",
+            "password": DEMO_IDP_PASSWORD,
+            "email": email,
+            "email_verified": True,
+            "name": name,
+            "groups": [],
+        }
+    return accounts
+
+
+def seed_identities() -> int:
+    """Link a few demo people to their Demo IdP account (idempotent)."""
+    from teams_app.models import UserIdentity
+
+    added = 0
+    for name in LINKED_AT_START:
+        user = _person(name)
+        subject = f"demo-{_idp_login(user.email)}"
+        if any(i.provider == DEMO_IDP_KEY for i in user.identities):
+            continue
+        db.session.add(
+            UserIdentity(user=user, provider=DEMO_IDP_KEY, subject=subject, email=user.email)
+        )
+        added += 1
+    db.session.commit()
+    return added

@@ -1,12 +1,15 @@
 """``make run``: migrate, seed the demo, and serve the web app with a worker and the scheduler.
 
-Starts an embedded Redis unless REDIS_URL is set. A child that exits is started again
-(``teams_app.supervisor``). Ctrl-C stops every process it started.
+Starts an embedded Redis unless REDIS_URL is set, and a demo OpenID provider ("Demo IdP", the
+test provider in tests/oidc) unless SSO_PROVIDERS is set or Node.js is missing. A child that
+exits is started again (``teams_app.supervisor``). Ctrl-C stops every process it started.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +27,53 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 
 terminated = False
+DEMO_IDP_DIR = ROOT / "tests" / "oidc"
+DEMO_IDP_CLIENT = ("mission-teams-demo", "mission-teams-demo-client-secret-0123456789")
+
+
+def demo_idp_command(env: dict[str, str], host: str, port: int) -> list[str] | None:
+    """Configure the demo OpenID provider, point the app at it (through ``env``) and return the
+    command that runs it, or None when it is not wanted or cannot run."""
+    node = shutil.which("node")
+    if "SSO_PROVIDERS" in env or env.get("DEMO_IDP") == "0":
+        return None
+    if node is None or not (DEMO_IDP_DIR / "node_modules" / "oidc-provider").exists():
+        print(
+            "* no demo OpenID provider: it needs Node.js (make run installs it when npm is there)"
+        )
+        return None
+    from teams_app.demo import demo_idp_accounts
+
+    work = ROOT / "instance" / "demo-idp"
+    work.mkdir(parents=True, exist_ok=True)
+    issuer = f"http://{host}:{port}"
+    (work / "accounts.json").write_text(json.dumps(demo_idp_accounts()))
+    (work / "provider.json").write_text(
+        json.dumps(
+            {
+                "issuer": issuer,
+                "port": port,
+                "accounts_file": str(work / "accounts.json"),
+                "clients": [{"client_id": DEMO_IDP_CLIENT[0], "client_secret": DEMO_IDP_CLIENT[1]}],
+            }
+        )
+    )
+    env.update(
+        {
+            "SSO_PROVIDERS": "demo",
+            "SSO_DEMO_NAME": "Demo IdP",
+            "SSO_DEMO_ISSUER": issuer,
+            "SSO_DEMO_CLIENT_ID": DEMO_IDP_CLIENT[0],
+            "SSO_DEMO_CLIENT_SECRET": DEMO_IDP_CLIENT[1],
+            "SSO_DEMO_DOMAINS": "pioneer.example",
+            "SSO_DEMO_SCOPES": "openid email profile groups",
+            "SSO_DEMO_GROUPS_CLAIM": "groups",
+            "SSO_DEMO_ADMIN_GROUPS": "mt-admins",
+            "SSO_DEMO_LEADERSHIP_GROUPS": "mt-leadership",
+        }
+    )
+    print(f"* demo OpenID provider (Demo IdP) on {issuer}")
+    return [node, str(DEMO_IDP_DIR / "provider.mjs"), str(work / "provider.json")]
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -49,6 +99,10 @@ def main() -> int:
         print(f"* embedded Redis on {env['REDIS_URL']}")
 
     supervisor = Supervisor(env, ROOT)
+    idp = demo_idp_command(env, host, int(env.get("DEMO_IDP_PORT") or int(port) + 1))
+    if idp is not None:
+        log = ROOT / "instance" / "demo-idp" / "provider.log"
+        supervisor.add("demo OpenID provider", idp, log=log, cwd=DEMO_IDP_DIR)
 
     def keep_redis_up() -> None:
         if redis is not None and redis.process is not None and redis.process.poll() is not None:

@@ -337,6 +337,15 @@ def may_record_satisfaction(user: User, _: Any) -> bool:
     return user.is_leadership
 
 
+# --- Sign-in ------------------------------------------------------------------------------------
+
+
+@rule("manage_sign_in")
+def may_manage_sign_in(user: User, _: Any) -> bool:
+    """See the single sign-on providers and require SSO for everyone but admins: admins."""
+    return user.is_admin
+
+
 def change_role_problem(actor: User, target: User, new_role: str) -> str | None:
     """Why ``actor`` may not give ``target`` the role ``new_role`` (None when allowed)."""
     if not actor.is_admin:

@@ -15,6 +15,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
+from teams_app.models.people import NO_PASSWORD
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
 
@@ -31,7 +33,7 @@ def verify_password(stored_hash: str | None, password: str) -> tuple[bool, bool]
     Hashes made by older schemes (Werkzeug's pbkdf2 / scrypt) still verify and report that they
     need upgrading, so the caller can store an argon2id hash at this login.
     """
-    if not stored_hash:
+    if not stored_hash or stored_hash == NO_PASSWORD:
         burn_time_for_unknown_user(password)
         return False, False
     if stored_hash.startswith("$argon2"):

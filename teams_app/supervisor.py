@@ -22,6 +22,8 @@ STABLE_AFTER = 60.0  # seconds up after which a crash counts as a first one agai
 class Child:
     name: str
     args: list[str]
+    log: Path | None = None  # where its output goes; None: our terminal
+    cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restarts: int = 0
@@ -46,14 +48,26 @@ class Supervisor:
         self.env, self.cwd, self.out, self.clock = env, cwd, out, clock
         self.children: list[Child] = []
 
-    def add(self, name: str, args: list[str]) -> Child:
-        child = Child(name, args)
+    def add(
+        self, name: str, args: list[str], *, log: Path | None = None, cwd: Path | None = None
+    ) -> Child:
+        child = Child(name, args, log, cwd)
         self.children.append(child)
         self._start(child)
         return child
 
     def _start(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.args, env=self.env, cwd=self.cwd)
+        if child.log is None:
+            child.process = subprocess.Popen(child.args, env=self.env, cwd=child.cwd or self.cwd)
+        else:
+            with child.log.open("ab") as out:
+                child.process = subprocess.Popen(
+                    child.args,
+                    env=self.env,
+                    cwd=child.cwd or self.cwd,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
         child.started_at, child.restart_at = self.clock(), None
         child.history.append(child.process.pid)
 

@@ -29,6 +29,7 @@ from teams_app.initiatives.pipeline import DEFAULT_PIPELINE
 from teams_app.models import Stage
 from teams_app.queue import redis_connection
 from tests import factories
+from tests.oidc.fixtures import idp, idp_server, slow_idp, sso_overrides  # noqa: F401
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -197,13 +198,20 @@ def empty_tables() -> None:
 
 
 @pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Config for every app a module builds (single sign-on tests override this fixture)."""
+    return {}
+
+
+@pytest.fixture
 def app(
     migrated: None,
     service_urls: dict[str, str],
     smtp_server: tuple[Controller, Mailbox],
     request: pytest.FixtureRequest,
+    app_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
-    overrides = getattr(request, "param", {}) or {}
+    overrides = {**app_overrides, **(getattr(request, "param", {}) or {})}
     app = make_app(service_urls, smtp_server[0].port, **overrides)
     redis = Redis.from_url(service_urls["redis"])
     redis.flushdb()

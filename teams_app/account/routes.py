@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -12,7 +12,9 @@ from teams_app.auth.session import begin_session, has_remember_cookie
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.people import services as people
-from teams_app.views import apply_field_errors, current_person
+from teams_app.sso.flow import providers as sso_providers
+from teams_app.sso.forms import WelcomeForm
+from teams_app.views import apply_field_errors, current_person, safe_local_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -41,6 +43,8 @@ def _render(
             confirm_form=ConfirmForm(),
             tokens=tokens.live_tokens(me),
             new_secret=new_secret,
+            identities=me.identities,
+            sso_providers=sso_providers(),
         ),
         status,
     )
@@ -124,3 +128,33 @@ def revoke_token(token_id: int) -> Response:
     else:
         flash(f"Token “{token.name}” is revoked; scripts using it stop working now.", "success")
     return redirect(url_for("account.profile"))
+
+
+@bp.route("/welcome", methods=["GET", "POST"])
+@login_required
+def welcome() -> str | Response | tuple[str, int]:
+    """The short page a new account from single sign-on sees: level and department."""
+    me = _me()
+    next_url = safe_local_url(request.args.get("next"), url_for("main.home"))
+    form = WelcomeForm()
+    form.department_id.choices = department_options("Choose later")
+    if request.method == "GET":
+        form.level.data = me.level
+        form.department_id.data = me.department_id or 0
+    elif form.validate_on_submit():
+        try:
+            people.update_profile(
+                me,
+                people.ProfileChanges(
+                    level=form.level.data,
+                    department_id=form.department_id.data or None,
+                    clear_department=not form.department_id.data,
+                ),
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash("You're all set. Your profile has the rest of your settings.", "success")
+            return redirect(next_url)
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/welcome.html", form=form, next_url=next_url), status

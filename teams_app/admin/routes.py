@@ -298,3 +298,7 @@ def delete_stage(stage_id: int) -> str | Response:
         )
     flash_outcome(lambda: pipeline.delete_stage(_me(), stage), "The stage is deleted.")
     return redirect(url_for("admin.stages"))
+
+
+# Single sign-on pages live in their own module, on this blueprint.
+from teams_app.admin import sign_in as _sign_in  # noqa: E402, F401

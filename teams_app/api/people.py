@@ -18,6 +18,7 @@ from teams_app.models import Department, DepartmentKind, DigestFrequency, Level,
 from teams_app.pagination import paginate
 from teams_app.people import services
 from teams_app.permissions import can
+from teams_app.sso.flow import provider_name
 
 blp = protect(Blueprint("api_people", __name__, description="People, tokens and departments"))
 
@@ -41,6 +42,18 @@ class DepartmentCreateSchema(ma.Schema):
     )
 
 
+class IdentitySchema(ma.Schema):
+    provider = fields.String(metadata={"description": "The provider's key in SSO_PROVIDERS"})
+    provider_name = fields.Function(
+        lambda i: provider_name(i.provider),
+        metadata={"type": "string", "description": "The provider as people know it"},
+    )
+    subject = fields.String(metadata={"description": "The provider's id for the person (sub)"})
+    email = fields.String(metadata={"description": "The address at the last sign-in"})
+    linked_at = UTCDateTime(attribute="created_at")
+    last_sign_in_at = UTCDateTime(allow_none=True)
+
+
 class MeSchema(ma.Schema):
     id = fields.Integer()
     email = fields.String()
@@ -52,6 +65,10 @@ class MeSchema(ma.Schema):
     digest_frequency = fields.String()
     digest_weekday = fields.Integer()
     digest_hour = fields.Integer()
+    identities = fields.List(
+        fields.Nested(IdentitySchema),
+        metadata={"description": "Single sign-on accounts linked to yours"},
+    )
 
 
 class MePatchSchema(ma.Schema):

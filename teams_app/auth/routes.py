@@ -26,6 +26,8 @@ from teams_app.extensions import limiter
 from teams_app.forms import department_options
 from teams_app.people.services import normalise_email
 from teams_app.security import LinkError
+from teams_app.sso.routes import login_page_context
+from teams_app.sso.services import sso_only
 from teams_app.views import apply_field_errors, safe_local_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -59,9 +61,13 @@ def login() -> str | Response:
             begin_session(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.first_name}.", "success")
             return redirect(safe_local_url(request.args.get("next"), url_for("main.home")))
-        form.password.errors = [services.SIGN_IN_FAILED]
+        form.password.errors = [services.sign_in_failed_message()]
+    sso = login_page_context()
     return render_template(
-        "auth/login.html", form=form, signup_open=bool(current_app.config["ALLOWED_EMAIL_DOMAINS"])
+        "auth/login.html",
+        form=form,
+        signup_open=bool(current_app.config["ALLOWED_EMAIL_DOMAINS"]) and not sso["sso_only"],
+        **sso,
     )
 
 
@@ -89,7 +95,7 @@ def forgot_password() -> str | Response:
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form)
+    return render_template("auth/forgot.html", form=form, sso_only=sso_only())
 
 
 def _password_from_link(
@@ -132,6 +138,9 @@ def signup() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
+    if sso_only():
+        flash("Sign in with your work account below: your account is made the first time.", "info")
+        return redirect(url_for("auth.login"))
     if not domains:
         flash("Self sign-up is not open here. Ask an admin to invite you.", "info")
         return redirect(url_for("auth.login"))

@@ -27,16 +27,30 @@ from teams_app.security import (
     read_link_token,
     verify_password,
 )
+from teams_app.sso import audit as sso_audit
+from teams_app.sso import services as sso
 from teams_app.urls import external_url
 from teams_app.validation import choice
 
 SIGN_IN_FAILED = "That email and password do not match an active account."
+SSO_ONLY_FAILED = (
+    "Password sign-in is for admins only here: that email and password do not match an admin "
+    "account. Everyone else signs in with {providers} above."
+)
+
+
+def sign_in_failed_message() -> str:
+    """One message for every failed password sign-in (it never says which part was wrong)."""
+    if not sso.sso_only():
+        return SIGN_IN_FAILED
+    return SSO_ONLY_FAILED.format(providers=" or ".join(p.name for p in sso.providers()))
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (one message for every failure).
 
-    A hash made by an older scheme is replaced with argon2id at this sign-in.
+    With "SSO only" switched on, only admins may sign in with a password. A hash made by an
+    older scheme is replaced with argon2id at this sign-in.
     """
     user = find_user_by_email(email)
     if user is None:
@@ -44,6 +58,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     ok, needs_rehash = verify_password(user.password_hash, password)
     if not ok or not user.active:
+        return None
+    if not sso.password_allowed(user):
+        sso_audit.record("password_refused", user, reason="sso_only")
+        db.session.commit()
         return None
     if needs_rehash:
         user.password_hash = hash_password(password)

@@ -29,6 +29,7 @@ from teams_app.models.outbox import (
     OutboxStatus,
 )
 from teams_app.models.people import (
+    NO_PASSWORD,
     ApiToken,
     Department,
     DepartmentKind,
@@ -37,6 +38,7 @@ from teams_app.models.people import (
     Role,
     User,
 )
+from teams_app.models.sso import Setting, UserIdentity
 from teams_app.models.stories import Cheer, ImpactStory, SatisfactionResult, StoryKind
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
@@ -75,6 +77,9 @@ __all__ = [
     "Level",
     "Role",
     "User",
+    "NO_PASSWORD",
+    "Setting",
+    "UserIdentity",
     "utcnow",
     "Heartbeat",
     "NoticeDelivery",

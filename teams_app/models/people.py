@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -11,6 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from teams_app.database import utcnow
 from teams_app.extensions import db
+
+if TYPE_CHECKING:
+    from teams_app.models.sso import UserIdentity
+
+# Stored instead of a hash for accounts that sign in only through single sign-on: no password
+# verifies against it (as Django's "unusable password"), and the account is not pending.
+NO_PASSWORD = "!sso"
 
 
 class Role(enum.StrEnum):
@@ -112,6 +120,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    identities: Mapped[list[UserIdentity]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserIdentity.id"
+    )
 
     def get_id(self) -> str:
         """Flask-Login alternative id: changing session_version invalidates old sessions."""
@@ -123,8 +134,13 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
     @property
     def is_pending(self) -> bool:
-        """Invited but has not set a password yet."""
+        """Invited but has not set a password yet (nor signed in with single sign-on)."""
         return self.password_hash is None
+
+    @property
+    def has_password(self) -> bool:
+        """Whether a password can sign this account in (SSO-only accounts have none)."""
+        return bool(self.password_hash) and self.password_hash != NO_PASSWORD
 
     @property
     def role_enum(self) -> Role:

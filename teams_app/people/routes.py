@@ -28,6 +28,7 @@ def directory_filter_from_args(admin_view: bool = False) -> services.DirectoryFi
         include_inactive=admin_view and args.get("status") != "active",
         include_pending=admin_view,
         search_email=admin_view,
+        with_identities=admin_view,
     )
 
 

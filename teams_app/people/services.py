@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from teams_app.activity import record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -308,6 +308,7 @@ class DirectoryFilter:
     include_inactive: bool = False
     include_pending: bool = False  # invited or signed up, address not yet confirmed: admins only
     search_email: bool = False  # admins only: others never see addresses
+    with_identities: bool = False  # load linked sign-in identities too (the admin list shows them)
 
 
 def directory_query(f: DirectoryFilter) -> Select[tuple[User]]:
@@ -315,6 +316,8 @@ def directory_query(f: DirectoryFilter) -> Select[tuple[User]]:
     stmt = (
         select(User).options(joinedload(User.department)).order_by(func.lower(User.name), User.id)
     )
+    if f.with_identities:
+        stmt = stmt.options(selectinload(User.identities))
     if not f.include_inactive:
         stmt = stmt.where(User.active.is_(True))
     if not f.include_pending:

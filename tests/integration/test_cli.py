@@ -11,6 +11,7 @@ from teams_app.models import (
     StageChange,
     Team,
     User,
+    UserIdentity,
     utcnow,
 )
 from tests.conftest import ApiClient
@@ -111,11 +112,25 @@ def test_seed_demo_is_idempotent_and_covers_every_level(app):
     assert {i.stage.kind for i in initiatives} == {"open", "done", "stopped"}
     assert any(i.update_due_at < utcnow() for i in initiatives if i.stage.kind == "open")
     assert db.session.query(StageChange).filter(StageChange.note.is_not(None)).count() >= 2
+    assert db.session.query(UserIdentity).count() == 3  # linked to the demo's OpenID provider
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert db.session.query(User).count() == people
     assert db.session.query(Department).count() == departments
     assert db.session.query(Team).count() == len(teams)
+    assert db.session.query(UserIdentity).count() == 3
+
+
+def test_the_demo_provider_knows_every_demo_person_by_their_address(app):
+    from teams_app.demo import demo_idp_accounts
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    accounts = demo_idp_accounts()
+    for user in db.session.query(User):
+        [account] = [a for a in accounts.values() if a["email"] == user.email]
+        expected = {"admin": ["mt-admins"], "leadership": ["mt-leadership"]}.get(user.role, [])
+        assert account["groups"] == expected
+    assert db.session.query(User).filter_by(email="jamie.newhire@pioneer.example").count() == 0
 
 
 def test_users_create_refuses_a_blank_name(app):

@@ -7,8 +7,10 @@ import pytest
 
 from teams_app.account.services import create_token
 from teams_app.barriers import services as barrier_services
+from teams_app.extensions import db
 from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
+from teams_app.models import UserIdentity
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
 from tests.factories import (
@@ -221,6 +223,22 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/admin/stages/<int:stage_id>/move"): s4(302, 403, 403, 302),
     ("GET", "/admin/stages/<int:stage_id>/delete"): s4(302, 403, 403, 200),
     ("POST", "/admin/stages/<int:stage_id>/delete"): s4(302, 403, 403, 302),
+    # Single sign-on: <provider> is not configured (the matrix app has none); <identity_id> is
+    # the target person's linked identity. Without a provider, "SSO only" cannot be switched on.
+    ("GET", "/auth/sso/<provider>"): s4(404, 302, 302, 302),
+    ("GET", "/auth/sso/<provider>/callback"): s4(404, 404, 404, 404),
+    ("GET", "/account/welcome"): s4(302, 200, 200, 200),
+    ("POST", "/account/welcome"): s4(302, 422, 422, 422),
+    ("GET", "/admin/sign-in"): s4(302, 403, 403, 200),
+    ("GET", "/admin/sign-in/sso-only"): s4(302, 403, 403, 302),
+    ("POST", "/admin/sign-in/sso-only"): s4(302, 403, 403, 302),
+    ("POST", "/admin/sign-in/sso-only/off"): s4(302, 403, 403, 302),
+    ("GET", "/admin/users/<int:user_id>/identities/<int:identity_id>/unlink"): s4(
+        302, 403, 403, 200
+    ),
+    ("POST", "/admin/users/<int:user_id>/identities/<int:identity_id>/unlink"): s4(
+        302, 403, 403, 302
+    ),
 }
 PROPOSED_TEAM_ROUTES = {
     "/teams/<slug>/charter",
@@ -279,8 +297,15 @@ def world(app):
     )
     story = make_story(target, title="World Story")
     failed_job = make_failed_job(target)
+    identity = UserIdentity(
+        user_id=target.id, provider="testidp", subject="world-sub", email=target.email
+    )
+    db.session.add(identity)
+    db.session.commit()
     return {
         "job_id": failed_job.id,
+        "provider": "nosuch",
+        "identity_id": identity.id,
         "story_id": story.id,
         "kind": "initiatives",
         "barrier_id": barrier.id,

@@ -1,0 +1,1 @@
+"""Single sign-on with OpenID Connect: providers, the sign-in flow, linked identities."""

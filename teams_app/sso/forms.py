@@ -1,0 +1,19 @@
+"""The welcome page a new account sees after its first single sign-on."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import DataRequired, Optional
+
+from teams_app.auth.forms import LEVEL_CHOICES
+
+
+class WelcomeForm(FlaskForm):
+    level = SelectField(
+        "Your level",
+        choices=LEVEL_CHOICES,
+        validators=[DataRequired()],
+        description="Teams show which levels they draw on.",
+    )
+    department_id = SelectField("Your department or branch", coerce=int, validators=[Optional()])
