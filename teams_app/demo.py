@@ -325,6 +325,13 @@ INITIATIVES: dict[str, list[tuple[str, str, list[str], list[tuple[str, str]], in
             60,
         ),
         ("Escalation log", "Grace Kim", ["Discover", "Plan", "Discover"], [], 45),
+        (
+            "Fine waiver rule",
+            "Grace Kim",
+            ["Discover", "Plan", "Pilot", "Roll out", "Done"],
+            [("on_track", "Desk staff may now waive up to **$10** once per customer a year.")],
+            70,
+        ),
     ],
     "Internal Customers: IT and the Branches": [
         (
@@ -336,6 +343,13 @@ INITIATIVES: dict[str, list[tuple[str, str, list[str], list[tuple[str, str]], in
         ),
         ("Printer response promise", "Raj Gupta", ["Discover", "Stopped"], [], 40),
         ("Laptop swap kiosk", "Tom Becker", [], [], 20),
+        (
+            "Spare toner kits",
+            "Raj Gupta",
+            ["Discover", "Plan", "Pilot", "Done"],
+            [("on_track", "Every branch has a kit; Monday jams are down by half.")],
+            58,
+        ),
     ],
 }
 

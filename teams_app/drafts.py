@@ -104,18 +104,20 @@ def keep(user: User | None) -> bool:
     return True
 
 
-def claim(token: str | None, user: User) -> None:
-    """At sign-in: the draft this browser kept while signed out becomes ``user``'s."""
+def claim(token: str | None, user: User) -> bool:
+    """At sign-in: the draft this browser kept while signed out becomes ``user``'s. Whether
+    there was one."""
     if not token:
-        return
+        return False
     draft = db.session.scalar(
         select(FormDraft).where(FormDraft.token == token, FormDraft.user_id.is_(None))
     )
     if draft is None:
-        return
+        return False
     draft.user_id = user.id
     db.session.commit()
     session[PENDING_KEY] = True
+    return True
 
 
 def take(user: User | None, path: str) -> dict[str, Any] | None:

@@ -59,8 +59,17 @@ def login() -> str | Response:
         if user is not None:
             kept = session.get(drafts.SESSION_KEY)  # a form refused while signed out
             begin_session(user, remember=bool(form.remember.data))
-            drafts.claim(kept, user)
-            flash(f"Welcome back, {user.first_name}.", "success")
+            restored = drafts.claim(kept, user)
+            flash(
+                f"Welcome back, {user.first_name}."
+                + (
+                    " What you typed before your session expired is back in the form: check it"
+                    " and send it again."
+                    if restored
+                    else ""
+                ),
+                "success",
+            )
             return redirect(safe_local_url(request.args.get("next"), url_for("main.home")))
         form.password.errors = [services.SIGN_IN_FAILED]
     return render_template(
