@@ -231,8 +231,9 @@ def _backdate(team: Team, days: int) -> None:
         team.chartered_at = start + step
     if team.declined_at:
         team.declined_at = start + step
-    if team.closed_at:
-        team.closed_at = start + step * len(events)
+    if team.closed_at:  # when its "closed the team" event says
+        closing = [e.at for e in events if e.verb == "closed"]
+        team.closed_at = closing[-1] if closing else start + step * len(events)
     for m in team.memberships:
         if m.joined_at:
             m.joined_at = start + step
