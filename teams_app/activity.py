@@ -56,6 +56,8 @@ _SENTENCES = {
     "started_action": "started on the action “{description}”",
     "completed_action": "marked the action “{description}” done",
     "dropped_action": "dropped the action “{description}”",
+    "moved_action": "moved the action “{description}” to the initiative “{initiative}”",
+    "restored_action": "brought back the action “{description}”",
     "recorded_satisfaction": "recorded {metric} for {when}: {score} of {scale_max}",
     "imported_satisfaction": "imported {count} satisfaction results ({metrics}, {first} to {last})",
     "shared_story": "shared the impact story “{title}”",
@@ -83,6 +85,7 @@ def describe(event: Activity) -> str:
         "to": "a team",
         "outcome": "closed",
         "description": "",
+        "initiative": "its initiative",
         **(event.data or {}),
     }
     data["health_text"] = str(data.get("health", "")).replace("_", " ")

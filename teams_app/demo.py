@@ -6,7 +6,7 @@ what is missing, so ``make run`` can call it every time.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -231,8 +231,9 @@ def _backdate(team: Team, days: int) -> None:
         team.chartered_at = start + step
     if team.declined_at:
         team.declined_at = start + step
-    if team.closed_at:
-        team.closed_at = start + step * len(events)
+    if team.closed_at:  # when its "closed the team" event says
+        closing = [e.at for e in events if e.verb == "closed"]
+        team.closed_at = closing[-1] if closing else start + step * len(events)
     for m in team.memberships:
         if m.joined_at:
             m.joined_at = start + step
@@ -325,6 +326,13 @@ INITIATIVES: dict[str, list[tuple[str, str, list[str], list[tuple[str, str]], in
             60,
         ),
         ("Escalation log", "Grace Kim", ["Discover", "Plan", "Discover"], [], 45),
+        (
+            "Fine waiver rule",
+            "Grace Kim",
+            ["Discover", "Plan", "Pilot", "Roll out", "Done"],
+            [("on_track", "Desk staff may now waive up to **$10** once per customer a year.")],
+            70,
+        ),
     ],
     "Internal Customers: IT and the Branches": [
         (
@@ -336,6 +344,13 @@ INITIATIVES: dict[str, list[tuple[str, str, list[str], list[tuple[str, str]], in
         ),
         ("Printer response promise", "Raj Gupta", ["Discover", "Stopped"], [], 40),
         ("Laptop swap kiosk", "Tom Becker", [], [], 20),
+        (
+            "Spare toner kits",
+            "Raj Gupta",
+            ["Discover", "Plan", "Pilot", "Done"],
+            [("on_track", "Every branch has a kit; Monday jams are down by half.")],
+            58,
+        ),
     ],
 }
 
@@ -729,13 +744,16 @@ def seed_barriers() -> int:
         lead = services_leads(team)[0] if team is not None else _person("Louise Director")
         made = []
         for text, owner, due_in, status, outcome in actions:
+            due = (utcnow() + timedelta(days=due_in)).date()
             action = barriers.log_action(
                 lead,
-                barriers.ActionDetails(
-                    text, _person(owner).id, (utcnow() + timedelta(days=due_in)).date()
-                ),
+                # Logged when it was still ahead; the demo's past makes some overdue now.
+                barriers.ActionDetails(text, _person(owner).id, max(due, utcnow().date())),
                 barrier=barriers.get_barrier(barrier.id),
             )
+            action.due_on = due
+            db.session.commit()
+            action = barriers.get_action(action.id)
             if status != "planned":
                 action = barriers.update_action(
                     _person(owner),
@@ -829,7 +847,7 @@ STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
         "recovery",
         "Hannah Lee",
         "Norman",
-        0,
+        3,
         ("Priya Shah", "Daniel Okafor", "Grace Kim", "Ruth Miller", "Lily Chen", "Louise Director"),
         "A traveller left a passport in a returned book. We called the airport desk and it was "
         "back with them **an hour before boarding**.\n\n- The returns check caught it\n"
@@ -859,7 +877,7 @@ STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
         "failure",
         "Kevin Nguyen",
         "Noble",
-        0,
+        12,
         ("Ruth Miller", "Olivia Harjo"),
         "A customer waited forty minutes for a print job. We did not know how to clear the queue; "
         "now the steps are taped to the printer.",
@@ -869,7 +887,7 @@ STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
         "recovery",
         "Megan Foster",
         "Purcell",
-        0,
+        100,
         ("Carlos Mendez", "Isaac Thompson", "Nora Patel"),
         "A customer whose card had expired could not come in. We renewed it by phone and mailed "
         "the receipt.",
@@ -879,7 +897,7 @@ STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
         "win",
         "Lily Chen",
         "Shawnee",
-        0,
+        150,
         ("Ben Carter", "Nora Patel"),
         "The air conditioning failed, so storytime moved under the trees. Families asked to do "
         "it again.",
@@ -889,7 +907,7 @@ STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
         "failure",
         "Fatima Ali",
         "Tecumseh",
-        0,
+        48,
         ("Wes Redcorn",),
         "The website listed old opening hours. We now check the hours page every Monday.",
     ),
@@ -898,7 +916,7 @@ STORIES: list[tuple[str, str, str, str, int, tuple[str, ...], str]] = [
         "failure",
         "Jake Wilson",
         "Blanchard",
-        0,
+        20,
         (),
         "This story named the customer involved.",
     ),
@@ -912,12 +930,15 @@ def seed_stories() -> int:
     from teams_app.stories import services as stories
 
     added = 0
-    today = utcnow().date()
+    now = utcnow()
+    today = now.date()
     for index, (title, kind, author, dept, days, cheers, body) in enumerate(STORIES):
         if db.session.scalar(select(ImpactStory.id).where(ImpactStory.title == title)):
             continue
         department = find_department(dept)
-        occurred = today - timedelta(days=days) if days else today
+        occurred = today - timedelta(days=days)
+        if index == 0:  # this month's Story of the Month happened this month
+            occurred = max(occurred, today.replace(day=1))
         story = stories.share_story(
             _person(author),
             stories.StoryDetails(
@@ -929,6 +950,12 @@ def seed_stories() -> int:
                 occurred_on=occurred,
             ),
         )
+        # Shared the day it happened (in the afternoon, or now for today's).
+        posted = datetime.combine(occurred, time(15), tzinfo=UTC)
+        row = db.session.get(ImpactStory, story.id)
+        assert row is not None
+        row.created_at = min(posted, now)
+        db.session.commit()
         for name in cheers:
             stories.cheer(_person(name), stories.get_story(story.id))
         if index == 0:
@@ -1010,6 +1037,10 @@ def seed() -> str:
         f"  Demo IdP (single sign-on): username = the address before @ (or jamie.newhire, "
         f"new here), password: {DEMO_IDP_PASSWORD}"
     )
+    lines.append("Who leads what (sign in as a lead to move cards on a team's board):")
+    for spec in TEAMS:
+        lead = spec["proposer"] + (f" and {spec['co_lead']}" if spec.get("co_lead") else "")
+        lines.append(f"  {spec['name']} ({spec['status']}): {lead}")
     return "\n".join(lines)
 
 

@@ -167,14 +167,18 @@ def handle_http_exception(error: HTTPException) -> Any:
             return json_error(400, "The request body is not valid JSON.", headers=headers)
         message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
         return json_error(status, str(message), headers=headers)
+    if isinstance(error, CSRFError) and request.method == "POST":
+        from teams_app.auth.session import expired_form
+        from teams_app.drafts import from_our_pages
+
+        if from_our_pages():  # an expired form of ours: keep what was typed, send them back
+            return expired_form()
     title, text = TITLES.get(status, (error.name, error.description or ""))
     if isinstance(error, CSRFError):
         title, text = (
             "This form has expired",
-            (
-                "For your security, forms expire. Go back, reload the page and submit it again. "
-                f"({error.description})"
-            ),
+            "For your security, forms expire after a while. Go back, reload the page and "
+            "send it again.",
         )
     response = render_page(status=status, title=title, text=text)
     if response.status_code == status:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 
@@ -18,3 +19,15 @@ def department_options(empty_label: str) -> list[SelectChoice]:
     from teams_app.people.services import department_choices
 
     return options([(0, empty_label), *department_choices()])
+
+
+class Form(FlaskForm):
+    """The app's form base. Hidden inputs carry no ``id``: a page often holds several forms,
+    and ids must be unique on a page (two ``csrf_token`` ids, or two ``version`` ids, would
+    be invalid HTML and confuse assistive technology)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.type in ("HiddenField", "CSRFTokenField"):
+                field.id = False  # WTForms leaves out an id of False

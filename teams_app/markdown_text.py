@@ -1,6 +1,14 @@
-"""Markdown written by people, rendered safely: a small tag allow-list, no script, no styles."""
+"""Markdown written by people, rendered safely: a small tag allow-list, no script, no styles.
+
+Every long text a person writes (status updates, stories, initiative summaries, charters, what a
+closed team learned, barrier descriptions and resolutions) goes through ``render``; previews and
+lists use ``excerpt``, which keeps sentences apart where the Markdown had separate blocks.
+"""
 
 from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -23,11 +31,15 @@ ALLOWED_TAGS = {
     "hr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+# A block ends a sentence in an excerpt; inline tags do not.
+_BLOCKS = {"p", "li", "h3", "h4", "blockquote", "pre", "hr", "ul", "ol"}
+_ENDS_SENTENCE = re.compile(r"[.!?…:;)\]\"”’]$")
 
 
 def render(text: str | None) -> Markup:
-    """HTML for ``text``: Markdown converted, then everything not allowed is stripped."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    """HTML for ``text``: Markdown converted (a single line break is kept, as people typed it),
+    then everything not allowed is stripped."""
+    html = markdown.markdown(text or "", extensions=["sane_lists", "nl2br"], output_format="html")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -36,3 +48,49 @@ def render(text: str | None) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+class _Blocks(HTMLParser):
+    """Collects the text of each block (paragraph, list item, heading) separately."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+
+    def _close(self) -> None:
+        text = " ".join("".join(self._current).split())
+        if text:
+            self.blocks.append(text)
+        self._current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self._close()
+        elif tag == "br":
+            self._current.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self._close()
+
+    def handle_data(self, data: str) -> None:
+        self._current.append(data)
+
+
+def plain_text(text: str | None) -> str:
+    """The words of ``text`` without Markdown, each block ending as a sentence does."""
+    parser = _Blocks()
+    parser.feed(str(render(text)))
+    parser.close()
+    parser._close()
+    return " ".join(b if _ENDS_SENTENCE.search(b) else b + "." for b in parser.blocks)
+
+
+def excerpt(text: str | None, length: int = 240) -> str:
+    """At most ``length`` characters of plain text, cut at a word, with an ellipsis if cut."""
+    words = plain_text(text)
+    if len(words) <= length:
+        return words
+    cut = words[: length - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"

@@ -2,44 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
+from teams_app import dates
 from teams_app.activity import describe
+from teams_app.markdown_text import excerpt
 from teams_app.markdown_text import render as render_markdown
 from teams_app.models import DepartmentKind, DigestFrequency, Level, Role
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def local_time(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
-    """A UTC time shown in the viewer's own time zone."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+def _viewer_zone() -> tzinfo:
     from teams_app.digests.schedule import zone_for
 
-    zone = zone_for(getattr(current_user, "timezone", None))
-    return value.astimezone(zone).strftime(fmt)
+    return zone_for(getattr(current_user, "timezone", None))
+
+
+def local_time(value: datetime | None) -> str:
+    """A UTC time in the viewer's own time zone: "24 Nov 2026, 12:38"."""
+    if value is None:
+        return ""
+    return dates.datetime_text(value, _viewer_zone())
+
+
+def local_date(value: datetime | date | None) -> str:
+    """The day of a UTC time in the viewer's time zone (or a date as it is): "24 Nov 2026"."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = dates.aware(value).astimezone(_viewer_zone()).date()
+    return dates.date_text(value)
 
 
 def time_ago(value: datetime | None, now: datetime | None = None) -> str:
-    if value is None:
-        return "never"
-    if value.tzinfo is None:  # RQ hands back naive UTC times
-        value = value.replace(tzinfo=UTC)
-    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+    return dates.relative_text(value, now)
+
+
+def when(value: datetime | None) -> Markup:
+    """Relative text in a ``<time>`` whose title is the exact local time."""
+    return dates.time_element(value, _viewer_zone())
+
+
+def on_day(value: date | None) -> Markup:
+    """A date as ``<time datetime="2026-11-24">24 Nov 2026</time>``."""
+    return dates.date_element(value)
 
 
 def days_since(value: datetime | None) -> int:
@@ -70,14 +82,46 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "main.home", **args)
 
 
+# Pages that belong to another section than their blueprint: a team's board and its new
+# initiative form are the team's; actions are the barriers'; my actions has its own item.
+_SECTIONS = {
+    "main.home": "home",
+    "initiatives.board": "teams",
+    "initiatives.new": "teams",
+    "barriers.my_actions": "my_actions",
+    "digests.preview": "account",
+    "api_docs.docs": "account",
+}
+_BLUEPRINT_SECTIONS = {"account": "account", "digests": "account"}
+
+
+def nav_section() -> str:
+    """Which main navigation item the current page belongs to (it is shown as current)."""
+    endpoint = request.endpoint or ""
+    if endpoint in _SECTIONS:
+        return _SECTIONS[endpoint]
+    blueprint = endpoint.partition(".")[0]
+    return _BLUEPRINT_SECTIONS.get(blueprint, blueprint)
+
+
 def init_app(app: Flask) -> None:
+    from teams_app.drafts import pending_for_page
+
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["time_ago"] = time_ago
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["on_day"] = on_day
+    app.jinja_env.filters["month_text"] = dates.month_text
+    app.jinja_env.filters["date_text"] = dates.date_text
     app.jinja_env.filters["days_since"] = days_since
     app.jinja_env.globals.update(
         url_with=url_with,
+        nav_section=nav_section,
+        pending_draft=pending_for_page,
         describe=describe,
         markdown=render_markdown,
+        excerpt=excerpt,
         Role=Role,
         Level=Level,
         DepartmentKind=DepartmentKind,

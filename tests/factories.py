@@ -126,3 +126,33 @@ def make_failed_job(person: User, error: str = "SMTPServerDisconnected: Connecti
 
 
 _job_numbers = iter(range(1, 1_000_000))
+
+
+def logged_action(
+    actor: User,
+    description: str,
+    due_on: Any = None,
+    *,
+    barrier: Any = None,
+    initiative: Any = None,
+    owner_id: int | None = None,
+) -> Any:
+    """An action logged through the service. A due date already past is given as logged
+    earlier, while it was still ahead: a new action cannot be due in the past."""
+    from teams_app.barriers import services
+    from teams_app.extensions import db
+    from teams_app.models import Action
+
+    past = due_on is not None and due_on < services.today_for(actor)
+    action = services.log_action(
+        actor,
+        services.ActionDetails(description, owner_id, None if past else due_on),
+        barrier=services.get_barrier(barrier.id) if barrier is not None else None,
+        initiative=initiative,
+    )
+    if past:
+        db.session.execute(
+            Action.__table__.update().where(Action.id == action.id).values(due_on=due_on)
+        )
+        db.session.commit()
+    return services.get_action(action.id)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from teams_app.auth.forms import LEVEL_CHOICES
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.models import DigestFrequency
 from teams_app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from teams_app.templating import WEEKDAYS
@@ -20,7 +19,7 @@ def timezone_choices() -> list[SelectChoice]:
     return options([("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in zones])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     level = SelectField("Level", choices=LEVEL_CHOICES, validators=[DataRequired()])
     department_id = SelectField("Department", coerce=int, validators=[Optional()])
@@ -43,7 +42,7 @@ class ProfileForm(FlaskForm):
         self.timezone.choices = timezone_choices()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
         "New password",
@@ -59,13 +58,14 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         "Token name",
+        id="token_name",
         validators=[DataRequired(), Length(max=80)],
         description="What will use it, e.g. “monthly report script”.",
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: carries the CSRF token for buttons that change state."""

@@ -27,7 +27,10 @@ docs_bp = Blueprint("api_docs", __name__)
 
 @docs_bp.get("/api/docs")
 def docs() -> str:
-    return render_template("api/docs.html")
+    """The API reference, read from the OpenAPI document (``teams_app.api.docs``)."""
+    from teams_app.api.docs import reference
+
+    return render_template("api/docs.html", ref=reference())
 
 
 def init_api(app: Flask) -> None:

@@ -215,6 +215,22 @@ class BarrierPatchSchema(BarrierFieldsSchema):
         validate=validate.Length(max=services.RESOLUTION_MAX),
         metadata={"description": "Required with status open on a closed barrier"},
     )
+    open_actions = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^(all|[0-9]{1,10})$")),
+        values=fields.String(validate=validate.OneOf([f.value for f in services.ActionFate])),
+        metadata={
+            "description": "With status removed or accepted, when the barrier has planned or "
+            'doing actions: what happens to each, by action id (or "all"): done (finish it, '
+            "the resolution is its outcome), dropped (with the resolution), or initiative (it "
+            "goes on under the barrier's initiative). Every open action needs one, else 422."
+        },
+    )
+    restore_actions = fields.List(
+        Id(),
+        metadata={
+            "description": "With status open on a closed barrier: dropped actions to plan again"
+        },
+    )
     version = fields.Integer(metadata={"description": "Required here or as If-Match"})
 
 
@@ -297,7 +313,7 @@ def action_guard(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         action = services.get_action(kwargs["action_id"])
-        if action.barrier is not None and action.barrier.is_closed:
+        if action.is_frozen and action.barrier is not None:
             raise Conflict(
                 f"Its barrier is closed as {action.barrier.status}. Reopen the barrier (with a "
                 "reason) to change its actions."
@@ -334,7 +350,12 @@ def _merged_details(barrier: Barrier, sent: dict[str, Any]) -> services.BarrierD
 
 
 def _patch_closed(
-    actor: User, barrier: Barrier, status: str | None, reason: str | None, version: int | None
+    actor: User,
+    barrier: Barrier,
+    status: str | None,
+    reason: str | None,
+    version: int | None,
+    restore: list[int] | None = None,
 ) -> Barrier:
     """A closed barrier only reopens (status open, with a reason); anything else is a conflict."""
     if status == BarrierStatus.ADDRESSING.value:
@@ -348,7 +369,7 @@ def _patch_closed(
             f"This barrier is closed as {barrier.status}. Reopen it (status open, with a reason) "
             "to change it."
         )
-    return services.reopen_barrier(actor, barrier, reason, _need_version(version))
+    return services.reopen_barrier(actor, barrier, reason, _need_version(version), restore=restore)
 
 
 def _patch_unresolved(
@@ -358,6 +379,7 @@ def _patch_unresolved(
     status: str | None,
     resolution: str | None,
     version: int | None,
+    fates: dict[str, str] | None = None,
 ) -> Barrier:
     closing = status in {r.value for r in services.Resolution}
     if status is not None and not closing and status != barrier.status:
@@ -368,6 +390,8 @@ def _patch_unresolved(
         )
     if resolution is not None and not closing:
         raise InvalidInput.on("resolution", "Send a resolution with status removed or accepted.")
+    if fates and not closing:
+        raise InvalidInput.on("open_actions", "Send open_actions with status removed or accepted.")
     if closing and not can(actor, "resolve_barrier", barrier):
         raise NotAllowed("Only the leads of the team working on it and leadership can close it.")
     version = _need_version(version)
@@ -376,6 +400,8 @@ def _patch_unresolved(
         raise InvalidInput.on(
             "resolution", "Say what was done (removed) or why we live with it (accepted)."
         )
+    if closing:
+        services.fates_for(barrier, services.open_actions(barrier), fates or {})
     if sent:
         barrier = services.edit_barrier(actor, barrier, _merged_details(barrier, sent), version)
         version = barrier.version
@@ -383,7 +409,7 @@ def _patch_unresolved(
         raise services.Stale("barrier", barrier)
     if closing:
         assert status is not None
-        barrier = services.resolve_barrier(actor, barrier, status, resolution, version)
+        barrier = services.resolve_barrier(actor, barrier, status, resolution, version, fates)
     return barrier
 
 
@@ -451,20 +477,26 @@ class BarrierItem(MethodView):
         status = data.pop("status", None)
         resolution = data.pop("resolution", None)
         reason = data.pop("reason", None)
+        fates = data.pop("open_actions", None)
+        restore = data.pop("restore_actions", None)
         data.pop("version", None)
         if barrier.is_closed:
-            if data:
+            if data or fates:
                 raise Conflict(
                     f"This barrier is closed as {barrier.status}. Reopen it first (status open, "
                     "with a reason), then change it."
                 )
-            barrier = _patch_closed(actor, barrier, status, reason, version)
+            barrier = _patch_closed(actor, barrier, status, reason, version, restore)
         elif reason is not None and status == BarrierStatus.OPEN.value and not data:
             barrier = services.reopen_barrier(actor, barrier, reason, version)  # 409: not closed
         else:
             if reason is not None:
                 raise InvalidInput.on("reason", "A reason goes with reopening a closed barrier.")
-            barrier = _patch_unresolved(actor, barrier, data, status, resolution, version)
+            if restore:
+                raise InvalidInput.on(
+                    "restore_actions", "restore_actions goes with reopening a closed barrier."
+                )
+            barrier = _patch_unresolved(actor, barrier, data, status, resolution, version, fates)
         return services.get_barrier(barrier.id)
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.models import Level
 from teams_app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 LEVEL_CHOICES = options((lv.value, lv.label) for lv in Level)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
@@ -21,14 +20,14 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         "Email",
         validators=[DataRequired(), Email(message="Enter a valid email address."), Length(max=254)],
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
@@ -40,7 +39,7 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     """No password here: it is set through the link mailed to the address, proving it is theirs."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])

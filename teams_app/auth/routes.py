@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
+from teams_app import drafts
 from teams_app.auth import services
 from teams_app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignUpForm
 from teams_app.auth.session import begin_session
@@ -58,8 +59,19 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            kept = session.get(drafts.SESSION_KEY)  # a form refused while signed out
             begin_session(user, remember=bool(form.remember.data))
-            flash(f"Welcome back, {user.first_name}.", "success")
+            restored = drafts.claim(kept, user)
+            flash(
+                f"Welcome back, {user.first_name}."
+                + (
+                    " What you typed before your session expired is back in the form: check it"
+                    " and send it again."
+                    if restored
+                    else ""
+                ),
+                "success",
+            )
             return redirect(safe_local_url(request.args.get("next"), url_for("main.home")))
         form.password.errors = [services.sign_in_failed_message()]
     sso = login_page_context()

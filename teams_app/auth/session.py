@@ -41,8 +41,46 @@ def unauthorized() -> Response:
         from flask import abort
 
         abort(401)
+    from teams_app.drafts import from_our_pages
+
+    if request.method == "POST" and from_our_pages():
+        return expired_form()
     flash("Please sign in to continue.", "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def expired_form() -> Response:
+    """A form sent after the session expired (its CSRF token is stale, or the person was signed
+    out meanwhile): keep what was typed, and bring the person back to the form to send it
+    again, through the sign-in page when they need to sign in."""
+    from flask_login import current_user
+
+    from teams_app import drafts
+
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    page = drafts.form_page()
+    kept = drafts.keep(user)
+    if user is not None or request.blueprint == "auth":
+        flash(
+            "This page had been open for a long time, so for your security it was not sent. "
+            + (
+                "What you typed is back in the form: check it and send it again."
+                if kept
+                else "Please try again."
+            ),
+            "warning",
+        )
+        return redirect(page)
+    flash(
+        "Your session expired, so nothing was saved yet. "
+        + (
+            "Sign in again and you will be back on the form with what you typed."
+            if kept
+            else "Sign in again to continue."
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.login", next=page))
 
 
 def init_login(app: Flask) -> None:

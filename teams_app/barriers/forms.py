@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -15,7 +14,7 @@ from teams_app.barriers.services import (
     RESOLUTION_MAX,
     TITLE_MAX,
 )
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.models import ActionStatus, Affects, BarrierCategory, BarrierSource, Severity
 
 
@@ -23,7 +22,7 @@ def _enum_options(values: Any) -> list:
     return options((v.value, v.label) for v in values)
 
 
-class BarrierForm(FlaskForm):
+class BarrierForm(Form):
     title = StringField(
         "What stands in the way?",
         validators=[DataRequired(message="Give the barrier a short title."), Length(max=TITLE_MAX)],
@@ -32,7 +31,7 @@ class BarrierForm(FlaskForm):
     description = TextAreaField(
         "Tell us more",
         validators=[Optional(), Length(max=DESCRIPTION_MAX)],
-        description="Optional. What happens, who it affects, how often.",
+        description="Optional. What happens, who it affects, how often. Markdown works.",
     )
     affects = SelectField(
         "Who it affects",
@@ -54,7 +53,7 @@ class BarrierForm(FlaskForm):
     story = HiddenField()  # reported from this impact story: it gets linked to the barrier
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     outcome = RadioField(
         "How is it closed?",
         choices=options(
@@ -73,7 +72,7 @@ class ResolveForm(FlaskForm):
     version = HiddenField()
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(
         "Why reopen it?",
         validators=[
@@ -84,7 +83,7 @@ class ReopenForm(FlaskForm):
     version = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     description = TextAreaField(
         "Action",
         validators=[DataRequired(message="Say what will be done."), Length(max=ACTION_MAX)],
@@ -100,7 +99,7 @@ class ActionForm(FlaskForm):
     next = HiddenField()
 
 
-class ActionUpdateForm(FlaskForm):
+class ActionUpdateForm(Form):
     status = SelectField("Status", choices=_enum_options(ActionStatus))
     description = TextAreaField(
         "Action",

@@ -32,6 +32,7 @@ from teams_app.models import (
 
 UNRESOLVED = "unresolved"  # a pseudo-status: open or addressing
 CLOSED = "closed"  # removed or accepted
+ALL = "all"  # every status (the register page shows unresolved ones unless asked)
 
 SORTS: dict[str, tuple[Any, ...]] = {
     "oldest": (Barrier.reported_at.asc(), Barrier.id),
@@ -70,7 +71,7 @@ def _status_clause(status: str) -> Any:
 def _conditions(f: BarrierFilter, skip: str | None = None) -> list[Any]:
     """WHERE clauses for the filter; ``skip`` leaves one dimension out (for its counts)."""
     out: list[Any] = []
-    if f.status and skip != "status":
+    if f.status and f.status != ALL and skip != "status":
         out.append(_status_clause(f.status))
     for name in ("category", "severity", "affects", "department_id", "team_id"):
         value = getattr(f, name)
@@ -385,6 +386,6 @@ def history(barrier: Barrier) -> list[Activity]:
 
 def today_for(user: User) -> date:
     """Today in the person's time zone: an action due today is not overdue yet."""
-    from teams_app.digests.schedule import zone_for
+    from teams_app.barriers.services import today_for as today
 
-    return utcnow().astimezone(zone_for(user.timezone)).date()
+    return today(user)

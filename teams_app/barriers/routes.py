@@ -80,16 +80,19 @@ def _one_of(value: str | None, allowed: Any) -> str | None:
 
 
 def _filter_from_args() -> queries.BarrierFilter:
+    """The register's filter. Unless asked otherwise it shows what still needs work, worst first:
+    the barriers someone can act on, not a history lesson."""
     args = request.args
     return queries.BarrierFilter(
-        status=_one_of(args.get("status"), [s for s, _ in STATUS_CHOICES]),
+        status=_one_of(args.get("status"), [queries.ALL] + [s for s, _ in STATUS_CHOICES])
+        or queries.UNRESOLVED,
         category=_one_of(args.get("category"), BarrierCategory),
         severity=_one_of(args.get("severity"), Severity),
         affects=_one_of(args.get("affects"), Affects),
         department_id=args.get("department_id", type=parse_id),
         team_id=args.get("team_id", type=parse_id),
         q=(args.get("q") or "").strip()[:100] or None,
-        sort=args.get("sort", "") if args.get("sort") in queries.SORTS else "oldest",
+        sort=args.get("sort", "") if args.get("sort") in queries.SORTS else "severity",
     )
 
 
@@ -112,7 +115,12 @@ def index() -> str:
         department_items=[(d.id, d.name) for d in departments],
         team_items=[(t.id, t.name) for t in teams],
         sort_labels=queries.SORT_LABELS,
-        filtered=any(v for k, v in f.as_args().items() if k != "sort"),
+        filtered=any(v for k, v in f.as_args().items() if k not in ("sort", "status")),
+        active_filters=sum(
+            1
+            for k in ("category", "severity", "affects", "department_id", "team_id", "q")
+            if getattr(f, k)
+        ),
         now=utcnow(),
     )
 
@@ -279,6 +287,9 @@ def _render_barrier(
     resolve_form: ResolveForm | None = None,
     reopen_form: ReopenForm | None = None,
     action_form: ActionForm | None = None,
+    fates: dict[str, str] | None = None,
+    fate_errors: list[str] | None = None,
+    restore: list[int] | None = None,
 ) -> str:
     me = _me()
     if action_form is None:
@@ -295,7 +306,23 @@ def _render_barrier(
         action_form=action_form,
         today=queries.today_for(me),
         now=utcnow(),
+        open_actions=[] if barrier.is_closed else services.open_actions(barrier),
+        dropped_actions=services.dropped_actions(barrier) if barrier.is_closed else [],
+        can_move=services.can_move_to_initiative(barrier),
+        fates=fates or {},
+        fate_errors=fate_errors or [],
+        restore=restore or [],
+        fate_choices=[(f.value, f.label) for f in services.ActionFate],
     )
+
+
+def _fates_from_form() -> dict[str, str]:
+    """``fate-<action id>`` radio buttons: what happens to each open action at closing."""
+    return {k[5:]: v for k, v in request.form.items() if k.startswith("fate-")}
+
+
+def _restore_from_form() -> list[int]:
+    return [i for i in (_id_or_none(v) for v in request.form.getlist("restore_actions")) if i]
 
 
 @bp.get("/barriers/<int:barrier_id>")
@@ -313,6 +340,7 @@ def resolve(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
     barrier = services.get_barrier(barrier_id)
     require(current_user, "resolve_barrier", barrier)
     form = ResolveForm()
+    fates, fate_errors = _fates_from_form(), []
     if form.validate_on_submit():
         try:
             services.resolve_barrier(
@@ -321,9 +349,12 @@ def resolve(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
                 form.outcome.data or "",
                 form.resolution.data,
                 _version(form.version.data),
+                fates=fates,
             )
         except ServiceError as exc:
-            apply_field_errors(form, exc, aliases={"status": "outcome"})
+            fate_errors = exc.fields.pop("open_actions", [])
+            if exc.fields or not fate_errors:
+                apply_field_errors(form, exc, aliases={"status": "outcome"})
             status = exc.status
         else:
             told = (
@@ -335,7 +366,9 @@ def resolve(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
             return redirect(_barrier_url(barrier))
     else:
         status = 422
-    return _render_barrier(services.get_barrier(barrier_id), resolve_form=form), status
+    return _render_barrier(
+        services.get_barrier(barrier_id), resolve_form=form, fates=fates, fate_errors=fate_errors
+    ), status
 
 
 @bp.post("/barriers/<int:barrier_id>/reopen")
@@ -343,18 +376,28 @@ def reopen(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
     barrier = services.get_barrier(barrier_id)
     require(current_user, "reopen_barrier", barrier)
     form = ReopenForm()
+    restore = _restore_from_form()
     if form.validate_on_submit():
         try:
-            services.reopen_barrier(_me(), barrier, form.reason.data, _version(form.version.data))
+            services.reopen_barrier(
+                _me(), barrier, form.reason.data, _version(form.version.data), restore=restore
+            )
         except ServiceError as exc:
             apply_field_errors(form, exc)
             status = exc.status
         else:
-            flash("Reopened.", "success")
+            back = (
+                f" {len(restore)} dropped action{'s' if len(restore) != 1 else ''} back."
+                if restore
+                else ""
+            )
+            flash(f"Reopened.{back}", "success")
             return redirect(_barrier_url(barrier))
     else:
         status = 422
-    return _render_barrier(services.get_barrier(barrier_id), reopen_form=form), status
+    return _render_barrier(
+        services.get_barrier(barrier_id), reopen_form=form, restore=restore
+    ), status
 
 
 # --- Actions ------------------------------------------------------------------------------------
@@ -453,6 +496,9 @@ def new_action() -> str | BaseResponse | tuple[str, int]:
 def edit_action(action_id: int) -> str | BaseResponse | tuple[str, int]:
     action = services.get_action(action_id)
     require(current_user, "update_action", action)
+    if action.is_frozen and action.barrier is not None:
+        flash("This action's barrier is closed. Reopen the barrier to change it.", "warning")
+        return redirect(_barrier_url(action.barrier))
     # Only a GET fills the form from the action: a post stands on what it sends (a missing
     # version must not quietly become the current one).
     form = ActionUpdateForm(obj=action if request.method == "GET" else None)

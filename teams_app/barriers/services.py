@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import record
+from teams_app.dates import date_text
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.models import (
@@ -51,6 +52,22 @@ class Resolution(enum.StrEnum):
 
     REMOVED = BarrierStatus.REMOVED.value
     ACCEPTED = BarrierStatus.ACCEPTED.value
+
+
+class ActionFate(enum.StrEnum):
+    """What happens to an action still open when its barrier is closed."""
+
+    FINISH = "done"
+    DROP = "dropped"
+    MOVE = "initiative"
+
+    @property
+    def label(self) -> str:
+        return {
+            "done": "Finish it (mark it done)",
+            "dropped": "Drop it, with the resolution as the reason",
+            "initiative": "Keep it going on the initiative",
+        }[self.value]
 
 
 class Stale(Conflict):
@@ -263,14 +280,83 @@ def edit_barrier(
     return get_barrier(barrier.id)
 
 
+def open_actions(barrier: Barrier) -> list[Action]:
+    """The barrier's planned and running actions that closing it must settle (those already
+    carried by an initiative go on there)."""
+    stmt = (
+        select(Action)
+        .options(joinedload(Action.owner))
+        .where(
+            Action.barrier_id == barrier.id,
+            Action.initiative_id.is_(None),
+            Action.status.in_(ActionStatus.running()),
+        )
+        .order_by(Action.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def can_move_to_initiative(barrier: Barrier) -> bool:
+    """Open actions may go on under the barrier's initiative while its team is active."""
+    initiative = barrier.initiative
+    return initiative is not None and initiative.team.is_active
+
+
+def fates_for(barrier: Barrier, actions: list[Action], fates: dict[str, str]) -> dict[int, str]:
+    """Each open action's fate, from ``{"<action id>": fate}`` (or ``{"all": fate}``). Every
+    open action needs one, so nothing stays planned under a barrier nobody can change."""
+    problems: list[str] = []
+    chosen: dict[int, str] = {}
+    for action in actions:
+        fate = fates.get(str(action.id)) or fates.get("all") or ""
+        if fate not in {f.value for f in ActionFate}:
+            problems.append(
+                f"Say what happens to the open action “{action.description[:80]}”: finish it, "
+                "drop it, or keep it going on the initiative."
+            )
+        elif fate == ActionFate.MOVE.value and not can_move_to_initiative(barrier):
+            problems.append(
+                f"“{action.description[:80]}” cannot move to an initiative: this barrier is not "
+                "linked to one of an active team. Finish it or drop it."
+            )
+        else:
+            chosen[action.id] = fate
+    if problems:
+        raise InvalidInput(problems[0], fields={"open_actions": problems})
+    return chosen
+
+
+def _settle(actor: User, barrier: Barrier, action: Action, fate: str, note: str) -> None:
+    """Apply one open action's fate as part of closing its barrier."""
+    extra: dict[str, object]
+    if fate == ActionFate.MOVE.value:
+        assert barrier.initiative is not None
+        action.initiative_id = barrier.initiative_id
+        verb = "moved_action"
+        extra = {"initiative": barrier.initiative.title}
+    else:
+        action.status, action.outcome = fate, note
+        action.done_at = utcnow() if fate == ActionFate.FINISH.value else None
+        verb = "completed_action" if fate == ActionFate.FINISH.value else "dropped_action"
+        extra = {"with_barrier": True}
+    action.updated_at = utcnow()
+    db.session.flush()
+    db.session.refresh(action, ["initiative", "barrier"])
+    record(actor, verb, action, team=action.team, **_action_data(action), **extra)
+
+
 def resolve_barrier(
     actor: User,
     barrier: Barrier,
     outcome: str,
     resolution: str | None,
     version: int | None = None,
+    fates: dict[str, str] | None = None,
 ) -> Barrier:
-    """Close as removed or accepted, with a note; the reporter is told ("you said, we did")."""
+    """Close as removed or accepted, with a note; the reporter is told ("you said, we did").
+
+    Each action still open on it is finished, dropped (the resolution is its outcome) or moved
+    to the barrier's initiative, as ``fates`` says: closing never strands an action."""
     _refuse_closed(barrier)
     if not can(actor, "resolve_barrier", barrier):
         raise NotAllowed("Only the leads of the team working on it and leadership can close it.")
@@ -281,8 +367,12 @@ def resolve_barrier(
         RESOLUTION_MAX,
         "Say what was done (removed) or why we live with it (accepted).",
     )
+    running = open_actions(barrier)
+    chosen = fates_for(barrier, running, fates or {})
     if version is not None and version != barrier.version:
         raise Stale("barrier", barrier)
+    for action in running:
+        _settle(actor, barrier, action, chosen[action.id], note)
     barrier.status, barrier.resolution = outcome, note
     barrier.resolved_at, barrier.resolved_by_id = utcnow(), actor.id
     event = record(
@@ -305,10 +395,26 @@ def resolve_barrier(
     return get_barrier(barrier.id)
 
 
+def dropped_actions(barrier: Barrier) -> list[Action]:
+    """The barrier's dropped actions: reopening offers to bring them back."""
+    stmt = (
+        select(Action)
+        .options(joinedload(Action.owner))
+        .where(Action.barrier_id == barrier.id, Action.status == ActionStatus.DROPPED.value)
+        .order_by(Action.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def reopen_barrier(
-    actor: User, barrier: Barrier, reason: str | None, version: int | None = None
+    actor: User,
+    barrier: Barrier,
+    reason: str | None,
+    version: int | None = None,
+    restore: list[int] | None = None,
 ) -> Barrier:
-    """A closed barrier came back: reopen it with a reason. Its running actions set its status."""
+    """A closed barrier came back: reopen it with a reason, bringing back (as planned) the
+    dropped actions named in ``restore``. Its running actions set its status."""
     if not barrier.is_closed:
         raise Conflict("This barrier is not closed.")
     if not can(actor, "reopen_barrier", barrier):
@@ -319,9 +425,21 @@ def reopen_barrier(
     why = required_text("reason", reason, RESOLUTION_MAX, "Say why it needs reopening.")
     if version is not None and version != barrier.version:
         raise Stale("barrier", barrier)
+    dropped = {a.id: a for a in dropped_actions(barrier)}
+    unknown = [i for i in restore or [] if i not in dropped]
+    if unknown:
+        raise InvalidInput.on(
+            "restore_actions", f"Action {unknown[0]} is not a dropped action of this barrier."
+        )
     previous = barrier.status
     barrier.status = BarrierStatus.OPEN.value
     barrier.resolved_at = barrier.resolved_by_id = barrier.resolution = None
+    for action_id in dict.fromkeys(restore or []):
+        action = dropped[action_id]
+        action.status, action.outcome, action.done_at = ActionStatus.PLANNED.value, None, None
+        action.updated_at = utcnow()
+        db.session.flush()
+        record(actor, "restored_action", action, team=barrier.team, **_action_data(action))
     _refresh_status(barrier)
     record(
         actor,
@@ -436,7 +554,18 @@ class ActionDetails:
     due_on: date | None = None
 
 
-def _checked_action(d: ActionDetails) -> ActionDetails:
+def today_for(user: User) -> date:
+    """Today in the person's own time zone: an action due today is not overdue yet."""
+    from teams_app.digests.schedule import zone_for
+
+    return utcnow().astimezone(zone_for(user.timezone)).date()
+
+
+def _checked_action(
+    d: ActionDetails, *, today: date, unchanged_due: date | None = None
+) -> ActionDetails:
+    """Every field's problems at once. A due date before ``today`` is refused (it would be
+    overdue the moment it is saved) unless it is the date the action already had."""
     problems: dict[str, list[str]] = {}
     text = (d.description or "").strip()
     if not text:
@@ -449,6 +578,11 @@ def _checked_action(d: ActionDetails) -> ActionDetails:
             problems["owner_id"] = ["The owner must be an active staff member."]
     if d.due_on is not None and not isinstance(d.due_on, date):
         problems["due_on"] = ["Enter a real date, such as 2027-03-31."]
+    elif d.due_on is not None and d.due_on < today and d.due_on != unchanged_due:
+        problems["due_on"] = [
+            f"That date has passed (today is {date_text(today)}). Choose today or a later day, "
+            "or leave it empty."
+        ]
     if problems:
         raise InvalidInput(next(iter(problems.values()))[0], fields=problems)
     return replace(d, description=text)
@@ -480,7 +614,7 @@ def log_action(
     for subject in (barrier, initiative):
         if subject is not None and not can(actor, "log_action", subject):
             raise NotAllowed("Only members of the team working on it (and leadership) log actions.")
-    d = _checked_action(details)
+    d = _checked_action(details, today=today_for(actor))
     now = utcnow()
     action = Action(
         barrier_id=barrier.id if barrier else None,
@@ -540,14 +674,19 @@ def change_for(action: Action, **changes: object) -> ActionChange:
 def update_action(actor: User, action: Action, change: ActionChange, version: int | None) -> Action:
     """The owner or a lead moves an action on: status, outcome, due date, wording, owner.
     Done needs an outcome. Its barrier's status follows."""
-    if action.barrier is not None:
+    if action.is_frozen:
+        assert action.barrier is not None
         _refuse_closed(action.barrier)
     if not can(actor, "update_action", action):
         raise NotAllowed("Only the action's owner and the team's leads can update it.")
     if version is None:
         raise InvalidInput.on("version", "Send the version you edited.")
     choice("status", change.status, ActionStatus, "status")
-    d = _checked_action(ActionDetails(change.description, change.owner_id, change.due_on))
+    d = _checked_action(
+        ActionDetails(change.description, change.owner_id, change.due_on),
+        today=today_for(actor),
+        unchanged_due=action.due_on,
+    )
     outcome = (change.outcome or "").strip() or None
     if outcome and len(outcome) > OUTCOME_MAX:
         raise InvalidInput.on("outcome", f"Use at most {OUTCOME_MAX} characters.")

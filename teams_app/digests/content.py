@@ -6,6 +6,7 @@ A fixed number of queries per person (at most ten), whatever happened in their t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from teams_app.activity import describe
+from teams_app.dates import date_text, month_text
 from teams_app.digests.schedule import zone_for
 from teams_app.extensions import db
 from teams_app.models import (
@@ -108,10 +110,44 @@ def _event_text(event: Activity) -> str:
     return text
 
 
+def _net_moves(events: Sequence[Activity]) -> list[tuple[Activity, str]]:
+    """Events (newest first) with their text, an initiative's stage moves folded into one line:
+    where it started the window and where it is now ("moved X from Discover to Pilot"), at the
+    place of its latest move. Moving through three stages in a week is one change to a reader."""
+    moves: dict[int, list[Activity]] = {}
+    for e in events:
+        if e.verb == "moved_initiative":
+            moves.setdefault(e.subject_id, []).append(e)
+    out: list[tuple[Activity, str]] = []
+    for e in events:
+        if e.verb != "moved_initiative":
+            out.append((e, _event_text(e)))
+            continue
+        group = moves[e.subject_id]
+        if e is not group[0]:
+            continue  # folded into the latest move
+        if len(group) == 1:
+            out.append((e, _event_text(e)))
+            continue
+        names = list(dict.fromkeys(m.actor.name if m.actor else "Someone" for m in reversed(group)))
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        data = e.data or {}
+        start = (group[-1].data or {}).get("from_stage", "")
+        now = data.get("to_stage", "")
+        title = data.get("title", "")
+        if start == now:
+            text = f"{who} moved “{title}” and it is back in {now} ({len(group)} moves)"
+        else:
+            text = f"{who} moved “{title}” from {start} to {now} ({len(group)} moves)"
+        out.append((e, text))
+    return out
+
+
 def build(user: User, since: datetime, until: datetime) -> Digest:
     """Everything new for ``user`` after ``since`` up to ``until``, newest first, grouped."""
     digest = Digest()
-    today = until.astimezone(zone_for(user.timezone)).date()  # "overdue" in their own calendar
+    zone = zone_for(user.timezone)
+    today = until.astimezone(zone).date()  # "overdue" in their own calendar
 
     # 1. Their own actions: overdue, or due within seven days.
     actions = db.session.scalars(
@@ -132,7 +168,7 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
         when = (
             f"overdue by {late} day{'s' if late != 1 else ''}"
             if late > 0
-            else ("due today" if late == 0 else f"due {a.due_on.isoformat()}")
+            else ("due today" if late == 0 else f"due {date_text(a.due_on)}")
         )
         url = (
             external_url("barriers.show", barrier_id=a.barrier_id)
@@ -162,7 +198,8 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
                 [
                     Item(
                         "initiative_stale",
-                        f"“{i.title}” needs a status update (due {i.update_due_at.date()})",
+                        f"“{i.title}” needs a status update (due "
+                        f"{date_text(i.update_due_at.astimezone(zone).date())})",
                         external_url("initiatives.show", initiative_id=i.id),
                         i.update_due_at,
                     )
@@ -198,12 +235,10 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
             .order_by(Activity.at.desc(), Activity.id.desc())
         ).all()
         by_team: dict[int, list[Item]] = {}
-        for e in events:
+        for e, text in _net_moves(events):
             assert e.team_id is not None
             team = teams[e.team_id]
-            by_team.setdefault(e.team_id, []).append(
-                Item(e.verb, _event_text(e), _event_url(e, team), e.at)
-            )
+            by_team.setdefault(e.team_id, []).append(Item(e.verb, text, _event_url(e, team), e.at))
         for team_id, items in sorted(by_team.items(), key=lambda kv: teams[kv[0]].name.lower()):
             digest.sections.append(Section(teams[team_id].name, items, team_id))
 
@@ -333,7 +368,7 @@ def _featured_story(since: datetime, until: datetime) -> Section | None:
     if row is None:
         return None
     story, at = row
-    month = datetime.strptime(story.featured_month or "", "%Y-%m").strftime("%B %Y")
+    month = month_text(story.featured_month or "")
     text = f"“{story.title}” is the Impact Story of the Month for {month}"
     url = external_url("stories.show", story_id=story.id)
     return Section("Impact Story of the Month", [Item("featured_story", text, url, at)])

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.initiatives.services import BODY_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 from teams_app.models import Health
 
 HEALTH_CHOICES = options((h.value, h.label) for h in Health)
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=SUMMARY_MAX)])
+    summary = TextAreaField(
+        "Summary",
+        validators=[Optional(), Length(max=SUMMARY_MAX)],
+        description="Optional. Markdown works: **bold**, lists with “- ”, links.",
+    )
     owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
     target_date = DateField(
-        "Target date", validators=[Optional()], description="Optional. For example 2027-03-31."
+        "Target date", validators=[Optional()], description="Optional: when it should be done by."
     )
     version = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     to_stage_id = SelectField("Move to", coerce=int, validators=[DataRequired()])
     from_stage_id = HiddenField()
     note = TextAreaField(
@@ -34,7 +37,7 @@ class MoveForm(FlaskForm):
     next = HiddenField()
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     health = SelectField("Health", choices=HEALTH_CHOICES, default="on_track")
     body = TextAreaField(
         "What happened since the last update?",

@@ -207,15 +207,28 @@ def move(initiative_id: int) -> Response | tuple[Response, int]:
         message = (
             exc.message if not exc.fields else " ".join(m for ms in exc.fields.values() for m in ms)
         )
-        return _move_answer(wants_json, back, message, exc.status)
-    return _move_answer(wants_json, back, f"Moved to {moved.stage.name}.", 200)
+        # The board asks for a note only when the server says one is needed (moving back or
+        # stopping): the rule lives in the service, not in the page's script.
+        return _move_answer(wants_json, back, message, exc.status, needs_note="note" in exc.fields)
+    return _move_answer(
+        wants_json, back, f"Moved to {moved.stage.name}.", 200, stage_id=moved.stage_id
+    )
 
 
 def _move_answer(
-    wants_json: bool, back: str, message: str, status: int
+    wants_json: bool,
+    back: str,
+    message: str,
+    status: int,
+    *,
+    needs_note: bool = False,
+    stage_id: int | None = None,
 ) -> Response | tuple[Response, int]:
     if wants_json:
-        return jsonify({"message": message, "ok": status == 200}), status
+        body = {"message": message, "ok": status == 200, "needs_note": needs_note}
+        if stage_id is not None:
+            body["stage_id"] = stage_id
+        return jsonify(body), status
     flash(message, "success" if status == 200 else "danger")
     return redirect(back)
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,11 +33,12 @@ bp = Blueprint("main", __name__)
 def home() -> str | Response:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    memberships = queries.my_memberships(current_user)
+    memberships, closed_teams = queries.my_memberships(current_user)
     lead_team_ids = [m.team_id for m in memberships if m.is_lead]
     return render_template(
         "main/home.html",
         memberships=memberships,
+        closed_teams=closed_teams,
         requests_waiting=queries.pending_request_counts(lead_team_ids),
         proposals=services.proposal_queue() if can(current_user, "review_proposals") else [],
         my_initiatives=owned_by(current_user),
@@ -39,6 +48,16 @@ def home() -> str | Response:
         featured_story=featured_for_home(),
         today=barriers.today_for(current_user),
         now=utcnow(),
+    )
+
+
+@bp.get("/favicon.ico")
+@limiter.exempt
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links to (bookmarks, tabs, feeds)."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )
 
 

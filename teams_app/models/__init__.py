@@ -13,6 +13,7 @@ from teams_app.models.barriers import (
     Severity,
 )
 from teams_app.models.digests import DeliveryStatus, DigestDelivery
+from teams_app.models.drafts import FormDraft
 from teams_app.models.initiatives import (
     Health,
     Initiative,
@@ -57,6 +58,7 @@ __all__ = [
     "BarrierStatus",
     "DeliveryStatus",
     "DigestDelivery",
+    "FormDraft",
     "Severity",
     "Health",
     "Initiative",

@@ -200,6 +200,12 @@ class Action(db.Model):  # type: ignore[name-defined]
             return self.initiative.team
         return self.barrier.team if self.barrier is not None else None
 
+    @property
+    def is_frozen(self) -> bool:
+        """On a closed barrier with no initiative to carry it: nobody may change it until the
+        barrier is reopened (closing a barrier settles each open action, so none stay open)."""
+        return self.initiative_id is None and self.barrier is not None and self.barrier.is_closed
+
     def is_overdue(self, today: date) -> bool:
         return self.is_open and self.due_on is not None and self.due_on < today
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from teams_app.auth.forms import LEVEL_CHOICES
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.models import DepartmentKind, Role
 
 ROLE_CHOICES = options((r.value, r.label) for r in Role)
 KIND_CHOICES = options((k.value, k.label) for k in DepartmentKind)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         "Email",
         validators=[DataRequired(), Email(message="Enter a valid email address."), Length(max=254)],
@@ -25,11 +24,11 @@ class InviteForm(FlaskForm):
     department_id = SelectField("Department", coerce=int, validators=[Optional()])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     kind = SelectField(
         "Kind",
@@ -38,7 +37,7 @@ class DepartmentForm(FlaskForm):
     )
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     name = StringField("Stage name", validators=[DataRequired(), Length(max=60)])
     kind = SelectField(
         "Kind",

@@ -14,7 +14,10 @@ from teams_app.models import Health, utcnow
 from teams_app.pagination import paginate
 from teams_app.people.services import list_departments
 from teams_app.permissions import require
-from teams_app.portfolio import exports, queries
+from teams_app.portfolio import chart, exports, queries
+from teams_app.satisfaction import queries as satisfaction_queries
+from teams_app.satisfaction import services as satisfaction
+from teams_app.stories.queries import featured_for_home
 from teams_app.teams.queries import TeamFilter, directory_query
 from teams_app.urls import external_url
 from teams_app.views import csv_download, signed_in_only
@@ -62,12 +65,14 @@ def index() -> str:
     f = filter_from_args()
     now = utcnow()
     since = _since()
+    trends = queries.trends(f, now)
     return render_template(
         "portfolio/index.html",
         f=f,
         overview=queries.overview(f, now),
         attention=queries.attention(f, now),
-        trends=queries.trends(f, now),
+        trends=trends,
+        chart=chart.build(trends),
         medians=queries.median_days_in_stage(f, now),
         changes=queries.changes(f, since, now),
         since=since,
@@ -101,10 +106,12 @@ def board() -> str:
 
 @bp.get("/report")
 def report() -> str:
-    """The pack for a board or trustees meeting: overview, attention, one line per initiative.
-    Printable (the print stylesheet hides the app's chrome)."""
+    """The pack for a board or trustees meeting: overview, attention, the 12-month trends, the
+    latest satisfaction results, the Story of the Month and one line per initiative. Printable
+    on A4 or Letter (the print stylesheet hides the app's chrome)."""
     f = filter_from_args()
     now = utcnow()
+    trends = queries.trends(f, now)
     return render_template(
         "portfolio/report.html",
         f=f,
@@ -112,6 +119,12 @@ def report() -> str:
         attention=queries.attention(f, now),
         initiatives=queries.initiatives_for(f),
         healths=[(h.value, h.label) for h in Health],
+        trends=trends,
+        chart=chart.build(trends),
+        satisfaction=[
+            satisfaction.summarise(s.metric, s.points, None) for s in satisfaction_queries.series()
+        ],
+        featured_story=featured_for_home(),
         now=now,
     )
 

@@ -3,17 +3,17 @@ these only ask for them. Department choices are filled by the views."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from teams_app.forms import Form
 from teams_app.satisfaction.services import METRIC_MAX
 
 IMPORT_TEXT_MAX = 900_000
 
 
-class ResultForm(FlaskForm):
+class ResultForm(Form):
     period = StringField(
         "Month",
         validators=[DataRequired(message="Give the month as YYYY-MM, such as 2026-01.")],
@@ -53,7 +53,7 @@ class ResultForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     csv_file = FileField("CSV file", description="A .csv file saved from a spreadsheet.")
     csv_text = TextAreaField(
         "Or paste the CSV",

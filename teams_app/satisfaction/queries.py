@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from teams_app.extensions import db
 from teams_app.models import Initiative, SatisfactionResult, Team
-from teams_app.satisfaction.services import Point, metric_key
+from teams_app.satisfaction.services import Point, change_pct, change_text, metric_key
 
 
 @dataclass
@@ -98,11 +98,17 @@ class Latest:
     previous: Point | None
 
     @property
-    def change_points(self) -> float | None:
-        """Percentage points of the scale since the previous result (None without one)."""
+    def change_pct(self) -> float | None:
+        """The relative change since the previous result, as everywhere (None without one)."""
         if self.previous is None:
             return None
-        return round(self.point.percent - self.previous.percent, 1)
+        return change_pct(self.previous, self.point)
+
+    @property
+    def change_text(self) -> str | None:
+        if self.previous is None:
+            return None
+        return change_text(self.previous, self.point, self.change_pct)
 
 
 def latest(limit: int = 3) -> list[Latest]:

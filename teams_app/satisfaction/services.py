@@ -7,7 +7,6 @@ and commits.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import re
@@ -19,6 +18,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from teams_app.activity import record
+from teams_app.dates import month_text
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, RowErrors
 from teams_app.extensions import db
 from teams_app.input_guard import MAX_ID
@@ -38,13 +38,12 @@ CSV_TEMPLATE = (
 )
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
-_MONTHS = list(calendar.month_name)[1:]
 _CENT = Decimal("0.01")
 
 
 def period_label(period: str) -> str:
     """ "2026-01" → "January 2026"."""
-    return f"{_MONTHS[int(period[5:]) - 1]} {period[:4]}"
+    return month_text(period)
 
 
 def metric_key(metric: str) -> str:
@@ -476,14 +475,25 @@ class Summary:
     def change_text(self) -> str:
         """ "+10.4% since January 2026" ("No change since …", or no comparison when the baseline
         score is 0)."""
-        since = f"since {period_label(self.baseline.period)}"
-        if self.baseline.period == self.latest.period:
-            return f"The first result: nothing earlier than {period_label(self.latest.period)}"
-        if self.change_pct is None:
-            return f"No comparison {since} (the baseline score is 0)"
-        if self.change_pct == 0:
-            return f"No change {since}"
-        return f"{self.change_pct:+.1f}% {since}"
+        return change_text(self.baseline, self.latest, self.change_pct)
+
+    @property
+    def change_points(self) -> float:
+        """The same change in percentage points of the scale (what the chart's axis shows)."""
+        return round(self.latest.percent - self.baseline.percent, 1)
+
+
+def change_text(baseline: Point, latest: Point, pct: float | None) -> str:
+    """The one way a change in satisfaction is written, on every page and in the API: the
+    relative change of the score ("+10.4% since January 2026"); see ``change_pct``."""
+    since = f"since {period_label(baseline.period)}"
+    if baseline.period == latest.period:
+        return f"The first result: nothing earlier than {period_label(latest.period)}"
+    if pct is None:
+        return f"No comparison {since} (the baseline score is 0)"
+    if pct == 0:
+        return f"No change {since}"
+    return f"{pct:+.1f}% {since}"
 
 
 def change_pct(baseline: Point, latest: Point) -> float | None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from teams_app.auth.forms import LEVEL_CHOICES
+from teams_app.forms import Form
 
 
-class WelcomeForm(FlaskForm):
+class WelcomeForm(Form):
     level = SelectField(
         "Your level",
         choices=LEVEL_CHOICES,

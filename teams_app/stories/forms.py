@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,12 +13,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.models import StoryKind
 from teams_app.stories.services import BODY_MAX, REASON_MAX, TITLE_MAX
 
 
-class StoryForm(FlaskForm):
+class StoryForm(Form):
     title = StringField(
         "Title",
         validators=[DataRequired(message="Give the story a short title."), Length(max=TITLE_MAX)],
@@ -51,7 +50,7 @@ class StoryForm(FlaskForm):
     version = HiddenField()
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     reason = TextAreaField(
         "Why hide it?",
         validators=[DataRequired(message="Say why the story is hidden."), Length(max=REASON_MAX)],
@@ -59,5 +58,5 @@ class HideForm(FlaskForm):
     )
 
 
-class FeatureForm(FlaskForm):
+class FeatureForm(Form):
     month = HiddenField()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from teams_app.dates import month_text
 from teams_app.errors import NotAllowed, ServiceError
 from teams_app.extensions import db
 from teams_app.forms import options
@@ -283,7 +284,7 @@ def _month_label(month: str | None) -> str:
     if not month:
         return ""
     try:
-        start, _ = services.month_bounds(month)
+        services.month_bounds(month)
     except ValueError:
         return month
-    return start.strftime("%B %Y")
+    return month_text(month)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from teams_app.forms import options
+from teams_app.forms import Form, options
 from teams_app.teams.services import MAX_TEAM_SIZE, MESSAGE_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField("Team name", validators=[DataRequired(), Length(max=NAME_MAX)])
     problem = TextAreaField(
         "Problem or opportunity",
@@ -20,7 +19,7 @@ class TeamForm(FlaskForm):
     goal = TextAreaField(
         "Goal",
         validators=[DataRequired(), Length(max=TEXT_MAX)],
-        description="What will be different when the team is done?",
+        description="What will be different when the team is done? Markdown works.",
     )
     scope = TextAreaField(
         "Scope",
@@ -46,16 +45,19 @@ class TeamForm(FlaskForm):
     version = HiddenField()
 
 
-class CharterForm(FlaskForm):
+class CharterForm(Form):
     sponsor_id = SelectField(
-        "Sponsor", coerce=int, validators=[DataRequired(message="Choose a sponsor.")]
+        "Sponsor",
+        coerce=int,
+        validators=[DataRequired(message="Choose who in leadership sponsors the team.")],
+        description="Someone from leadership who answers for the team's work and clears its way.",
     )
     note = TextAreaField(
         "Note to the team (optional)", validators=[Optional(), Length(max=NOTE_MAX)]
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         "Why is it declined?",
         validators=[DataRequired(message="Give a reason."), Length(max=NOTE_MAX)],
@@ -63,23 +65,24 @@ class DeclineForm(FlaskForm):
     )
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     summary = TextAreaField(
         "What we learned",
         validators=[DataRequired(message="Say what the team learned."), Length(max=TEXT_MAX)],
-        description="Shown on the team page and in the directory once the team is closed.",
+        description="Shown on the team page and in the directory once the team is closed. "
+        "Markdown works: **bold**, lists with “- ”.",
     )
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     message = TextAreaField(
         "Message to the leads (optional)", validators=[Optional(), Length(max=MESSAGE_MAX)]
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     user_id = HiddenField(validators=[DataRequired()])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = HiddenField(validators=[DataRequired()])

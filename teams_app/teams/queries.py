@@ -130,8 +130,10 @@ def team_feed(team_id: int, limit: int = 30) -> list[Activity]:
     return list(db.session.scalars(stmt))
 
 
-def my_memberships(user: User) -> list[Membership]:
-    """My active memberships and open requests, with their teams, for the home page."""
+def my_memberships(user: User) -> tuple[list[Membership], list[Membership]]:
+    """For the home page, in one query: my active memberships and open requests on active and
+    proposed teams; and the teams I was on until they closed (newest first, at most five), so
+    home remembers them with what they learned instead of saying I was never on a team."""
     stmt = (
         select(Membership)
         .join(Team)
@@ -139,11 +141,20 @@ def my_memberships(user: User) -> list[Membership]:
         .where(
             Membership.user_id == user.id,
             Membership.state.in_((MemberState.ACTIVE.value, MemberState.REQUESTED.value)),
-            Team.status.in_((TeamStatus.ACTIVE.value, TeamStatus.PROPOSED.value)),
+            Team.status.in_(
+                (TeamStatus.ACTIVE.value, TeamStatus.PROPOSED.value, TeamStatus.CLOSED.value)
+            ),
         )
         .order_by(Team.name_key)
     )
-    return list(db.session.scalars(stmt))
+    current, closed = [], []
+    for m in db.session.scalars(stmt):
+        if m.team.status != TeamStatus.CLOSED.value:
+            current.append(m)
+        elif m.state == MemberState.ACTIVE.value:
+            closed.append(m)
+    closed.sort(key=lambda m: (m.team.closed_at is not None, m.team.closed_at), reverse=True)
+    return current, closed[:5]
 
 
 def pending_request_counts(team_ids: list[int]) -> dict[int, int]:

@@ -192,9 +192,14 @@ def charter(slug: str) -> str | Response | tuple[str, int]:
     if (elsewhere := _unless_proposed(team, "chartered")) is not None:
         return elsewhere
     form = CharterForm()
+    sponsors = services.leadership_choices()
     form.sponsor_id.choices = options(
-        [(0, "Choose a sponsor")] + [(u.id, u.name) for u in services.leadership_choices()]
+        [(0, "Choose a sponsor")] + [(u.id, u.name) for u in sponsors]
     )
+    if request.method == "GET":
+        # Whoever charters it usually sponsors it; an admin chartering picks someone.
+        me = _me()
+        form.sponsor_id.data = me.id if any(u.id == me.id for u in sponsors) else 0
     if form.validate_on_submit():
         try:
             services.charter_team(_me(), team, form.sponsor_id.data, form.note.data)

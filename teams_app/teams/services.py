@@ -7,6 +7,7 @@ state, records an activity event in the team's feed, queues mail after commit, a
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from teams_app.models import (
     MemberRole,
     Membership,
     MemberState,
+    Role,
     Team,
     TeamStatus,
     User,
@@ -135,7 +137,10 @@ def _checked_charter(charter: Charter, *, team_id: int | None = None) -> Charter
 
 
 def _unique_slug(name: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "team"
+    # Letters of every script stay (a Greek or Japanese name keeps a readable address); runs of
+    # anything else become one hyphen.
+    text = unicodedata.normalize("NFKC", name).lower()
+    base = re.sub(r"[\W_]+", "-", text).strip("-")[:100].strip("-") or "team"
     taken = set(db.session.scalars(select(Team.slug).where(Team.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:
@@ -239,8 +244,10 @@ def charter_team(actor: User, team: Team, sponsor_id: int | None, note: str | No
         raise NotAllowed("Only leadership can charter teams.")
     _require_status(team, TeamStatus.PROPOSED, action="chartered")
     sponsor = db.session.get(User, sponsor_id) if sponsor_id else None
-    if sponsor is None or not sponsor.active or not sponsor.is_leadership:
-        raise InvalidInput.on("sponsor_id", "Choose a sponsor from leadership.")
+    if sponsor is None or not sponsor.active or sponsor.role != Role.LEADERSHIP.value:
+        raise InvalidInput.on(
+            "sponsor_id", "Choose a sponsor from leadership: they answer for the team's work."
+        )
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         raise InvalidInput.on("note", f"Use at most {NOTE_MAX} characters.")
@@ -469,9 +476,10 @@ def proposal_queue() -> list[Team]:
 
 
 def leadership_choices() -> list[User]:
+    """Who may sponsor a team: active leadership (admins run the system, they do not sponsor)."""
     stmt = (
         select(User)
-        .where(User.active.is_(True), User.role.in_(("leadership", "admin")))
+        .where(User.active.is_(True), User.role == Role.LEADERSHIP.value)
         .order_by(func.lower(User.name))
     )
     return list(db.session.scalars(stmt))

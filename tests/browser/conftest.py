@@ -26,7 +26,7 @@ ARGS = [
     "--disable-quic",
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-LAPTOP = {"width": 1280, "height": 800}
+LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -86,3 +86,37 @@ def sign_in(page: Any, server: str, email: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server}/")
+
+
+def new_view(browser: Any, viewport: str) -> Any:
+    """A page in a fresh context: a laptop, or a phone with touch (Chromium's emulation)."""
+    if viewport == "phone":
+        context = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+        )
+    else:
+        context = browser.new_context(viewport=LAPTOP)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+AXE = "/static/vendor/axe-core/axe.min.js"
+_RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " :: " +
+                    (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 220))}));
+}"""
+
+
+def axe_problems(page: Any, where: str) -> list[str]:
+    """axe-core's serious and critical violations on the page, one readable line each. axe is
+    served by the app itself, so the content security policy lets it run."""
+    origin = page.url.split("/", 3)[:3]
+    page.add_script_tag(url="/".join(origin) + AXE)
+    found = page.evaluate(_RUN_AXE)
+    return [
+        f"{where}: {v['impact']} {v['id']} ({v['help']}): " + " | ".join(v["nodes"]) for v in found
+    ]

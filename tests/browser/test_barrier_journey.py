@@ -89,7 +89,7 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     shot(page, "my-actions")
     page.get_by_role("link", name="Mark done: Move the shelf beside the door").click()
     page.get_by_role("button", name="Save").click()
-    page.get_by_text("the outcome is needed when done").wait_for()
+    page.get_by_text("the outcome is needed when done").first.wait_for()
     page.get_by_label("Outcome").fill("Shelf moved; holds questions fell by 80%.")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Action updated.").wait_for()
@@ -100,9 +100,18 @@ def test_barrier_reported_worked_and_closed_with_the_reporter(
     page.goto(f"{server}/barriers/{barrier.id}")
     page.get_by_label("Removed: it no longer stands in the way").check()
     page.get_by_label("Resolution note").fill("The shelf is by the door with a sign.")
+    # The lead's own "Add a sign" is still open: closing asks what becomes of it.
+    assert "1 open action" in page.locator("#open-actions").inner_text()
+    page.get_by_role("button", name="Close barrier").click()
+    page.get_by_text("Say what happens to the open action “Add a sign”").wait_for()
+    assert page.get_by_label("Resolution note").input_value().startswith("The shelf is by")
+    page.get_by_label("Keep it going on the initiative “Holds pickup made easy”").check()
     page.get_by_role("button", name="Close barrier").click()
     page.get_by_text("Closed as removed.").wait_for()
     shot(page, "barrier-closed")
+    page.goto(f"{server}/actions/")
+    assert "Add a sign" in page.locator("#open-h").locator("..").inner_text()  # still doable
+    page.goto(f"{server}/barriers/{barrier.id}")
 
     # 5. Fran is told: at home and by mail.
     assert run_jobs() == 0

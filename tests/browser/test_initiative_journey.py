@@ -11,6 +11,7 @@ from teams_app.extensions import db
 from teams_app.initiatives import services
 from teams_app.models import Initiative
 from tests.browser.conftest import shot, sign_in
+from tests.browser.test_board import mouse_drag
 from tests.factories import PASSWORD, UserFactory, make_team
 
 pytestmark = pytest.mark.browser
@@ -31,9 +32,7 @@ def test_lead_runs_initiatives_through_the_pipeline(app, server, page, api_as):
     # Drag "One-page yes list" from Idea to Discover on the board.
     page.goto(f"{server}/teams/{team.slug}/board")
     card = page.locator(".board-card", has_text="One-page yes list")
-    page.drag_and_drop(
-        ".board-card:has-text('One-page yes list')", ".board-column:has(h2:has-text('Discover'))"
-    )
+    mouse_drag(page, card, page.locator(".board-column:has(h2:has-text('Discover')) .board-cards"))
     page.locator(
         ".board-column:has(h2:has-text('Discover')) .board-card", has_text="One-page yes list"
     ).wait_for()
@@ -44,7 +43,7 @@ def test_lead_runs_initiatives_through_the_pipeline(app, server, page, api_as):
         card = page.locator(".board-card", has_text="One-page yes list")
         card.locator("summary").click()
         card.get_by_label("Move to").select_option(label=stage)
-        card.get_by_role("button", name="Move").click()
+        card.get_by_role("button", name="Move", exact=True).click()
         page.get_by_text(f"Moved to {stage}.").wait_for()
 
     # Move "Escalation log" forward, then back with a note, on its page.

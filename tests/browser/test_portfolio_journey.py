@@ -9,7 +9,7 @@ import io
 import pytest
 
 from teams_app.initiatives import services as initiatives
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import LAPTOP, SHOTS, shot, sign_in
 from tests.factories import PASSWORD, UserFactory, make_team
 
 pytestmark = pytest.mark.browser
@@ -44,6 +44,7 @@ def test_leadership_reviews_the_portfolio(app, server, page, api_as):
     page.go_back()
     page.get_by_label("Sponsor", exact=True).select_option(label="Ada Sponsor")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(f"{server}/portfolio/?sponsor_id={ada.id}")  # no empty parameters
     attention = page.locator("#attention")
     attention.get_by_role("link", name="Survey relaunch").wait_for()
     assert "off track" in attention.inner_text()
@@ -61,11 +62,22 @@ def test_leadership_reviews_the_portfolio(app, server, page, api_as):
     # The printable report: the app's chrome is hidden when printed.
     page.get_by_role("link", name="Printable report").click()
     page.get_by_role("heading", name="Mission Teams portfolio").wait_for()
+    report = page.locator(".report").inner_text()
+    for part in ("The last 12 months", "Satisfaction", "Impact Story of the Month"):
+        assert part in report
+    row = page.locator(".report-table tr", has_text="Desk scripts").inner_text()
+    assert "No update yet" in row and "On track" not in row  # nobody has posted an update
     page.emulate_media(media="print")
     assert not page.locator("header").is_visible()
     assert not page.get_by_role("button", name="Print").is_visible()
     shot(page, "portfolio-report-print")
+    # It fits the printable width of A4 and of Letter (15 mm margins), and prints to both.
+    for paper, width in (("A4", 680), ("Letter", 703)):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, paper
+        page.pdf(path=str(SHOTS / f"portfolio-report-{paper}.pdf"), format=paper)
     page.emulate_media(media="screen")
+    page.set_viewport_size(LAPTOP)
 
     # The API returns the same numbers as the page.
     body = api_as(ada).get(f"/portfolio?sponsor_id={ada.id}").get_json()

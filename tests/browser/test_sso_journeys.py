@@ -138,7 +138,7 @@ def test_sso_only_and_a_deactivated_person_gets_in_by_neither_route(app, server,
     staff = new_page(browser)
     sso_sign_in(staff, server, "priya")
     staff.wait_for_url(f"{server}/")
-    staff.get_by_role("button", name="Priya Shah").click()
+    staff.get_by_role("button", name="Account menu for Priya").click()
     staff.get_by_role("button", name="Sign out").click()
     staff.wait_for_url(f"{server}/auth/login*")
     staff.get_by_role("link", name="Sign in with Test IdP").click()

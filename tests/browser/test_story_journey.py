@@ -40,7 +40,7 @@ def share(page, server, title, kind, body):
 
 def cheer(page, server, title):
     page.goto(f"{server}/stories/")
-    page.get_by_role("button", name=f"Cheer {title}").click()
+    page.get_by_role("button", name=f"Cheer “{title}”").click()
     page.get_by_text("Cheered!").wait_for()
 
 
@@ -59,7 +59,7 @@ def test_stories_shared_cheered_featured_and_turned_into_a_barrier(app, server, 
     page.get_by_label("Title").fill("A lost passport found before the flight")
     page.get_by_label("What happened?").fill("Found in a **returned book**.")
     page.get_by_role("button", name="Share story").click()
-    page.get_by_text("Confirm the story holds no customer names").wait_for()
+    page.get_by_text("Confirm the story holds no customer names").first.wait_for()
     assert page.get_by_label("Title").input_value() == "A lost passport found before the flight"
     shot(page, "story-form-privacy-error")
     page.get_by_label("I confirm this story holds no customer names").check()

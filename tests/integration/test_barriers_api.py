@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from teams_app.extensions import db
 from teams_app.initiatives import services as initiative_services
+from teams_app.models import Action
 from teams_app.teams import services as team_services
 from tests.factories import DepartmentFactory, UserFactory, make_team
 
@@ -255,11 +259,24 @@ def test_reopen_with_a_planned_action_is_addressing(api_as, staff, reported):
         "/actions", json={"description": "Order readers", "barrier_id": reported["id"]}
     )
     assert action.status_code == 201
-    closed = lead.patch(path, json={"status": "accepted", "resolution": "Budget.", "version": 2})
+    closed = lead.patch(
+        path,
+        json={
+            "status": "accepted",
+            "resolution": "Budget.",
+            "version": 2,
+            "open_actions": {str(action.get_json()["id"]): "dropped"},
+        },
+    )
     assert closed.status_code == 200, closed.get_json()
     reopened = lead.patch(
         path,
-        json={"status": "open", "reason": "Budget came.", "version": closed.get_json()["version"]},
+        json={
+            "status": "open",
+            "reason": "Budget came.",
+            "version": closed.get_json()["version"],
+            "restore_actions": [action.get_json()["id"]],
+        },
     )
     assert reopened.status_code == 200
     assert reopened.get_json()["status"] == "addressing"
@@ -394,12 +411,17 @@ def test_no_actions_on_a_closed_barrier(api_as, staff, reported):
     action = api.post("/actions", json={"description": "Do it", "barrier_id": reported["id"]})
     api.patch(
         f"/barriers/{reported['id']}",
-        json={"status": "accepted", "resolution": "Lives on.", "version": 2},
+        json={
+            "status": "accepted",
+            "resolution": "Lives on.",
+            "version": 2,
+            "open_actions": {"all": "dropped"},
+        },
     )
     more = api.post("/actions", json={"description": "More", "barrier_id": reported["id"]})
     assert more.status_code == 409
     change = api.patch(
-        f"/actions/{action.get_json()['id']}", json={"status": "doing", "version": 1}
+        f"/actions/{action.get_json()['id']}", json={"status": "doing", "version": 2}
     )
     assert change.status_code == 409
 
@@ -450,8 +472,13 @@ def test_overdue_filter_lists_only_overdue_actions(api_as, staff, reported):
     api = api_as(staff)
     late = api.post(
         "/actions",
-        json={"description": "Late", "barrier_id": reported["id"], "due_on": "2020-01-01"},
+        json={"description": "Late", "barrier_id": reported["id"], "due_on": "2099-01-01"},
     ).get_json()
+    # Logged in time, and now overdue: a new action cannot be due in the past.
+    db.session.execute(
+        Action.__table__.update().where(Action.id == late["id"]).values(due_on=date(2020, 1, 1))
+    )
+    db.session.commit()
     api.post(
         "/actions",
         json={"description": "Later", "barrier_id": reported["id"], "due_on": "2099-01-01"},

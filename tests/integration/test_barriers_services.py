@@ -83,21 +83,34 @@ def edit(actor, barrier, **changes):
     return services.edit_barrier(actor, current, same_as(current, **changes), current.version)
 
 
-def resolve(actor, barrier, outcome="removed", note="The vendor replaced the printers."):
-    return services.resolve_barrier(actor, fresh(barrier), outcome, note)
+def resolve(actor, barrier, outcome="removed", note="The vendor replaced the printers.", **fates):
+    return services.resolve_barrier(actor, fresh(barrier), outcome, note, fates=fates or None)
 
 
-def reopen(actor, barrier, reason="They jam again."):
-    return services.reopen_barrier(actor, fresh(barrier), reason)
+def reopen(actor, barrier, reason="They jam again.", restore=None):
+    return services.reopen_barrier(actor, fresh(barrier), reason, restore=restore)
 
 
 def log(actor, barrier=None, initiative=None, description="Call the vendor", **kw):
-    return services.log_action(
+    """Log an action. A due date already past is given as logged earlier, when it was still
+    ahead (a new action cannot be due in the past)."""
+    due = kw.get("due_on")
+    past = due is not None and due < services.today_for(actor)
+    if past:
+        kw["due_on"] = None
+    action = services.log_action(
         actor,
         services.ActionDetails(description, **kw),
         barrier=fresh(barrier) if barrier is not None else None,
         initiative=initiative,
     )
+    if past:
+        db.session.execute(
+            Action.__table__.update().where(Action.id == action.id).values(due_on=due)
+        )
+        db.session.commit()
+        action = services.get_action(action.id)
+    return action
 
 
 def update(actor, action, **changes):
@@ -514,9 +527,9 @@ def test_someone_unrelated_cannot_reopen(staff, team, member, outsider):
 
 def test_a_reopened_barrier_with_a_running_action_is_addressing(staff, team, leader):
     barrier = report(staff, team_id=team.id)
-    log(staff, barrier)
-    resolve(staff, barrier, "accepted", "Live with it.")
-    assert reopen(leader, barrier).status == "addressing"
+    action = log(staff, barrier)
+    resolve(staff, barrier, "accepted", "Live with it.", all="dropped")
+    assert reopen(leader, barrier, restore=[action.id]).status == "addressing"
 
 
 def test_a_reopened_barrier_whose_actions_are_finished_is_open(staff, team):
@@ -736,11 +749,11 @@ def test_an_action_update_without_a_version_is_refused(staff, team):
 def test_actions_of_a_closed_barrier_are_frozen(staff, team, leader):
     barrier = report(staff, team_id=team.id)
     action = log(staff, barrier)
-    resolve(staff, barrier)
+    resolve(staff, barrier, all="dropped")
     for actor in (staff, leader):
         with pytest.raises(Conflict):
             update(actor, action, status="done", outcome="Late.")
-    assert services.get_action(action.id).status == "planned"
+    assert services.get_action(action.id).status == "dropped"
 
 
 # --- Queries: the register ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
 from teams_app.models import Action, Barrier, utcnow
 from tests.conftest import login, post_form
-from tests.factories import UserFactory, make_team
+from tests.factories import UserFactory, logged_action, make_team
 
 
 def fresh(model, ident):
@@ -213,13 +213,23 @@ def test_lead_links_logs_actions_owner_completes_lead_closes_reporter_is_told(
     page = f"/barriers/{barrier.id}"
     no_note = post_form(client, f"{page}/resolve", {"outcome": "removed"}, token_from=page)
     assert no_note.status_code == 422 and "Add a resolution note." in no_note.get_data(True)
-    closed = post_form(
+    sign = db.session.query(Action).filter_by(owner_id=lead.id).one()
+    asked = post_form(
         client,
         f"{page}/resolve",
         {"outcome": "removed", "resolution": "Moved and signed."},
         token_from=page,
     )
+    assert asked.status_code == 422  # the lead's own action is still open: what becomes of it?
+    assert "Say what happens to the open action “Add a sign”" in asked.get_data(as_text=True)
+    closed = post_form(
+        client,
+        f"{page}/resolve",
+        {"outcome": "removed", "resolution": "Moved and signed.", f"fate-{sign.id}": "done"},
+        token_from=page,
+    )
     assert closed.status_code == 302
+    assert fresh(Action, sign.id).status == "done"
     assert fresh(Barrier, barrier.id).status == "removed"
     assert run_jobs() == 0
     mail = mailbox.to("fran@library.example")
@@ -302,11 +312,7 @@ def test_my_actions_lists_overdue_first_then_due_soon(client, lead, team):
     barrier = report(lead, team=team)
     today = utcnow().date()
     for text, due in (("Later", 20), ("Overdue", -3), ("No date", None), ("Soon", 2)):
-        services.log_action(
-            lead,
-            services.ActionDetails(text, due_on=today + timedelta(days=due) if due else None),
-            barrier=services.get_barrier(barrier.id),
-        )
+        logged_action(lead, text, today + timedelta(days=due) if due else None, barrier=barrier)
     login(client, lead)
     page = client.get("/actions/").get_data(as_text=True)
     positions = [page.index(f">{t}<") for t in ("Overdue", "Soon", "Later", "No date")]

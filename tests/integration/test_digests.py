@@ -16,7 +16,7 @@ from teams_app.initiatives import services as initiatives
 from teams_app.models import Activity, DigestDelivery, User, utcnow
 from teams_app.teams import services as teams
 from tests.conftest import login
-from tests.factories import UserFactory, make_team
+from tests.factories import UserFactory, logged_action, make_team
 
 
 def due_now(user: User) -> User:
@@ -83,11 +83,7 @@ def test_content_calls_out_my_actions_stale_initiatives_and_requests(app, world)
         ),
     )
     today = utcnow().date()
-    barriers.log_action(
-        lead,
-        barriers.ActionDetails("Call IT", owner_id=lead.id, due_on=today - timedelta(days=2)),
-        barrier=barriers.get_barrier(barrier.id),
-    )
+    logged_action(lead, "Call IT", today - timedelta(days=2), barrier=barrier, owner_id=lead.id)
     barriers.log_action(
         lead,
         barriers.ActionDetails("Far away", owner_id=lead.id, due_on=today + timedelta(days=30)),
@@ -338,11 +334,7 @@ def test_overdue_is_judged_in_the_persons_own_calendar(app, world):
         ),
     )
     until = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # already 29 Nov in Kiritimati (+14)
-    barriers.log_action(
-        lead,
-        barriers.ActionDetails("Due on the 29th", due_on=until.date() + timedelta(days=1)),
-        barrier=barriers.get_barrier(barrier.id),
-    )
+    logged_action(lead, "Due on the 29th", until.date() + timedelta(days=1), barrier=barrier)
     person = db.session.get(User, lead.id)
     person.timezone = "Pacific/Kiritimati"
     db.session.commit()

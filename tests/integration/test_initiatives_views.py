@@ -128,10 +128,14 @@ def test_board_has_a_column_per_stage_and_cards(client, team, staff):
     services.move_initiative(staff, second, stage_id("Pilot"))
     login(client, staff)
     html = client.get(f"/teams/{team.slug}/board").get_data(as_text=True)
-    columns = re.findall(r'<section class="board-column[^"]*" data-stage-id="(\d+)"', html)
+    columns = re.findall(
+        r'<section class="board-column[^"]*" id="stage-\d+" data-stage-id="(\d+)"', html
+    )
     assert len(columns) == len(pipeline.stages())
-    assert 'draggable="true"' in html and "Second" in html
-    assert "/static/js/board.js" in html
+    assert html.count("board-card is-movable") == 2 and "Second" in html
+    assert "/static/js/board.js" in html and "/static/vendor/sortablejs/Sortable.min.js" in html
+    # Done and Stopped start folded to their counts, with a button to open them.
+    assert html.count('aria-expanded="false" aria-controls="cards-') == 2
 
 
 def test_list_filters_by_health_stale_and_team(client, team, staff):

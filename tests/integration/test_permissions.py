@@ -39,6 +39,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/"): s4(302, 200, 200, 200),
     ("GET", "/healthz"): s4(200, 200, 200, 200),
     ("GET", "/readyz"): s4(200, 200, 200, 200),
+    ("GET", "/favicon.ico"): s4(200, 200, 200, 200),
     ("GET", "/auth/login"): s4(200, 302, 302, 302),
     ("POST", "/auth/login"): s4(200, 302, 302, 302),
     ("POST", "/auth/logout"): s4(302, 302, 302, 302),

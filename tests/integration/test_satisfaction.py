@@ -539,7 +539,8 @@ def test_the_home_page_shows_the_latest_result(client, leader, staff):
     html = client.get("/").get_data(as_text=True)
     assert "Latest survey results" in html
     assert ">Customer satisfaction</a>" in html and "March 2026" in html
-    assert "+1.2 points since February 2026" in html
+    # One convention everywhere: the relative change of the score (78.8% → 80% of the scale).
+    assert "+1.5% since February 2026" in html and "points" not in html
 
 
 def test_the_home_page_has_no_card_without_results(client, staff):

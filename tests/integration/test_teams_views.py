@@ -52,7 +52,7 @@ def test_leadership_queue_is_oldest_first_and_charters_with_a_sponsor(client, st
     queue = client.get("/teams/proposals").get_data(as_text=True)
     assert queue.index("First Idea") < queue.index("Second Idea")
     form = client.get(f"/teams/{first.slug}/charter").get_data(as_text=True)
-    assert f'<option value="{leader.id}">Lee Leader</option>' in form
+    assert f'<option selected value="{leader.id}">Lee Leader</option>' in form  # the default
     missing = post_form(
         client, f"/teams/{first.slug}/charter", {"sponsor_id": "0"}, token_from="/teams/proposals"
     )

@@ -1,10 +1,10 @@
-// Starts Swagger UI from the locally served bundle (no CDN).
+// The API reference: a link to an operation or a schema opens its disclosure.
 (function () {
-  var script = document.currentScript;
-  window.ui = SwaggerUIBundle({
-    url: script.getAttribute("data-spec-url"),
-    dom_id: "#swagger-ui",
-    deepLinking: true,
-    persistAuthorization: false,
-  });
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
 })();

@@ -1,0 +1,101 @@
+"""The one way dates and times are written for people: "24 Nov 2026", "24 Nov 2026, 12:38" in the
+reader's own time zone, "November 2026" for a month, and "3 days ago" where relative time helps.
+
+Pages, mail and digests all call these, so a date reads the same everywhere. Machines get ISO 8601
+(``<time datetime>``, the API, CSV files).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, tzinfo
+
+from markupsafe import Markup
+
+MONTHS = list(calendar.month_name)[1:]
+MONTH_ABBR = list(calendar.month_abbr)[1:]
+
+
+def aware(value: datetime) -> datetime:
+    """Naive times in this app are UTC (SQLite, RQ): make them explicit."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def date_text(value: date) -> str:
+    """24 Nov 2026"""
+    return f"{value.day} {MONTH_ABBR[value.month - 1]} {value.year}"
+
+
+def long_date_text(value: date) -> str:
+    """Tuesday 24 November 2026 (where the weekday matters: a due date, a meeting)."""
+    return (
+        f"{calendar.day_name[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+    )
+
+
+def datetime_text(value: datetime, zone: tzinfo) -> str:
+    """24 Nov 2026, 12:38 in ``zone``."""
+    local = aware(value).astimezone(zone)
+    return f"{date_text(local.date())}, {local:%H:%M}"
+
+
+def month_text(period: str | date) -> str:
+    """ "2026-11" (or a date in it) → "November 2026"."""
+    if isinstance(period, date):
+        return f"{MONTHS[period.month - 1]} {period.year}"
+    return f"{MONTHS[int(period[5:7]) - 1]} {period[:4]}"
+
+
+def short_month_text(period: str) -> str:
+    """ "2026-11" → "Nov 2026" (chart axes, narrow tables)."""
+    return f"{MONTH_ABBR[int(period[5:7]) - 1]} {period[:4]}"
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def relative_text(value: datetime | None, now: datetime | None = None) -> str:
+    """ "just now", "5 minutes ago", "yesterday", "3 days ago", "2 months ago", "in 4 days"."""
+    if value is None:
+        return "never"
+    seconds = int(((now or datetime.now(UTC)) - aware(value)).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now"
+    days = seconds // 86400
+    if days == 0:
+        text = (
+            _plural(seconds // 3600, "hour")
+            if seconds >= 3600
+            else _plural(seconds // 60, "minute")
+        )
+    elif days == 1:
+        return "tomorrow" if future else "yesterday"
+    elif days < 45:
+        text = _plural(days, "day")
+    elif days < 365:
+        text = _plural(round(days / 30.44), "month")
+    else:
+        text = _plural(days // 365, "year")
+    return f"in {text}" if future else f"{text} ago"
+
+
+def time_element(value: datetime | None, zone: tzinfo, now: datetime | None = None) -> Markup:
+    """``<time>`` with relative text; the exact local time is its title and its datetime."""
+    if value is None:
+        return Markup("never")
+    value = aware(value)
+    iso = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    exact = datetime_text(value, zone)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        iso, exact, relative_text(value, now)
+    )
+
+
+def date_element(value: date | None) -> Markup:
+    """``<time datetime="2026-11-24">24 Nov 2026</time>``"""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), date_text(value))
