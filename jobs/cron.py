@@ -7,7 +7,7 @@ The scheduler only enqueues; ordinary workers run the jobs in the app context.
 from rq import cron
 
 from jobs.digests import tick
-from jobs.maintenance import heartbeat
+from jobs.maintenance import heartbeat, prune_audit_log
 from jobs.outbox import prune, sweep
 
 cron.register(heartbeat, queue_name="default", interval=60, name="heartbeat")
@@ -17,3 +17,5 @@ cron.register(tick, queue_name="default", interval=300, name="digest-tick")
 cron.register(sweep, queue_name="default", interval=30, name="outbox-sweep")
 # Hourly: forget done outbox jobs and sent notices older than OUTBOX_KEEP_DAYS.
 cron.register(prune, queue_name="default", interval=3600, name="outbox-prune")
+# Daily: security events past their retention period go.
+cron.register(prune_audit_log, queue_name="default", interval=86400, name="prune-audit-log")

@@ -93,3 +93,38 @@ def send_password_reset(user_id: int) -> str | None:
         url=url,
         minutes=minutes,
     )
+
+
+def send_email_change_link(user_id: int, new_email: str) -> str | None:
+    """Mail the link that moves an account to ``new_email``, to that address: using it proves
+    the address belongs to the person. Nothing for an account that is no longer active."""
+    from teams_app.people.services import email_change_url
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.is_pending:
+        return None
+    return send_mail(
+        new_email,
+        "Confirm your new Mission Teams address",
+        "email_change_link",
+        user=user,
+        new_email=new_email,
+        url=email_change_url(user, new_email),
+        minutes=current_app.config["RESET_MAX_AGE"] // 60,
+    )
+
+
+def send_email_change_notice(user_id: int, new_email: str) -> str | None:
+    """Tell the current address that someone asked to move the account elsewhere, so an
+    unexpected change can be stopped (changing the password kills the link)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.email == new_email:
+        return None
+    return send_mail(
+        user.email,
+        "Your Mission Teams address is being changed",
+        "email_change_notice",
+        user=user,
+        new_email=new_email,
+        forgot_url=auth_services.forgot_url(),
+    )

@@ -54,13 +54,14 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_input_guard(app: Flask) -> None:
     """Before the blueprints: URL rules take the bounded ``int`` converter when they are added."""
-    from teams_app import input_guard
+    from teams_app import input_guard, same_site
 
     input_guard.init_app(app)
+    same_site.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
-    from teams_app import headers, queue
+    from teams_app import audit, headers, queue, request_id
     from teams_app.auth.session import init_login
     from teams_app.extensions import csrf, db, limiter, migrate
     from teams_app.sso import flow as sso_flow
@@ -72,7 +73,9 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     sso_flow.init_app(app)
     queue.init_app(app)
+    audit.init_app(app)
     headers.init_app(app)
+    request_id.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 

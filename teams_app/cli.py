@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from teams_app.errors import ServiceError
 from teams_app.extensions import db
@@ -123,10 +123,24 @@ def revoke_token(email: str, name: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@with_appcontext
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Load the demo even when APP_ENV=production (it creates accounts with known passwords).",
+)
+def seed_demo(force: bool) -> None:
     """Load the demo library system (safe to run again: nothing is duplicated)."""
+    from flask import current_app
+
     from teams_app.demo import seed
 
+    if current_app.config["APP_ENV"] == "production" and not force:
+        _fail(
+            "Refusing to load the demo in production: it creates an admin and ~40 staff whose "
+            "passwords are printed in the README, so anyone could sign in as them. Use a "
+            "staging database, or pass --force if you really mean it."
+        )
     report = seed()
     click.echo(report)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from teams_app.auth.session_limits import session_config
 
 ENVIRONMENTS = ("development", "test", "production")
 
@@ -37,17 +38,17 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
-def _count(env: dict[str, str], name: str, default: int) -> int:
-    """A whole number >= 0 from the environment; anything else refuses to start."""
+def _count(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    """A whole number >= ``minimum`` from the environment; anything else refuses to start."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigError(f"{name} must be a whole number of {minimum} or more, not {raw!r}")
     return value
 
 
@@ -154,14 +155,34 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_FILE_DIR": str(instance / "mail"),
         "INVITE_MAX_AGE": int(env.get("INVITE_MAX_AGE", str(7 * 24 * 3600))),
         "RESET_MAX_AGE": int(env.get("RESET_MAX_AGE", "3600")),
+        # Production cookies carry the __Host- prefix: Secure, Path=/ and no Domain, so no
+        # other host (a sibling subdomain included) can set or overwrite them.
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if production else "remember_token",
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Session limits (teams_app/auth/session.py): idle timeout, absolute lifetime, and the
+        # absolute lifetime of a "keep me signed in" sign-in.
+        **session_config(
+            idle_minutes=_count(env, "SESSION_IDLE_MINUTES", 60, minimum=1),
+            max_hours=_count(env, "SESSION_MAX_HOURS", 12, minimum=1),
+            remember_days=_count(env, "REMEMBER_ME_DAYS", 14, minimum=1),
+        ),
+        # HSTS (production only): a year, subdomains included.
+        "HSTS_MAX_AGE": _count(env, "HSTS_MAX_AGE", 365 * 24 * 3600) if production else 0,
+        # Failed authentications allowed per client address and kind (sign-in, API token,
+        # reset or invitation link) in AUTH_FAILURE_WINDOW seconds, before that address gets 429.
+        "AUTH_FAILURES_PER_ADDRESS": _count(env, "AUTH_FAILURES_PER_ADDRESS", 20, minimum=1),
+        "AUTH_FAILURE_WINDOW": _count(env, "AUTH_FAILURE_WINDOW", 600, minimum=1),
+        "AUDIT_RETENTION_DAYS": _count(env, "AUDIT_RETENTION_DAYS", 400, minimum=1),
+        # The organisation's own words, refused as passwords (security.CONTEXT_WORDS has ours).
+        "PASSWORD_CONTEXT_WORDS": [
+            w.strip() for w in env.get("PASSWORD_CONTEXT_WORDS", "").split(",") if w.strip()
+        ],
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=app_env != "test"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")

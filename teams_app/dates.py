@@ -3,17 +3,29 @@ reader's own time zone, "November 2026" for a month, and "3 days ago" where rela
 
 Pages, mail and digests all call these, so a date reads the same everywhere. Machines get ISO 8601
 (``<time datetime>``, the API, CSV files).
+
+Dates and months people type or send are bounded to years 1900-2999, everywhere.
+
+Python's ``date`` stops at year 9999 and "the month after 9999-12" is an error, PostgreSQL and
+SQLite order and store these years the same way, and no library plan needs more: so every date
+field (forms and API), every date or month filter and every "YYYY-MM" month is checked against
+one range here, and anything outside it is a field error (or an ignored filter), never a 500.
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, date, datetime, tzinfo
 
 from markupsafe import Markup
 
 MONTHS = list(calendar.month_name)[1:]
 MONTH_ABBR = list(calendar.month_abbr)[1:]
+MIN_YEAR, MAX_YEAR = 1900, 2999
+MIN_DATE, MAX_DATE = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
+OUT_OF_RANGE = f"Use a date between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def aware(value: datetime) -> datetime:
@@ -99,3 +111,41 @@ def date_element(value: date | None) -> Markup:
     if value is None:
         return Markup("")
     return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), date_text(value))
+
+
+# --- The range every date people give must fall in ---
+
+
+def in_range(day: date | None) -> bool:
+    return day is None or MIN_DATE <= day <= MAX_DATE
+
+
+def parse_date(raw: str | None) -> date | None:
+    """A filter's ``YYYY-MM-DD``, or None when it is missing, malformed or out of range."""
+    try:
+        day = date.fromisoformat((raw or "").strip()) if raw else None
+    except ValueError:
+        return None
+    return day if day is not None and in_range(day) else None
+
+
+def month_bounds(month: str | None) -> tuple[date, date]:
+    """The first day of ``month`` ("YYYY-MM") and the first day of the next; ValueError when
+    it is not a month in range."""
+    found = _MONTH.match((month or "").strip())
+    if found is None:
+        raise ValueError(f"{month!r} is not a month")
+    year, mon = int(found.group(1)), int(found.group(2))
+    if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= mon <= 12):
+        raise ValueError(f"{month!r} is not a month between {MIN_YEAR}-01 and {MAX_YEAR}-12")
+    start = date(year, mon, 1)
+    end = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
+    return start, end
+
+
+def is_month(value: str | None) -> bool:
+    try:
+        month_bounds(value)
+    except ValueError:
+        return False
+    return True

@@ -149,20 +149,25 @@ def _messages(errs: Any) -> list[str]:
     return [str(e) for e in _as_list(errs)]
 
 
+# Headers an error keeps in its JSON form: what to retry after, which methods exist, how to
+# authenticate.
+KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
+
+
 def handle_http_exception(error: HTTPException) -> Any:
     status = error.code or 500
+    if status == 403:
+        _audit_denied(error.description or "")
     if wants_json():
         data = getattr(error, "data", None) or {}
         headers: dict[str, str] = dict(data.get("headers") or {})
-        if status == 429 and error.get_headers():
-            headers.update({k: v for k, v in error.get_headers() if k == "Retry-After"})
+        headers.update({k: v for k, v in error.get_headers() if k in KEPT_HEADERS})
+        if status == 401 and "WWW-Authenticate" not in headers:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
         if status == 422 and "messages" in data:
-            return json_error(
-                422,
-                "Some fields are not valid.",
-                fields=_flatten_webargs(data["messages"]),
-                headers=headers,
-            )
+            fields = _flatten_webargs(data["messages"])
+            _audit_unknown_fields(fields)
+            return json_error(422, "Some fields are not valid.", fields=fields, headers=headers)
         if status == 400 and "messages" in data:
             return json_error(400, "The request body is not valid JSON.", headers=headers)
         message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
@@ -174,6 +179,8 @@ def handle_http_exception(error: HTTPException) -> Any:
         if from_our_pages():  # an expired form of ours: keep what was typed, send them back
             return expired_form()
     title, text = TITLES.get(status, (error.name, error.description or ""))
+    if error.description and error.description != type(error).description:
+        text = error.description  # the app's own words for this refusal
     if isinstance(error, CSRFError):
         title, text = (
             "This form has expired",
@@ -207,6 +214,8 @@ def render_page(*, status: int, title: str, text: str) -> Response:
 
 def handle_service_error(error: ServiceError) -> Any:
     """A service refused outside a view's own handling: map it to the matching HTTP answer."""
+    if error.status == 403:
+        _audit_denied(error.message)
     if wants_json():
         rows = error.rows if isinstance(error, RowErrors) else None
         return json_error(
@@ -228,6 +237,62 @@ def handle_data_error(error: DataError) -> Any:
     return handle_http_exception(
         BadRequest(description="Some of what you sent cannot be stored. Check the values.")
     )
+
+
+# Path parameters that name the object a request acts on, and the object's kind.
+_PATH_OBJECTS = {
+    "team_id": "team",
+    "slug": "team",
+    "initiative_id": "initiative",
+    "barrier_id": "barrier",
+    "action_id": "action",
+    "story_id": "impactstory",
+    "user_id": "user",
+    "token_id": "apitoken",
+    "dept_id": "department",
+    "stage_id": "stage",
+}
+UNKNOWN_FIELD = "Unknown field."
+
+
+def _audit_denied(reason: str) -> None:
+    """Every 403 is a failed authorisation attempt: record what was asked for (once: a check
+    that recorded its own refusal, such as the cross-site one, sets ``g.refusal_recorded``)."""
+    from flask import g
+
+    from teams_app import audit
+    from teams_app.extensions import db
+
+    if g.pop("refusal_recorded", False):
+        return
+    # The request is refused: whatever it wrote is not kept (and on SQLite its lock goes, so
+    # the audit row can be written).
+    db.session.rollback()
+
+    args = request.view_args or {}
+    kind, ident = next(
+        ((_PATH_OBJECTS[k], v) for k, v in args.items() if k in _PATH_OBJECTS), (None, None)
+    )
+    detail: dict[str, Any] = {"method": request.method, "path": request.path, "reason": reason}
+    if kind is not None and not isinstance(ident, int):
+        detail["ref"], ident = ident, None  # a slug: keep it readable
+    audit.record("access.denied", object=(kind, ident) if kind else None, **detail)
+
+
+def _audit_unknown_fields(fields: dict[str, list[str]]) -> None:
+    """Fields the API does not take (``"role": "admin"`` on a profile) are an attempt to write
+    what the caller may not: recorded, then refused with the usual 422."""
+    unknown = sorted(name for name, msgs in fields.items() if UNKNOWN_FIELD in msgs)
+    if unknown:
+        from teams_app import audit
+
+        audit.record(
+            "request.rejected",
+            reason="unknown_fields",
+            fields=unknown,
+            method=request.method,
+            path=request.path,
+        )
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -6,7 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import Field, SelectChoice
+from wtforms.validators import ValidationError
+
+from teams_app.dates import OUT_OF_RANGE, in_range
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -31,3 +34,9 @@ class Form(FlaskForm):
         for field in self:
             if field.type in ("HiddenField", "CSRFTokenField"):
                 field.id = False  # WTForms leaves out an id of False
+
+
+def date_in_range(_form: Any, field: Field) -> None:
+    """Every date a form takes is in the app's range (``dates.py``), like the API's."""
+    if field.data is not None and not in_range(field.data):
+        raise ValidationError(OUT_OF_RANGE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import markdown
 import nh3
@@ -36,10 +37,14 @@ _BLOCKS = {"p", "li", "h3", "h4", "blockquote", "pre", "hr", "ul", "ol"}
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\]\"”’]$")
 
 
+def _markdown(text: str | None) -> str:
+    return markdown.markdown(text or "", extensions=["sane_lists", "nl2br"], output_format="html")
+
+
 def render(text: str | None) -> Markup:
     """HTML for ``text``: Markdown converted (a single line break is kept, as people typed it),
     then everything not allowed is stripped."""
-    html = markdown.markdown(text or "", extensions=["sane_lists", "nl2br"], output_format="html")
+    html = _markdown(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -94,3 +99,27 @@ def excerpt(text: str | None, length: int = 240) -> str:
         return words
     cut = words[: length - 1].rsplit(" ", 1)[0].rstrip(",;:.")
     return cut + "…"
+
+
+_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)")
+_ACTIVE = re.compile(r"\son[a-z]+\s*=|\sstyle\s*=|javascript:|vbscript:|data:text/html", re.I)
+
+
+def unsafe_markup(text: str | None) -> list[str]:
+    """What the sanitiser will remove from ``text``: tags outside the allow-list (``script``,
+    ``iframe``, ``img``...) and active attributes or URLs. Empty for ordinary Markdown."""
+    html = _markdown(text)
+    found = sorted({tag.lower() for tag in _TAG.findall(html)} - ALLOWED_TAGS)
+    if _ACTIVE.search(html):
+        found.append("active attribute or URL")
+    return found
+
+
+def audit_unsafe_markup(obj: Any, field: str, text: str | None) -> None:
+    """Record text that tried to carry markup the sanitiser strips (it is stored as written
+    and always rendered clean): a script in a story is worth knowing about."""
+    removed = unsafe_markup(text)
+    if removed:
+        from teams_app import audit
+
+        audit.record("content.sanitised", object=obj, field=field, removed=removed)

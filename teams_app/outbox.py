@@ -7,7 +7,6 @@ compare-and-set before it does anything, so a row pushed twice runs its effect o
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import delete, func, or_, select, update
 
+from teams_app import audit
 from teams_app.activity import record
 from teams_app.errors import Conflict, NotFound
 from teams_app.extensions import db
@@ -162,7 +162,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 
 def resend(actor: User, outbox_id: int) -> OutboxJob:
     """An admin sends a failed job again: the row goes back to pending and is pushed after the
-    commit. Audited in the activity log and as a structured log line."""
+    commit. Audited in the security audit log (and the activity log)."""
     require(actor, "resend_jobs")
     row = db.session.get(OutboxJob, outbox_id)
     if row is None:
@@ -180,19 +180,7 @@ def resend(actor: User, outbox_id: int) -> OutboxJob:
     _forget_failed_rq_job(row)
     push_after_commit(row)
     db.session.commit()
-    current_app.logger.info(
-        "audit %s",
-        json.dumps(
-            {
-                "event": "outbox.resend",
-                "actor_id": actor.id,
-                "actor": actor.email,
-                "outbox_id": outbox_id,
-                "func": row.func,
-                "key": row.key,
-            }
-        ),
-    )
+    audit.record("outbox.resent", actor=actor, object=row, func=row.func, key=row.key)
     return row
 
 

@@ -70,6 +70,57 @@ def _common_passwords() -> frozenset[str]:
     )
 
 
+# Words anyone would try first against this service (ASVS 6.1.2): a password made only of these
+# (in any order, repeated, with digits, spaces or punctuation between) is refused. Operators
+# add their own organisation's words with PASSWORD_CONTEXT_WORDS (comma-separated).
+CONTEXT_WORDS = frozenset(
+    {
+        "mission",
+        "missions",
+        "team",
+        "teams",
+        "library",
+        "libraries",
+        "librarian",
+        "password",
+        "passphrase",
+        "welcome",
+        "admin",
+        "staff",
+        "leadership",
+        "barrier",
+        "barriers",
+        "initiative",
+        "story",
+        "stories",
+        "pioneer",
+        "branch",
+    }
+)
+
+
+def _context_words() -> frozenset[str]:
+    from flask import has_app_context
+
+    extra: list[str] = []
+    if has_app_context():
+        extra = current_app.config.get("PASSWORD_CONTEXT_WORDS", [])
+    return CONTEXT_WORDS | {w.lower() for w in extra if w}
+
+
+def _only_words(letters: str, words: frozenset[str]) -> bool:
+    """Whether ``letters`` is nothing but ``words`` run together (word-break, linear time)."""
+    if not letters:
+        return False
+    longest = max(map(len, words))
+    ends = [True] + [False] * len(letters)
+    for i in range(1, len(letters) + 1):
+        ends[i] = any(
+            ends[i - n] and letters[i - n : i] in words for n in range(1, min(longest, i) + 1)
+        )
+    return ends[-1]
+
+
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
     """Why a password is refused (empty list: acceptable)."""
     problems = []
@@ -78,7 +129,12 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
     lowered = password.lower()
-    if lowered in _common_passwords() or len(set(lowered)) < 4:
+    letters = "".join(ch for ch in lowered if ch.isalpha())
+    if (
+        lowered in _common_passwords()
+        or len(set(lowered)) < 4
+        or _only_words(letters, _context_words())
+    ):
         problems.append("That password is too common or too easy to guess.")
     local = email.split("@")[0].lower()
     if local and len(local) >= 4 and lowered.replace(" ", "") == local:
@@ -89,7 +145,14 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"mission-teams-{purpose}")
+    """Signed links: HMAC-SHA256 with SECRET_KEY and a salt per purpose. Links signed with
+    itsdangerous's older SHA-1 default still verify (an unsubscribe link lives in old mail)."""
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"],
+        salt=f"mission-teams-{purpose}",
+        signer_kwargs={"digest_method": hashlib.sha256},
+        fallback_signers=[{"digest_method": hashlib.sha1}],
+    )
 
 
 def _fingerprint(password_hash: str | None) -> str:
@@ -97,8 +160,10 @@ def _fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "unset").encode()).hexdigest()[:16]
 
 
-def make_link_token(purpose: str, user_id: int, password_hash: str | None) -> str:
-    return _serializer(purpose).dumps({"uid": user_id, "fp": _fingerprint(password_hash)})
+def make_link_token(purpose: str, user_id: int, password_hash: str | None, **extra: str) -> str:
+    """A signed link token for ``purpose``; ``extra`` (such as the new address of an email
+    change) is signed with it, so it cannot be altered."""
+    return _serializer(purpose).dumps({**extra, "uid": user_id, "fp": _fingerprint(password_hash)})
 
 
 class LinkError(Exception):

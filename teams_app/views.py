@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, render_template
 from flask_login import login_required
@@ -56,16 +55,16 @@ def flash_outcome(action: Callable[[], Any], success: str | Callable[[], str]) -
 
 def safe_local_url(target: str | None, fallback: str) -> str:
     """``target`` when it is a same-site path, else ``fallback``: no open redirects."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return fallback
+    from teams_app.same_site import local_target
+
+    return local_target(target, fallback)
+
+
+def back_or(fallback: str) -> str:
+    """Where the person came from (the ``Referer``) when that is this site, else ``fallback``."""
+    from flask import request
+
+    return safe_local_url(request.referrer, fallback)
 
 
 def signed_in_only(bp: Blueprint) -> None:
@@ -103,8 +102,10 @@ def csv_download(lines: Any, name: str) -> Any:
     """A streamed CSV attachment named ``<name>-<date>.csv`` (never cached: it holds data)."""
     from flask import Response, stream_with_context
 
+    from teams_app import audit
     from teams_app.models import utcnow
 
+    audit.record("csv.exported", export=name, query=request_query())
     stamp = utcnow().strftime("%Y-%m-%d")
     return Response(
         stream_with_context(lines),
@@ -114,3 +115,10 @@ def csv_download(lines: Any, name: str) -> Any:
             "Cache-Control": "no-store",
         },
     )
+
+
+def request_query() -> str:
+    """This request's query string, for the record (filters say what was exported)."""
+    from flask import request
+
+    return request.query_string.decode("utf-8", "replace")[:300]

@@ -224,6 +224,24 @@ def app(
 
 
 @pytest.fixture
+def other_app(
+    service_urls: dict[str, str], smtp_server: tuple[Controller, Mailbox]
+) -> Iterator[Callable[..., Flask]]:
+    """Make more apps on the same database and Redis (production mode, a second process);
+    their connections are closed after the test, so none is left for the garbage collector."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        made.append(make_app(service_urls, smtp_server[0].port, **overrides))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            close_connections(other)
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """Unlike pytest-flask's, not entered with ``with``: no request context outlives a request."""
     return app.test_client()

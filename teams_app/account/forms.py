@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from teams_app.auth.forms import LEVEL_CHOICES
 from teams_app.forms import Form, options
@@ -55,6 +62,20 @@ class ChangePasswordForm(Form):
             DataRequired(),
             EqualTo("new_password", message="The two passwords do not match."),
         ],
+    )
+
+
+class EmailChangeForm(Form):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Email(message="Enter a valid email address."), Length(max=254)],
+        description="We mail a link to it; the change happens when you use the link.",
+    )
+    current_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        description="Asked again so an open session alone cannot move your account.",
+        id="email_current_password",  # the password form on the same page has current_password
     )
 
 

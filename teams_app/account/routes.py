@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from teams_app import audit
 from teams_app.account import services as tokens
-from teams_app.account.forms import ChangePasswordForm, ConfirmForm, ProfileForm, TokenForm
+from teams_app.account.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    EmailChangeForm,
+    ProfileForm,
+    TokenForm,
+)
+from teams_app.auth import throttle
 from teams_app.auth.session import begin_session, has_remember_cookie
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.people import services as people
+from teams_app.security import LinkError
 from teams_app.sso.flow import providers as sso_providers
 from teams_app.sso.forms import WelcomeForm
 from teams_app.views import apply_field_errors, current_person, safe_local_url
@@ -26,6 +35,7 @@ def _render(
     profile_form: ProfileForm | None = None,
     password_form: ChangePasswordForm | None = None,
     token_form: TokenForm | None = None,
+    email_form: EmailChangeForm | None = None,
     new_secret: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
@@ -40,6 +50,7 @@ def _render(
             profile_form=profile_form,
             password_form=password_form or ChangePasswordForm(formdata=None),
             token_form=token_form or TokenForm(formdata=None),
+            email_form=email_form or EmailChangeForm(formdata=None),
             confirm_form=ConfirmForm(),
             tokens=tokens.live_tokens(me),
             new_secret=new_secret,
@@ -101,6 +112,50 @@ def change_password() -> tuple[str, int] | Response:
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("account.profile"))
     return _render(password_form=form, status=422)
+
+
+@bp.post("/email")
+@login_required
+def change_email() -> tuple[str, int] | Response:
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            email = people.request_email_change(
+                _me(), form.new_email.data or "", form.current_password.data or ""
+            )
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash(
+                f"We have mailed a link to {email}. Your address changes when you use it "
+                "(within the hour); until then, sign in with your current one.",
+                "info",
+            )
+            return redirect(url_for("account.profile"))
+    return _render(email_form=form, status=422)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> str | Response | tuple[str, int]:
+    """The link from the mail: GET asks (mail scanners open links), POST makes the change. The
+    signed token is the credential, so it works in any browser, signed in or not."""
+    throttle.refuse_if_blocked("link")
+    try:
+        user, new_email = people.email_change_for_link(token)
+        if request.method == "POST":  # CSRFProtect has checked the form's token
+            people.confirm_email_change(token)
+    except LinkError as exc:
+        throttle.note_failure("link")
+        audit.record("auth.link_refused", actor=None, purpose="email", reason=str(exc))
+        return render_template("auth/link_invalid.html", message=str(exc), purpose="email"), 400
+    if request.method == "POST":
+        flash(f"Your address is now {new_email}. Sign in with it from now on.", "success")
+        return redirect(
+            url_for("account.profile" if current_user.is_authenticated else "auth.login")
+        )
+    return render_template(
+        "account/confirm_email.html", user=user, new_email=new_email, form=ConfirmForm()
+    )
 
 
 @bp.post("/tokens")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from teams_app import audit
 from teams_app.activity import record
 from teams_app.errors import Conflict, InvalidInput, NotFound
 from teams_app.extensions import db
@@ -48,6 +49,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     db.session.flush()
     record(user, "created_token", token, name=name)
     db.session.commit()
+    audit.record("token.created", actor=user, object=token, name=name, prefix=token.prefix)
     return token, secret
 
 
@@ -58,6 +60,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     token.revoked_at = utcnow()
     record(user, "revoked_token", token, name=token.name)
     db.session.commit()
+    audit.record("token.revoked", actor=user, object=token, name=token.name, prefix=token.prefix)
     return token
 
 

@@ -8,17 +8,20 @@ from werkzeug.wrappers import Response
 
 from teams_app import outbox
 from teams_app.account.forms import ConfirmForm
+from teams_app.admin import audit_log as audit_log_queries
 from teams_app.admin.operations import queue_overview
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.initiatives import pipeline
 from teams_app.models import Department, OutboxJob, Role, Stage, User
+from teams_app.pagination import clamp, paginate
 from teams_app.people import services
 from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm, StageForm
 from teams_app.people.routes import directory_page
 from teams_app.permissions import role_required
 from teams_app.views import (
     apply_field_errors,
+    back_or,
     current_person,
     flash_outcome,
     get_or_404,
@@ -88,7 +91,7 @@ def change_role(user_id: int) -> Response:
             flash(f"{user.name} is now {user.role}.", "success")
     else:
         flash("Choose staff, leadership or admin.", "danger")
-    return redirect(request.referrer or url_for("admin.users"))
+    return redirect(back_or(url_for("admin.users")))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -110,13 +113,34 @@ def deactivate(user_id: int) -> str | Response:
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<int:user_id>/sign-out", methods=["GET", "POST"])
+def end_sessions(user_id: int) -> str | Response:
+    """Sign a person out on every device (a lost laptop, a shared password)."""
+    user = get_or_404(User, user_id)
+    if request.method == "GET":
+        return render_confirm(
+            title=f"Sign {user.name} out everywhere?",
+            body="Every session and “keep me signed in” cookie they hold ends now; they can sign "
+            "in again with their password. API tokens keep working: revoke those from their "
+            "owner's profile, or deactivate the account.",
+            action=url_for("admin.end_sessions", user_id=user.id),
+            button="Sign out everywhere",
+            cancel=url_for("admin.users"),
+        )
+    flash_outcome(
+        lambda: services.end_sessions(_me(), user),
+        lambda: f"{user.name} is signed out on every device.",
+    )
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<int:user_id>/reactivate")
 def reactivate(user_id: int) -> Response:
     user = get_or_404(User, user_id)
     flash_outcome(
         lambda: services.set_active(_me(), user, True), lambda: f"{user.name} can sign in again."
     )
-    return redirect(request.referrer or url_for("admin.users"))
+    return redirect(back_or(url_for("admin.users")))
 
 
 @bp.post("/users/<int:user_id>/resend-invitation")
@@ -126,7 +150,7 @@ def resend_invitation(user_id: int) -> Response:
         lambda: services.resend_invitation(_me(), user),
         lambda: f"A new invitation is on its way to {user.email}.",
     )
-    return redirect(request.referrer or url_for("admin.users"))
+    return redirect(back_or(url_for("admin.users")))
 
 
 @bp.route("/departments", methods=["GET", "POST"])
@@ -185,6 +209,25 @@ def delete_department(dept_id: int) -> str | Response:
         )
     flash_outcome(lambda: services.delete_department(_me(), dept), "The department is deleted.")
     return redirect(url_for("admin.departments"))
+
+
+@bp.get("/audit")
+def audit_log() -> str:
+    """Recent security events, newest first, filtered by kind, person, address, object, dates."""
+    from teams_app.audit import EVENTS, WARNINGS
+
+    f = audit_log_queries.AuditFilter.from_args(request.args)
+    page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50), 50)
+    results = paginate(audit_log_queries.events_query(f), page, per_page)
+    return render_template(
+        "admin/audit.html",
+        f=f,
+        results=results,
+        people=audit_log_queries.user_names(results.items),
+        events=EVENTS,
+        warnings=WARNINGS,
+        families=audit_log_queries.families(),
+    )
 
 
 @bp.get("/operations")

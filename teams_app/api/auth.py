@@ -10,7 +10,10 @@ from flask import abort, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
+from teams_app import audit
 from teams_app.account.services import user_for_secret
+from teams_app.auth import throttle
+from teams_app.errors import InvalidInput
 from teams_app.extensions import csrf, limiter
 from teams_app.models import User
 from teams_app.permissions import can
@@ -20,12 +23,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def authenticate_request() -> None:
+    """The bearer token's owner, or 401. A client address that keeps sending bad tokens is
+    refused with 429 for a while (``auth.throttle``), whatever it sends."""
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         abort(401, description="Send an API token: Authorization: Bearer <token>.")
+    throttle.refuse_if_blocked("token")
     user = user_for_secret(secret.strip())
     if user is None:
+        throttle.note_failure("token")
+        audit.record(
+            "auth.token_failed",
+            actor=None,
+            token_prefix=secret.strip()[:8],
+            method=request.method,
+            path=request.path,
+        )
         abort(401, description="This API token is not valid, revoked, or its owner is deactivated.")
     g.api_user = user
 
@@ -55,16 +69,32 @@ def accepts_body(*mimetypes: str) -> Callable[[F], F]:
     return decorator
 
 
+def _handler() -> Any:
+    """The function that will answer this request (a MethodView's method, or the view)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(getattr(view, "view_class", None), request.method.lower(), view)
+
+
 def _reads_own_body() -> bool:
     """Whether the view about to run declared its own body types with ``accepts_body``."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
-    return getattr(handler, "accepted_bodies", None) is not None
+    return getattr(_handler(), "accepted_bodies", None) is not None
+
+
+def _json_body_required() -> bool | None:
+    """None when the view reads no JSON body, else whether its body is required (flask-smorest
+    records each ``@blp.arguments`` on the view; a body is required unless it says otherwise)."""
+    apidoc = getattr(_handler(), "_apidoc", {})
+    for parameter in apidoc.get("arguments", {}).get("parameters", []):
+        if parameter.get("in") == "json":
+            return bool(parameter.get("required", True))
+    return None
 
 
 def require_json_body() -> None:
     """A body the API would not read is refused, not silently ignored: JSON only, unless the
-    view declares otherwise with ``accepts_body``."""
+    view declares otherwise with ``accepts_body``. Where the view reads a JSON body, it must
+    be an object, and it must be there when the view requires one (422 otherwise, as for
+    missing fields)."""
     if request.method not in BODY_METHODS or _reads_own_body():
         return
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
@@ -72,6 +102,21 @@ def require_json_body() -> None:
     )
     if has_body and not request.is_json:
         abort(415, description="Send the body as JSON, with Content-Type: application/json.")
+    required = _json_body_required()
+    if required is None:
+        return
+    if not has_body or not request.get_data(cache=True).strip():
+        if required:
+            raise InvalidInput(
+                "This request needs a JSON object body.",
+                fields={"_body": ["Send a JSON object with the fields to set."]},
+            )
+        return
+    if not isinstance(request.get_json(silent=True), dict):
+        raise InvalidInput(
+            "The body must be a JSON object.",
+            fields={"_body": ["Send a JSON object ({...}), not an array, a string or a number."]},
+        )
 
 
 def require_api(action: str) -> Callable[[F], F]:

@@ -18,7 +18,15 @@ from sqlalchemy.orm import joinedload
 from teams_app.api.auth import api_user, protect
 from teams_app.api.initiatives import TeamRefSchema
 from teams_app.api.people import DepartmentRefSchema
-from teams_app.api.schemas import Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.api.schemas import (
+    BodySchema,
+    Id,
+    PageArgsSchema,
+    QuerySchema,
+    UTCDateTime,
+    page_body,
+    page_of,
+)
 from teams_app.api.teams import UserRefSchema
 from teams_app.barriers import queries, services
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -173,7 +181,7 @@ class BarrierArgsSchema(PageArgsSchema):
     sort = fields.String(load_default="oldest", validate=validate.OneOf(list(queries.SORTS)))
 
 
-class BarrierFieldsSchema(ma.Schema):
+class BarrierFieldsSchema(BodySchema):
     title = fields.String(validate=validate.Length(min=1, max=services.TITLE_MAX))
     description = fields.String(
         allow_none=True, validate=validate.Length(max=services.DESCRIPTION_MAX)
@@ -234,7 +242,7 @@ class BarrierPatchSchema(BarrierFieldsSchema):
     version = fields.Integer(metadata={"description": "Required here or as If-Match"})
 
 
-class SimilarArgsSchema(ma.Schema):
+class SimilarArgsSchema(QuerySchema):
     title = fields.String(required=True, validate=validate.Length(max=500))
     exclude_id = Id(metadata={"description": "Leave this barrier out (the one being edited)"})
 
@@ -247,7 +255,7 @@ class ActionArgsSchema(PageArgsSchema):
     initiative_id = Id()
 
 
-class ActionCreateSchema(ma.Schema):
+class ActionCreateSchema(BodySchema):
     description = fields.String(
         required=True, validate=validate.Length(min=1, max=services.ACTION_MAX)
     )
@@ -257,7 +265,7 @@ class ActionCreateSchema(ma.Schema):
     due_on = fields.Date(allow_none=True)
 
 
-class ActionPatchSchema(ma.Schema):
+class ActionPatchSchema(BodySchema):
     status = fields.String(validate=validate.OneOf(ACTION_STATUSES))
     outcome = fields.String(
         allow_none=True,

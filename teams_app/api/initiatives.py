@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from teams_app.api.auth import api_user, protect
-from teams_app.api.schemas import Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.api.teams import UserRefSchema
 from teams_app.initiatives import pipeline, queries, services
 from teams_app.markdown_text import render
@@ -70,7 +70,7 @@ class InitiativeArgsSchema(PageArgsSchema):
     sort = fields.String(load_default="updated", validate=validate.OneOf(list(queries.SORTS)))
 
 
-class InitiativeCreateSchema(ma.Schema):
+class InitiativeCreateSchema(BodySchema):
     team_id = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=services.TITLE_MAX))
     summary = fields.String(allow_none=True, validate=validate.Length(max=services.SUMMARY_MAX))
@@ -78,7 +78,7 @@ class InitiativeCreateSchema(ma.Schema):
     target_date = fields.Date(allow_none=True)
 
 
-class InitiativePatchSchema(ma.Schema):
+class InitiativePatchSchema(BodySchema):
     title = fields.String(validate=validate.Length(min=1, max=services.TITLE_MAX))
     summary = fields.String(allow_none=True, validate=validate.Length(max=services.SUMMARY_MAX))
     owner_id = Id(allow_none=True)
@@ -86,7 +86,7 @@ class InitiativePatchSchema(ma.Schema):
     version = fields.Integer(metadata={"description": "Required here or as If-Match"})
 
 
-class MoveSchema(ma.Schema):
+class MoveSchema(BodySchema):
     to_stage_id = Id(required=True)
     from_stage_id = Id(metadata={"description": "409 if it is no longer the current stage"})
     note = fields.String(allow_none=True, validate=validate.Length(max=services.NOTE_MAX))
@@ -115,7 +115,7 @@ class UpdateSchema(ma.Schema):
         return str(render(update.body))
 
 
-class UpdateCreateSchema(ma.Schema):
+class UpdateCreateSchema(BodySchema):
     health = fields.String(required=True, validate=validate.OneOf(HEALTHS))
     body = fields.String(required=True, validate=validate.Length(min=1, max=services.BODY_MAX))
 

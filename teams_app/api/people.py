@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from teams_app.account import services as tokens
 from teams_app.api.auth import api_user, protect, require_api
-from teams_app.api.schemas import Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.errors import NotFound
 from teams_app.models import Department, DepartmentKind, DigestFrequency, Level, Role, User
 from teams_app.pagination import paginate
@@ -35,7 +35,7 @@ class DepartmentSchema(DepartmentRefSchema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in DepartmentKind]))
 
 
-class DepartmentCreateSchema(ma.Schema):
+class DepartmentCreateSchema(BodySchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     kind = fields.String(
         load_default="branch", validate=validate.OneOf([k.value for k in DepartmentKind])
@@ -71,7 +71,7 @@ class MeSchema(ma.Schema):
     )
 
 
-class MePatchSchema(ma.Schema):
+class MePatchSchema(BodySchema):
     name = fields.String(validate=validate.Length(min=1, max=120))
     level = fields.String(validate=validate.OneOf(LEVELS))
     department_id = Id(allow_none=True)
@@ -93,7 +93,7 @@ class NewTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "The secret: shown in this response only"})
 
 
-class TokenCreateSchema(ma.Schema):
+class TokenCreateSchema(BodySchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
 
 
@@ -119,7 +119,7 @@ class UserArgsSchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
 
 
-class InviteSchema(ma.Schema):
+class InviteSchema(BodySchema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(load_default="staff", validate=validate.OneOf(ROLES))
@@ -127,7 +127,7 @@ class InviteSchema(ma.Schema):
     department_id = Id(allow_none=True)
 
 
-class UserPatchSchema(ma.Schema):
+class UserPatchSchema(BodySchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
 

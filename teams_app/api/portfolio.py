@@ -10,14 +10,14 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from teams_app.api.auth import protect, require_api
-from teams_app.api.schemas import Id
+from teams_app.api.schemas import Id, QuerySchema
 from teams_app.models import Health, utcnow
 from teams_app.portfolio import queries
 
 blp = protect(Blueprint("api_portfolio", __name__, description="Leadership portfolio"))
 
 
-class PortfolioArgsSchema(ma.Schema):
+class PortfolioArgsSchema(QuerySchema):
     team_id = Id()
     sponsor_id = Id()
     stage_id = Id()

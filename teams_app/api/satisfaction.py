@@ -15,8 +15,12 @@ from teams_app.api.auth import accepts_body, api_user, protect, require_api
 from teams_app.api.people import DepartmentRefSchema
 from teams_app.api.schemas import (
     ApiErrorBodySchema,
+    BodySchema,
     Id,
+    Month,
+    Number,
     PageArgsSchema,
+    QuerySchema,
     UTCDateTime,
     page_body,
     page_of,
@@ -58,13 +62,13 @@ class SatisfactionArgsSchema(PageArgsSchema):
     )
 
 
-class SatisfactionCreateSchema(ma.Schema):
-    period = fields.String(required=True, metadata={"description": "The month, YYYY-MM"})
+class SatisfactionCreateSchema(BodySchema):
+    period = Month(required=True, metadata={"description": "The month, YYYY-MM"})
     metric = fields.String(required=True, validate=validate.Length(max=services.METRIC_MAX))
-    score = fields.Decimal(
+    score = Number(
         required=True, metadata={"description": "0..scale_max; decimals allowed (two kept)"}
     )
-    scale_max = fields.Decimal(required=True, metadata={"description": "Above 0, such as 5"})
+    scale_max = Number(required=True, metadata={"description": "Above 0, such as 5"})
     respondents = fields.Integer(required=True, strict=True)
     department_id = Id(allow_none=True, metadata={"description": "null: organisation-wide"})
 
@@ -88,9 +92,9 @@ class ImportErrorSchema(ma.Schema):
     error = fields.Nested(ImportErrorBodySchema, required=True)
 
 
-class SummaryArgsSchema(ma.Schema):
+class SummaryArgsSchema(QuerySchema):
     metric = fields.String(required=True, validate=validate.Length(min=1, max=services.METRIC_MAX))
-    baseline = fields.String(
+    baseline = Month(
         metadata={"description": "YYYY-MM, a month with a result; default the earliest"}
     )
     department_id = Id(metadata={"description": "One department's; default organisation-wide"})

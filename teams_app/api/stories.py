@@ -15,7 +15,16 @@ from marshmallow import fields, validate
 
 from teams_app.api.auth import api_user, protect
 from teams_app.api.people import DepartmentRefSchema
-from teams_app.api.schemas import Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.api.schemas import (
+    BodySchema,
+    Id,
+    Month,
+    PageArgsSchema,
+    QuerySchema,
+    UTCDateTime,
+    page_body,
+    page_of,
+)
 from teams_app.api.teams import UserRefSchema
 from teams_app.errors import InvalidInput, NotFound
 from teams_app.markdown_text import render
@@ -26,7 +35,6 @@ from teams_app.stories import queries, services
 
 F = TypeVar("F", bound=Callable[..., Any])
 KINDS = [k.value for k in StoryKind]
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give the month as YYYY-MM.")
 
 blp = protect(Blueprint("api_stories", __name__, description="Impact stories"))
 
@@ -88,14 +96,14 @@ class StorySchema(ma.Schema):
 
 class StoryArgsSchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(KINDS))
-    month = fields.String(validate=MONTH, metadata={"description": "YYYY-MM, on occurred_on"})
+    month = Month(metadata={"description": "YYYY-MM, on occurred_on"})
     department_id = Id()
     q = fields.String(
         validate=validate.Length(max=100), metadata={"description": "Words in the title or body"}
     )
 
 
-class StoryFieldsSchema(ma.Schema):
+class StoryFieldsSchema(BodySchema):
     title = fields.String(validate=validate.Length(min=1, max=services.TITLE_MAX))
     body = fields.String(validate=validate.Length(min=1, max=services.BODY_MAX))
     kind = fields.String(validate=validate.OneOf(KINDS))
@@ -129,7 +137,7 @@ class CheerSchema(ma.Schema):
     cheered_by_me = fields.Boolean()
 
 
-class HideSchema(ma.Schema):
+class HideSchema(BodySchema):
     reason = fields.String(
         required=True,
         validate=validate.Length(min=1, max=services.REASON_MAX),
@@ -137,14 +145,12 @@ class HideSchema(ma.Schema):
     )
 
 
-class FeatureSchema(ma.Schema):
-    month = fields.String(
-        validate=MONTH, metadata={"description": "YYYY-MM: the current month (the default) only"}
-    )
+class FeatureSchema(BodySchema):
+    month = Month(metadata={"description": "YYYY-MM: the current month (the default) only"})
 
 
-class FeaturedArgsSchema(ma.Schema):
-    month = fields.String(validate=MONTH, metadata={"description": "Default: the current month"})
+class FeaturedArgsSchema(QuerySchema):
+    month = Month(metadata={"description": "Default: the current month"})
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -295,7 +301,7 @@ class StoryUnhide(MethodView):
 @blp.route("/stories/<int:story_id>/feature")
 class StoryFeature(MethodView):
     @guard("feature_story", "Only leadership can pick the Impact Story of the Month.")
-    @blp.arguments(FeatureSchema)
+    @blp.arguments(FeatureSchema, required=False)
     @blp.response(200, StorySchema)
     def post(self, data: dict[str, Any], story_id: int) -> ImpactStory:
         """Leadership makes it the Impact Story of the Month (current month only; a past month

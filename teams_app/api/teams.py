@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from teams_app.activity import describe
 from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.people import DepartmentRefSchema
-from teams_app.api.schemas import Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.models import MemberRole, Membership, MemberState, Team, TeamStatus
 from teams_app.pagination import paginate
 from teams_app.permissions import can
@@ -79,7 +79,7 @@ class TeamArgsSchema(PageArgsSchema):
     has_openings = fields.Boolean()
 
 
-class CharterFieldsSchema(ma.Schema):
+class CharterFieldsSchema(BodySchema):
     name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
     problem = fields.String(validate=validate.Length(min=1, max=TEXT_MAX))
     goal = fields.String(validate=validate.Length(min=1, max=TEXT_MAX))
@@ -102,28 +102,28 @@ class TeamPatchSchema(CharterFieldsSchema):
     version = fields.Integer(metadata={"description": "Required here or as If-Match"})
 
 
-class CharterSchema(ma.Schema):
+class CharterSchema(BodySchema):
     sponsor_id = Id(required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=NOTE_MAX))
 
 
-class DeclineSchema(ma.Schema):
+class DeclineSchema(BodySchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX))
 
 
-class CloseSchema(ma.Schema):
+class CloseSchema(BodySchema):
     summary = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
 
 
-class JoinSchema(ma.Schema):
+class JoinSchema(BodySchema):
     message = fields.String(allow_none=True, validate=validate.Length(max=MESSAGE_MAX))
 
 
-class AddMemberSchema(ma.Schema):
+class AddMemberSchema(BodySchema):
     user_id = Id(required=True)
 
 
-class MemberPatchSchema(ma.Schema):
+class MemberPatchSchema(BodySchema):
     state = fields.String(validate=validate.OneOf(["active", "declined"]))
     role = fields.String(validate=validate.OneOf([r.value for r in MemberRole]))
 
@@ -174,13 +174,16 @@ def _version(data: dict[str, Any]) -> int | None:
 
 
 def team_guard(action: str) -> Callable[[F], F]:
-    """Check a team permission before the body is parsed: a caller who may not act gets 403,
-    not a list of field errors."""
+    """Check a team's state, then the caller's permission, before the body is parsed: acting on
+    a team in the wrong state is 409 for everyone, and a caller who may not act gets 403, not a
+    list of field errors."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not can(api_user(), action, _team(kwargs["team_id"])):
+            team = _team(kwargs["team_id"])
+            services.ensure_team_state(action, team)  # 409 for a team in the wrong state
+            if not can(api_user(), action, team):
                 abort(403, description="Your role in this team does not allow this.")
             return view(*args, **kwargs)
 
@@ -270,7 +273,7 @@ class TeamClose(MethodView):
 
 @blp.route("/teams/<int:team_id>/join")
 class TeamJoin(MethodView):
-    @blp.arguments(JoinSchema)
+    @blp.arguments(JoinSchema, required=False)
     @blp.response(201, MemberSchema)
     def post(self, data: dict[str, Any], team_id: int) -> Membership:
         """Join (open team) or ask to join (state requested). A full team answers 409."""

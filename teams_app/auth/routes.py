@@ -14,18 +14,19 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from teams_app import drafts
-from teams_app.auth import services
+from teams_app.auth import services, throttle
 from teams_app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignUpForm
 from teams_app.auth.session import begin_session
 from teams_app.errors import InvalidInput
 from teams_app.extensions import limiter
 from teams_app.forms import department_options
-from teams_app.people.services import normalise_email
+from teams_app.people.services import find_user_by_email, normalise_email
 from teams_app.security import LinkError
 from teams_app.sso.routes import login_page_context
 from teams_app.sso.services import sso_only
@@ -49,13 +50,35 @@ def submitted_email_key() -> str:
     return "email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def account_locked(limit: RequestLimit) -> None:
+    """The per-account limit on a sign-in or reset form was reached: record the lock-out."""
+    from teams_app import audit
+
+    account = find_user_by_email(request.form.get("email", ""))
+    audit.record(
+        "auth.locked_out",
+        actor=None,
+        object=account,
+        scope="account",
+        form=request.endpoint,
+        limit=str(limit.limit),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
-@limiter.limit("10 per minute; 30 per hour", methods=["POST"], key_func=submitted_email_key)
+@limiter.limit(
+    "10 per minute; 30 per hour",
+    methods=["POST"],
+    key_func=submitted_email_key,
+    on_breach=account_locked,
+)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if request.method == "POST":
+        throttle.refuse_if_blocked("sign_in")
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
@@ -73,6 +96,7 @@ def login() -> str | Response:
                 "success",
             )
             return redirect(safe_local_url(request.args.get("next"), url_for("main.home")))
+        throttle.note_failure("sign_in")
         form.password.errors = [services.sign_in_failed_message()]
     sso = login_page_context()
     return render_template(
@@ -91,12 +115,20 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # What the browser kept of signed-in pages goes too (the session cookie is re-issued empty).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per minute; 20 per hour", methods=["POST"])
-@limiter.limit("3 per minute; 10 per hour", methods=["POST"], key_func=submitted_email_key)
+@limiter.limit(
+    "3 per minute; 10 per hour",
+    methods=["POST"],
+    key_func=submitted_email_key,
+    on_breach=account_locked,
+)
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -110,13 +142,23 @@ def forgot_password() -> str | Response:
     return render_template("auth/forgot.html", form=form, sso_only=sso_only())
 
 
+def _link_refused(purpose: str, error: LinkError) -> tuple[str, int]:
+    """A forged, used or expired link: counted against the address, recorded, explained."""
+    from teams_app import audit
+
+    throttle.note_failure("link")
+    audit.record("auth.link_refused", actor=None, purpose=purpose, reason=str(error))
+    return render_template("auth/link_invalid.html", message=str(error), purpose=purpose), 400
+
+
 def _password_from_link(
     purpose: str, token: str, template: str
 ) -> str | Response | tuple[str, int]:
+    throttle.refuse_if_blocked("link")
     try:
         user = services.user_for_link(purpose, token)
     except LinkError as exc:
-        return render_template("auth/link_invalid.html", message=str(exc), purpose=purpose), 400
+        return _link_refused(purpose, exc)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -124,7 +166,7 @@ def _password_from_link(
         except InvalidInput as exc:
             apply_field_errors(form, exc)
         except LinkError as exc:
-            return render_template("auth/link_invalid.html", message=str(exc), purpose=purpose), 400
+            return _link_refused(purpose, exc)
         else:
             flash("Your password is set. Sign in with it now.", "success")
             return redirect(url_for("auth.login"))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from teams_app import audit
 from teams_app.activity import record
 from teams_app.errors import InvalidInput
 from teams_app.extensions import db
@@ -55,9 +58,23 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
         burn_time_for_unknown_user(password)
+        audit.record(
+            "auth.sign_in_failed",
+            actor=None,
+            reason="unknown_account",
+            email_sha256=email_fingerprint(email),
+        )
         return None
     ok, needs_rehash = verify_password(user.password_hash, password)
     if not ok or not user.active:
+        reason = (
+            "inactive"
+            if not user.active
+            else "no_password"
+            if user.is_pending
+            else "wrong_password"
+        )
+        audit.record("auth.sign_in_failed", actor=None, object=user, reason=reason)
         return None
     if not sso.password_allowed(user):
         sso_audit.record("password_refused", user, reason="sso_only")
@@ -67,13 +84,21 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
     user.last_seen_at = utcnow()
     db.session.commit()
+    audit.record("auth.sign_in", actor=user, object=user, method="password")
     return user
+
+
+def email_fingerprint(email: str) -> str:
+    """An address that matches no account is not stored as typed (people type passwords into
+    the email field): a short hash still shows repeated guesses at one address."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16]
 
 
 def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-cookie this person holds, everywhere."""
     user.session_version += 1
     db.session.commit()
+    audit.record("auth.sign_out", actor=user, object=user)
 
 
 def _external(endpoint: str, **values: str) -> str:
@@ -107,6 +132,13 @@ def request_password_reset(email: str) -> None:
         return
     enqueue_mail_after_commit("jobs.mail.send_password_reset_to", email)
     db.session.commit()
+    account = find_user_by_email(email)
+    audit.record(
+        "auth.reset_requested",
+        actor=None,
+        object=account,
+        **({} if account else {"email_sha256": email_fingerprint(email)}),
+    )
 
 
 def user_for_link(purpose: str, token: str) -> User:
@@ -131,6 +163,9 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     user.session_version += 1
     record(user, "accepted_invitation" if purpose == "invite" else "reset_password", user)
     db.session.commit()
+    audit.record(
+        "password.set" if purpose == "invite" else "password.reset", actor=user, object=user
+    )
     return user
 
 

@@ -14,7 +14,7 @@ from teams_app.barriers.services import (
     RESOLUTION_MAX,
     TITLE_MAX,
 )
-from teams_app.forms import Form, options
+from teams_app.forms import Form, date_in_range, options
 from teams_app.models import ActionStatus, Affects, BarrierCategory, BarrierSource, Severity
 
 
@@ -91,7 +91,7 @@ class ActionForm(Form):
     owner_id = SelectField("Owner", coerce=int, default=0)
     due_on = DateField(
         "Due date",
-        validators=[Optional()],
+        validators=[Optional(), date_in_range],
         description="Optional.",
     )
     barrier_id = HiddenField()
@@ -106,7 +106,7 @@ class ActionUpdateForm(Form):
         validators=[DataRequired(message="Say what will be done."), Length(max=ACTION_MAX)],
     )
     owner_id = SelectField("Owner", coerce=int)
-    due_on = DateField("Due date", validators=[Optional()])
+    due_on = DateField("Due date", validators=[Optional(), date_in_range])
     outcome = TextAreaField(
         "Outcome",
         validators=[Optional(), Length(max=OUTCOME_MAX)],

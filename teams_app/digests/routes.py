@@ -11,6 +11,7 @@ from teams_app.digests import services
 from teams_app.digests.schedule import next_due_at
 from teams_app.extensions import csrf
 from teams_app.models import utcnow
+from teams_app.same_site import cross_site_allowed
 from teams_app.views import current_person
 
 bp = Blueprint("digests", __name__, url_prefix="/digest")
@@ -40,6 +41,7 @@ def unsubscribe(token: str) -> str:
 
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt  # the signed token is the credential; mail clients post without a session
+@cross_site_allowed  # RFC 8058 one-click: the mail provider posts it from its own site
 def unsubscribe_now(token: str) -> str:
     user = services.user_for_unsubscribe(token)
     if user is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from teams_app.forms import Form, options
+from teams_app.forms import Form, date_in_range, options
 from teams_app.initiatives.services import BODY_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 from teams_app.models import Health
 
@@ -21,7 +21,9 @@ class InitiativeForm(Form):
     )
     owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
     target_date = DateField(
-        "Target date", validators=[Optional()], description="Optional: when it should be done by."
+        "Target date",
+        validators=[Optional(), date_in_range],
+        description="Optional: when it should be done by.",
     )
     version = HiddenField()
 

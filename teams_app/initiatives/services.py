@@ -19,6 +19,7 @@ from teams_app.activity import record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.initiatives.pipeline import first_open_stage
+from teams_app.markdown_text import audit_unsafe_markup
 from teams_app.models import (
     Health,
     Initiative,
@@ -277,6 +278,7 @@ def post_update(actor: User, initiative: Initiative, health: str, body: str) -> 
         previous_health=before,
     )
     db.session.commit()
+    audit_unsafe_markup(status, "body", status.body)
     return status
 
 

@@ -71,14 +71,19 @@ def healthz() -> tuple[Response, int]:
         database = {"ok": True, "status": "ok"}
     except SQLAlchemyError as exc:
         db.session.rollback()
+        current_app.logger.warning("healthz: database check failed: %r", exc)
         database = {"ok": False, "status": exc.__class__.__name__}
     r_ok, r_status = redis_ok()
+    if not r_ok:
+        current_app.logger.warning("healthz: redis check failed: %s", r_status)
     healthy = database["ok"] and r_ok
-    body = {
-        "status": "ok" if healthy else "degraded",
-        "database": database,
-        "redis": {"ok": r_ok, "status": r_status},
-    }
+    redis = {"ok": r_ok, "status": r_status}
+    if not can(current_user, "view_operations"):
+        # Exception names tell an attacker what runs inside: only admins see them (they are in
+        # the log for everyone else).
+        database = {"ok": database["ok"], "status": "ok" if database["ok"] else "unavailable"}
+        redis = {"ok": r_ok, "status": "ok" if r_ok else "unavailable"}
+    body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis}
     return jsonify(body), 200 if healthy else 503
 
 

@@ -2,6 +2,7 @@
 
 from teams_app.database import Base, utcnow
 from teams_app.models.activity import Activity
+from teams_app.models.audit import AuditEvent
 from teams_app.models.barriers import (
     Action,
     ActionStatus,
@@ -47,6 +48,7 @@ __all__ = [
     "Action",
     "ActionStatus",
     "Activity",
+    "AuditEvent",
     "Cheer",
     "ImpactStory",
     "SatisfactionResult",

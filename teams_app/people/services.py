@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from teams_app import audit
 from teams_app.activity import record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
@@ -24,10 +26,19 @@ from teams_app.models import (
 )
 from teams_app.permissions import can, change_role_problem, deactivate_problem
 from teams_app.queue import enqueue_mail_after_commit
-from teams_app.security import hash_password, password_problems, verify_password
+from teams_app.security import (
+    LinkError,
+    hash_password,
+    link_matches,
+    make_link_token,
+    password_problems,
+    read_link_token,
+    verify_password,
+)
 from teams_app.validation import choice, required_text
 
 NAME_MAX = 120
+WRONG_PASSWORD = "Your current password is not correct."
 DEPARTMENT_NAME_MAX = 80
 
 
@@ -106,13 +117,14 @@ def invite_user(
     record(actor, "invited", user, email=email, role=user.role)
     enqueue_mail_after_commit("jobs.mail.send_invitation", user.id, actor.id)
     db.session.commit()
+    audit.record("user.invited", actor=actor, object=user, role=user.role)
     return user
 
 
-def _email_taken() -> Conflict:
+def _email_taken(field: str = "email") -> Conflict:
     return Conflict(
         "Someone with this email already has an account.",
-        fields={"email": ["Someone with this email already has an account."]},
+        fields={field: ["Someone with this email already has an account."]},
     )
 
 
@@ -134,9 +146,11 @@ def set_role(actor: User, user: User, role: str) -> User:
     if problem:
         raise (NotAllowed if not actor.is_admin else InvalidInput)(problem)
     if user.role != role:
-        record(actor, "changed_role", user, before=user.role, after=role)
+        before = user.role
+        record(actor, "changed_role", user, before=before, after=role)
         user.role = role
         db.session.commit()
+        audit.record("user.role_changed", actor=actor, object=user, before=before, after=role)
     return user
 
 
@@ -154,6 +168,19 @@ def set_active(actor: User, user: User, active: bool) -> User:
             user.session_version += 1
         record(actor, "reactivated" if active else "deactivated", user)
         db.session.commit()
+        audit.record("user.reactivated" if active else "user.deactivated", actor=actor, object=user)
+    return user
+
+
+def end_sessions(actor: User, user: User) -> User:
+    """An admin signs a person out everywhere (a lost laptop, a shared account): every
+    session and remember cookie ends; API tokens are revoked separately."""
+    if not can(actor, "manage_users"):
+        raise NotAllowed("Only admins can end other people's sessions.")
+    user.session_version += 1
+    record(actor, "ended_sessions", user)
+    db.session.commit()
+    audit.record("user.sessions_ended", actor=actor, object=user)
     return user
 
 
@@ -208,7 +235,8 @@ def change_password(user: User, current: str, new: str) -> User:
     """Change a password; every other session of this person ends."""
     ok, _ = verify_password(user.password_hash, current)
     if not ok:
-        raise InvalidInput.on("current_password", "Your current password is not correct.")
+        audit.record("password.change_failed", actor=user, object=user)
+        raise InvalidInput.on("current_password", WRONG_PASSWORD)
     problems = password_problems(new, email=user.email, name=user.name)
     if problems:
         raise InvalidInput("Choose a stronger password.", fields={"new_password": problems})
@@ -216,6 +244,66 @@ def change_password(user: User, current: str, new: str) -> User:
     user.session_version += 1
     record(user, "changed_password", user)
     db.session.commit()
+    audit.record("password.changed", actor=user, object=user)
+    return user
+
+
+def request_email_change(user: User, new_email: str, current_password: str) -> str:
+    """Start changing one's sign-in address: the password is asked again (a session left open
+    on a shared computer must not be enough), and the change happens only when the link mailed
+    to the new address is used, which proves it is theirs. The old address is told."""
+    ok, _ = verify_password(user.password_hash, current_password)
+    if not ok:
+        audit.record("password.change_failed", actor=user, object=user, during="email_change")
+        raise InvalidInput.on("current_password", WRONG_PASSWORD)
+    email = checked_email(new_email)
+    if email == user.email:
+        raise InvalidInput.on("new_email", "That is already your address.")
+    if find_user_by_email(email) is not None:
+        raise _email_taken(field="new_email")
+    enqueue_mail_after_commit("jobs.mail.send_email_change_link", user.id, email)
+    enqueue_mail_after_commit("jobs.mail.send_email_change_notice", user.id, email)
+    db.session.commit()
+    audit.record("email.change_requested", actor=user, object=user, to=email)
+    return email
+
+
+def email_change_url(user: User, new_email: str) -> str:
+    from teams_app.urls import external_url
+
+    token = make_link_token("email", user.id, user.password_hash, to=new_email, was=user.email)
+    return external_url("account.confirm_email", token=token)
+
+
+def email_change_for_link(token: str) -> tuple[User, str]:
+    """The person and new address an email-change link was made for, while it is valid: it
+    expires like a reset link, and dies if the address or the password changed since."""
+    data = read_link_token("email", token, current_app.config["RESET_MAX_AGE"])
+    user = db.session.get(User, int(data["uid"]))
+    if (
+        user is None
+        or not user.active
+        or not link_matches(data, user.password_hash)
+        or data.get("was") != user.email
+        or not isinstance(data.get("to"), str)
+    ):
+        raise LinkError("This link has already been used or is no longer valid.")
+    return user, str(data["to"])
+
+
+def confirm_email_change(token: str) -> User:
+    user, email = email_change_for_link(token)
+    if find_user_by_email(email) is not None:
+        raise LinkError("Someone else has taken that address since. Ask for the change again.")
+    before = user.email
+    user.email = email
+    record(user, "changed_email", user)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise LinkError("Someone else has taken that address since.") from exc
+    audit.record("email.changed", actor=user, object=user, before=before, after=email)
     return user
 
 

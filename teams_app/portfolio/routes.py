@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from teams_app.dates import parse_date
 from teams_app.initiatives import pipeline
 from teams_app.input_guard import parse_id
 from teams_app.models import Health, utcnow
@@ -32,10 +33,7 @@ def _leadership_only() -> None:
 
 
 def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return parse_date(raw)  # None when malformed or out of range: the filter is ignored
 
 
 def filter_from_args() -> queries.PortfolioFilter:

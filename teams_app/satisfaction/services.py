@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
+from teams_app import audit
 from teams_app.activity import record
 from teams_app.dates import month_text
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, RowErrors
@@ -402,6 +403,7 @@ def import_csv(actor: User, text: str) -> list[SatisfactionResult]:
     if errors:
         errors.sort(key=lambda e: (e["row"], _field_order(e["field"])))
         bad_rows = len({e["row"] for e in errors})
+        _audit_import(actor, "refused", rows=len(rows), bad_rows=bad_rows)
         raise RowErrors(
             f"Nothing was imported: {bad_rows} {'row has' if bad_rows == 1 else 'rows have'} "
             "problems. Correct them and import the whole file again.",
@@ -421,7 +423,14 @@ def import_csv(actor: User, text: str) -> list[SatisfactionResult]:
         last=period_label(periods[-1]),
     )
     _commit_or_conflict()
+    _audit_import(actor, "imported", rows=len(created))
     return created
+
+
+def _audit_import(actor: User, outcome: str, **counts: int) -> None:
+    audit.record(
+        "csv.imported", actor=actor, table="satisfaction_results", outcome=outcome, **counts
+    )
 
 
 def _field_order(field: str) -> int:

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from teams_app.forms import Form, options
+from teams_app.forms import Form, date_in_range, options
 from teams_app.models import StoryKind
 from teams_app.stories.services import BODY_MAX, REASON_MAX, TITLE_MAX
 
@@ -38,7 +38,7 @@ class StoryForm(Form):
     )
     occurred_on = DateField(
         "When it happened",
-        validators=[Optional()],
+        validators=[Optional(), date_in_range],
         description="Leave empty for today.",
     )
     department_id = SelectField("Department or branch", coerce=int, default=0)

@@ -7,7 +7,6 @@ activity; and commits.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -17,8 +16,10 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import record
+from teams_app.dates import OUT_OF_RANGE, in_range, month_bounds
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
+from teams_app.markdown_text import audit_unsafe_markup
 from teams_app.models import (
     Barrier,
     Cheer,
@@ -37,7 +38,6 @@ from teams_app.validation import required_text
 TITLE_MAX = 160
 BODY_MAX = 10_000
 REASON_MAX = 2000
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class Stale(Conflict):
@@ -55,20 +55,6 @@ class Stale(Conflict):
 def this_month() -> str:
     """The current month as "YYYY-MM" (UTC, like every stored time)."""
     return utcnow().strftime("%Y-%m")
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """The first day of ``month`` ("YYYY-MM") and the first day of the next; ValueError when it
-    is not a month."""
-    found = _MONTH.match(month or "")
-    if found is None:
-        raise ValueError(month)
-    year, mon = int(found.group(1)), int(found.group(2))
-    if year < 1:
-        raise ValueError(month)
-    start = date(year, mon, 1)
-    end = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
-    return start, end
 
 
 def get_story(story_id: int, viewer: User | None = None) -> ImpactStory:
@@ -155,6 +141,8 @@ def _checked(d: StoryDetails) -> StoryDetails:
         problem("occurred_on", "Enter a real date, such as 2027-03-31.")
     elif occurred_on > today:
         problem("occurred_on", "The date it happened cannot be in the future.")
+    elif not in_range(occurred_on):
+        problem("occurred_on", OUT_OF_RANGE)
     for field, model, what in (
         ("department_id", Department, "department"),
         ("initiative_id", Initiative, "initiative"),
@@ -190,6 +178,7 @@ def share_story(actor: User, details: StoryDetails) -> ImpactStory:
     db.session.refresh(story, ["initiative", "barrier"])
     record(actor, "shared_story", story, team=_team_of(story), title=d.title, story_id=story.id)
     db.session.commit()
+    audit_unsafe_markup(story, "body", story.body)
     return get_story(story.id)
 
 
@@ -213,6 +202,7 @@ def edit_story(
     db.session.refresh(story, ["initiative", "barrier"])
     record(actor, "edited_story", story, team=_team_of(story), title=d.title, story_id=story.id)
     _commit(story)
+    audit_unsafe_markup(story, "body", story.body)
     return get_story(story.id)
 
 

@@ -155,6 +155,7 @@ def show(slug: str) -> str:
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 def edit(slug: str) -> str | Response | tuple[str, int]:
     team = services.get_team_by_slug(slug)
+    services.ensure_team_state("edit_charter", team)
     require(current_user, "edit_charter", team)
     # join_policy is not a column: give the current one, so a post without it changes nothing.
     form = TeamForm(obj=team, join_policy="open" if team.open_to_join else "ask")
@@ -235,6 +236,7 @@ def decline(slug: str) -> str | Response | tuple[str, int]:
 @bp.route("/<slug>/close", methods=["GET", "POST"])
 def close(slug: str) -> str | Response | tuple[str, int]:
     team = services.get_team_by_slug(slug)
+    services.ensure_team_state("close_team", team)
     require(current_user, "close_team", team)
     form = CloseForm()
     if form.validate_on_submit():

@@ -175,8 +175,27 @@ def propose_team(actor: User, charter: Charter) -> Team:
     return team
 
 
+# The states a team must be in for an action on it. Acting on a team in another state is a
+# conflict (409) for everyone, whatever their role, so it is refused before asking who acts:
+# a team's status is public, and "this team is closed" is the answer that helps.
+_STATES_FOR = {
+    "edit_charter": (TeamStatus.PROPOSED.value, TeamStatus.ACTIVE.value),
+    "close_team": (TeamStatus.ACTIVE.value,),
+    "manage_members": (TeamStatus.ACTIVE.value,),
+}
+
+
+def ensure_team_state(action: str, team: Team) -> None:
+    """Conflict unless ``team`` is in a state where ``action`` can happen at all."""
+    allowed = _STATES_FOR.get(action)
+    if allowed is not None and team.status not in allowed:
+        wanted = " or ".join(allowed)
+        raise Conflict(f"This team is {team.status}; that can be done only while it is {wanted}.")
+
+
 def update_charter(actor: User, team: Team, charter: Charter, version: int | None) -> Team:
     """Leads (and leadership) edit the charter; a stale ``version`` is refused, not overwritten."""
+    ensure_team_state("edit_charter", team)
     if not can(actor, "edit_charter", team):
         raise NotAllowed("Only the team's leads and leadership can edit the charter.")
     if version is None:
@@ -274,8 +293,7 @@ def decline_team(actor: User, team: Team, reason: str) -> Team:
 
 def close_team(actor: User, team: Team, summary: str) -> Team:
     """A lead or leadership closes an active team with what was learned; it becomes read-only."""
-    if team.status != TeamStatus.ACTIVE.value:
-        raise Conflict(f"This team is {team.status}; only an active team can be closed.")
+    ensure_team_state("close_team", team)
     if not can(actor, "close_team", team):
         raise NotAllowed("Only the team's leads and leadership can close it.")
     summary = required_text("summary", summary, TEXT_MAX, "Say what the team learned.")

@@ -12,7 +12,7 @@ import pytest
 from teams_app.barriers import services
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
-from teams_app.models import Action, Barrier, utcnow
+from teams_app.models import Action, Barrier
 from tests.conftest import login, post_form
 from tests.factories import UserFactory, logged_action, make_team
 
@@ -310,7 +310,7 @@ def test_closed_barrier_cannot_be_edited_until_reopened(client, lead, team):
 
 def test_my_actions_lists_overdue_first_then_due_soon(client, lead, team):
     barrier = report(lead, team=team)
-    today = utcnow().date()
+    today = services.today_for(lead)  # the page counts days in the lead's own calendar
     for text, due in (("Later", 20), ("Overdue", -3), ("No date", None), ("Soon", 2)):
         logged_action(lead, text, today + timedelta(days=due) if due else None, barrier=barrier)
     login(client, lead)

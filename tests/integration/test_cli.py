@@ -148,3 +148,16 @@ def test_users_create_refuses_a_blank_name(app):
     assert result.exit_code != 0
     assert "Enter a name" in result.output
     assert db.session.query(User).count() == 0
+
+
+def test_seed_demo_refuses_in_production_unless_forced(service_urls, other_app):
+    from tests.conftest import TEST_SECRET
+
+    env = {"APP_ENV": "production", "SECRET_KEY": TEST_SECRET, "DATABASE_URL": service_urls["db"]}
+    prod = other_app(ENV_OVERRIDES=env)
+    refused = prod.test_cli_runner().invoke(args=["seed-demo"])
+    assert refused.exit_code != 0
+    assert "Refusing to load the demo in production" in refused.output
+    assert "--force" in refused.output
+    with prod.app_context():
+        assert db.session.query(User).count() == 0

@@ -82,7 +82,7 @@ def test_content_calls_out_my_actions_stale_initiatives_and_requests(app, world)
             team_id=team.id,
         ),
     )
-    today = utcnow().date()
+    today = barriers.today_for(lead)  # the digest counts days in the lead's own calendar
     logged_action(lead, "Call IT", today - timedelta(days=2), barrier=barrier, owner_id=lead.id)
     barriers.log_action(
         lead,

@@ -37,6 +37,19 @@ def test_healthz_is_503_when_redis_is_down(app, client):
     assert body["database"]["ok"] is True and body["redis"]["ok"] is False
 
 
+def test_healthz_tells_anonymous_callers_no_exception_names(app, client):
+    _break_redis(app)
+    body = client.get("/healthz").get_json()
+    assert body["redis"] == {"ok": False, "status": "unavailable"}
+
+
+def test_healthz_shows_admins_what_failed(app, client, admin):
+    login(client, admin)
+    _break_redis(app)
+    body = client.get("/healthz").get_json()
+    assert body["redis"]["ok"] is False and body["redis"]["status"] not in ("ok", "unavailable")
+
+
 def test_pages_keep_working_when_redis_is_down(app, client, staff, admin, caplog):
     _break_redis(app)
     login(client, staff)

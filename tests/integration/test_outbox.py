@@ -13,7 +13,15 @@ from sqlalchemy import select
 from jobs import outbox as outbox_jobs
 from teams_app import outbox
 from teams_app.extensions import db
-from teams_app.models import Activity, NoticeDelivery, OutboxJob, OutboxStatus, User, utcnow
+from teams_app.models import (
+    Activity,
+    AuditEvent,
+    NoticeDelivery,
+    OutboxJob,
+    OutboxStatus,
+    User,
+    utcnow,
+)
 from teams_app.people import services as people
 from teams_app.queue import get_queue, redis_connection
 from teams_app.teams import services as teams
@@ -188,7 +196,12 @@ def test_smtp_down_through_every_retry_fails_the_row_for_admins_to_resend(
             f"/admin/operations/outbox/{row.id}/resend", data={"csrf_token": token}
         )
     assert response.status_code == 302
-    assert '"event": "outbox.resend"' in caplog.text and f'"outbox_id": {row.id}' in caplog.text
+    assert (
+        '"event": "outbox.resent"' in caplog.text
+        and f'"object": "outboxjob:{row.id}"' in caplog.text
+    )
+    [event] = db.session.scalars(select(AuditEvent).filter_by(event="outbox.resent")).all()
+    assert event.actor_id == admin.id and event.object_id == row.id
     assert rows()[0].status == "pending" and rows()[0].resent_by_id == admin.id
     [audit] = db.session.scalars(select(Activity).filter_by(verb="resent_job")).all()
     assert audit.actor_id == admin.id and audit.subject_id == row.id

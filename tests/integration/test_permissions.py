@@ -55,6 +55,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/account/"): s4(302, 422, 422, 422),
     ("POST", "/account/password"): s4(302, 422, 422, 422),
     ("POST", "/account/tokens"): s4(302, 422, 422, 422),
+    ("POST", "/account/email"): s4(302, 422, 422, 422),
+    ("GET", "/account/email/confirm/<token>"): s4(400, 400, 400, 400),
+    ("POST", "/account/email/confirm/<token>"): s4(400, 400, 400, 400),
     ("POST", "/account/tokens/<int:token_id>/revoke"): s4(302, 302, 302, 302),
     ("GET", "/people/"): s4(302, 200, 200, 200),
     ("GET", "/admin/users"): s4(302, 403, 403, 200),
@@ -240,6 +243,10 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/admin/users/<int:user_id>/identities/<int:identity_id>/unlink"): s4(
         302, 403, 403, 302
     ),
+    # Security (admins): the audit log, and signing a person out everywhere.
+    ("GET", "/admin/audit"): s4(302, 403, 403, 200),
+    ("GET", "/admin/users/<int:user_id>/sign-out"): s4(302, 403, 403, 200),
+    ("POST", "/admin/users/<int:user_id>/sign-out"): s4(302, 403, 403, 302),
 }
 PROPOSED_TEAM_ROUTES = {
     "/teams/<slug>/charter",

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from teams_app.extensions import db
-from teams_app.models import Activity, User, UserIdentity
+from teams_app.models import AuditEvent, User, UserIdentity
 from teams_app.sso import services as sso
 from tests.conftest import csrf_from, login, post_form
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
@@ -28,12 +28,13 @@ def password_sign_in(client, email, password=PASSWORD):
 
 
 def verbs(prefix="sso_"):
+    """Security audit events, oldest first, named as ``sso_<event>``."""
     db.session.expire_all()
-    return [
-        v
-        for v in db.session.scalars(select(Activity.verb).order_by(Activity.id))
-        if v.startswith(prefix)
+    events = [
+        e.replace("sso.", "sso_", 1)
+        for e in db.session.scalars(select(AuditEvent.event).order_by(AuditEvent.id))
     ]
+    return [v for v in events if v.startswith(prefix)]
 
 
 def sso_user(email="priya@library.example") -> User:
@@ -92,9 +93,11 @@ def test_sso_only_can_be_switched_off_again(client, admin, staff, idp):
     assert not sso.sso_only()
     assert password_sign_in(client, staff.email).status_code == 302
     changes = [
-        a.data["on"]
+        a.detail["on"]
         for a in db.session.scalars(
-            select(Activity).where(Activity.verb == "sso_sso_only_changed").order_by(Activity.id)
+            select(AuditEvent)
+            .where(AuditEvent.event == "sso.sso_only_changed")
+            .order_by(AuditEvent.id)
         )
     ]
     assert changes == [True, False]
@@ -179,9 +182,9 @@ def test_admins_see_and_unlink_an_identity(client, app, admin, idp):
     db.session.expire_all()
     assert db.session.get(UserIdentity, identity_id) is None
     assert client.get("/").status_code == 302  # her session ended
-    event = db.session.scalar(select(Activity).where(Activity.verb == "sso_identity_unlinked"))
-    assert event.actor_id == admin.id and event.subject_id == priya.id
-    assert event.data["sub"] == "sub-priya"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "sso.identity_unlinked"))
+    assert event.actor_id == admin.id and event.object_id == priya.id
+    assert event.detail["sub"] == "sub-priya"
 
 
 def test_after_an_unlink_a_new_subject_can_link(client, app, admin, idp):

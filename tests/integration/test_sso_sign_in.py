@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from teams_app.extensions import db
-from teams_app.models import NO_PASSWORD, Activity, User, UserIdentity
+from teams_app.models import NO_PASSWORD, AuditEvent, User, UserIdentity
 from tests.conftest import csrf_from
 from tests.factories import UserFactory
 from tests.oidc import steps
@@ -30,16 +30,16 @@ def counts() -> tuple[int, int]:
 
 
 def audit_verbs() -> list[str]:
+    """The single sign-on events in the security audit log, oldest first."""
     db.session.expire_all()
-    return list(db.session.scalars(select(Activity.verb).order_by(Activity.id)))
+    events = db.session.scalars(
+        select(AuditEvent.event).where(AuditEvent.event.like("sso.%")).order_by(AuditEvent.id)
+    )
+    return [e.replace("sso.", "sso_", 1) for e in events]
 
 
 def refusals() -> list[dict]:
-    db.session.expire_all()
-    rows = db.session.scalars(
-        select(Activity).where(Activity.verb == "sso_sign_in_refused").order_by(Activity.id)
-    )
-    return [row.data for row in rows]
+    return audit_data("sso_sign_in_refused")
 
 
 def test_the_sign_in_page_offers_each_provider(client):
@@ -388,4 +388,8 @@ def test_leadership_comes_from_its_group(client, idp):
 
 def audit_data(verb: str) -> list[dict]:
     db.session.expire_all()
-    return [a.data for a in db.session.scalars(select(Activity).where(Activity.verb == verb))]
+    event = verb.replace("sso_", "sso.", 1)
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)
+    )
+    return [a.detail for a in rows]

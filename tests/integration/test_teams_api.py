@@ -115,10 +115,7 @@ def test_wrong_state_transitions_are_409(api_as, staff, leader, path, body):
 
 def test_closing_twice_and_joining_a_closed_team_are_409(api_as, staff):
     team = make_team(staff, status="closed")
-    assert api_as(staff).post(f"/teams/{team.id}/close", json={"summary": "x"}).status_code in (
-        403,
-        409,
-    )
+    assert api_as(staff).post(f"/teams/{team.id}/close", json={"summary": "x"}).status_code == 409
     assert api_as(UserFactory()).post(f"/teams/{team.id}/join", json={}).status_code == 409
 
 
@@ -172,3 +169,24 @@ def test_add_member_with_unknown_user_is_422(api_as, staff):
 def test_unknown_team_is_404(api_as, staff):
     assert api_as(staff).get("/teams/999999").status_code == 404
     assert api_as(staff).post("/teams/999999/join", json={}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/close", {"summary": "Done."}),
+        ("/members", {"user_id": 1}),
+    ],
+)
+def test_acting_on_a_proposed_team_is_409_for_leadership_not_403(api_as, staff, leader, path, body):
+    """The state clashes whoever asks: the contract's 409, not "your role does not allow this"."""
+    team = make_team(staff, status="proposed")
+    response = api_as(leader).post(f"/teams/{team.id}{path}", json=body)
+    assert response.status_code == 409
+    assert "This team is proposed" in response.get_json()["error"]["message"]
+
+
+def test_editing_a_closed_team_charter_is_409(api_as, staff):
+    team = make_team(staff, status="closed")
+    response = api_as(staff).patch(f"/teams/{team.id}", json={"name": "New", "version": 1})
+    assert response.status_code == 409

@@ -241,7 +241,7 @@ def test_close_needs_a_summary_and_makes_the_team_read_only(staff, leader, mailb
     services.close_team(leader, team, "Signs beat posters.")
     team = services.get_team(team.id)
     assert team.status == "closed" and team.closing_summary == "Signs beat posters."
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Conflict):  # acting on a closed team is a conflict (api.md), not a 403
         services.update_charter(staff, team, charter(name=team.name), team.version)
     with pytest.raises(Conflict):
         services.close_team(leader, team, "Again")

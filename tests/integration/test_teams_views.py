@@ -203,7 +203,7 @@ def test_close_form_and_closed_team_is_read_only(client, staff):
     page = client.get(f"/teams/{team.slug}").get_data(as_text=True)
     assert "What we learned" in page and "Lockers work." in page
     assert "Edit charter" not in page and "Close team" not in page
-    assert client.get(f"/teams/{team.slug}/edit").status_code == 403
+    assert client.get(f"/teams/{team.slug}/edit").status_code == 409  # closed: read-only
     directory = client.get("/teams/?status=closed").get_data(as_text=True)
     assert "Lockers work." in directory
 
