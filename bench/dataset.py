@@ -86,6 +86,8 @@ STAGE_WEIGHTS = {
     "Done": 12,
     "Stopped": 7,
 }
+# A row to insert: column name to value.
+Row = dict[str, Any]
 METRICS = [("Customer satisfaction", 5), ("Staff engagement", 10)]
 
 
@@ -161,9 +163,8 @@ class Writer:
             return
         columns = list(rows[0])
         json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-        raw = db.session.connection().connection.dbapi_connection
-        assert raw is not None
-        with raw.cursor() as cursor:  # type: ignore[attr-defined]
+        raw: Any = db.session.connection().connection.dbapi_connection
+        with raw.cursor() as cursor:
             names = ", ".join(columns)
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
@@ -184,13 +185,11 @@ class Writer:
                 )
             )
         db.session.commit()
-        raw = db.session.connection().connection.dbapi_connection
-        assert raw is not None
-        autocommit = raw.autocommit  # type: ignore[attr-defined]
-        raw.autocommit = True  # type: ignore[attr-defined]
+        raw: Any = db.session.connection().connection.dbapi_connection
+        autocommit, raw.autocommit = raw.autocommit, True  # VACUUM runs outside transactions
         with raw.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-        raw.autocommit = autocommit  # type: ignore[attr-defined]
+        raw.autocommit = autocommit
 
 
 class Builder:
@@ -233,7 +232,7 @@ class Builder:
         shared = hash_password(PASSWORD)
         first, last = _names(FIRST), _names(LAST)
         levels = ["frontline"] * 5 + ["specialist"] * 2 + ["supervisor", "manager"]
-        rows = []
+        rows: list[Row] = []
         self.leaders: list[int] = []
         self.names: dict[int, str] = {}
         for u in range(1, s.staff + 1):
@@ -268,13 +267,14 @@ class Builder:
                 }
             )
         self.out.write(User.__table__, rows)
-        self.staff = [r["id"] for r in rows if r["active"]]
+        self.staff: list[int] = [r["id"] for r in rows if r["active"]]
 
     # --- teams ----------------------------------------------------------------------------
 
     def teams(self) -> None:
         rng, s = self.rng, self.sizes
-        rows, members = [], []
+        rows: list[Row] = []
+        members: list[Row] = []
         self.team_members: dict[int, list[int]] = {}
         self.team_status: dict[int, str] = {}
         self.team_interval: dict[int, int] = {}
@@ -376,7 +376,9 @@ class Builder:
         updates_of = [0] * s.initiatives
         for i in rng.choices(range(s.initiatives), k=s.status_updates):
             updates_of[i] += 1
-        rows, changes, updates = [], [], []
+        rows: list[Row] = []
+        changes: list[Row] = []
+        updates: list[Row] = []
         self.initiative_team: dict[int, int] = {}
         self.initiative_title: dict[int, str] = {}
         for i in range(s.initiatives):
@@ -476,7 +478,8 @@ class Builder:
             range(s.barriers), [1 / (k % 50 + 1) for k in range(s.barriers)], k=on_barriers
         ):
             actions_of[b] += 1
-        rows, actions = [], []
+        rows: list[Row] = []
+        actions: list[Row] = []
         self.barrier_team: dict[int, int | None] = {}
         self.barrier_title: dict[int, str] = {}
         mine = min(1.0, 40 / s.actions)  # the leader owns about 40 actions at any scale
@@ -592,7 +595,8 @@ class Builder:
         ):
             cheers_of[k] += 1
         featured = {k * (s.stories // s.months): k for k in range(s.months)}
-        rows, cheers = [], []
+        rows: list[Row] = []
+        cheers: list[Row] = []
         self.story_title: dict[int, str] = {}
         for k in range(s.stories):
             sid = k + 1
@@ -646,7 +650,7 @@ class Builder:
 
     def satisfaction(self) -> None:
         rng, s = self.rng, self.sizes
-        rows = []
+        rows: list[Row] = []
         for back in range(s.months, 0, -1):
             period = self._period(back)
             trend = (s.months - back) / s.months
@@ -682,7 +686,7 @@ class Builder:
         """The events the rows above would have logged, topped up with edits to the target."""
         rng, s = self.rng, self.sizes
         stage_name = {st.id: st.name for st in self.stages}
-        events: list[dict[str, Any]] = []
+        events: list[Row] = []
 
         def event(
             actor: int | None,
@@ -705,6 +709,7 @@ class Builder:
                 }
             )
 
+        team: int | None
         for c in self.stage_changes:
             iid = c["initiative_id"]
             team, title = self.initiative_team[iid], self.initiative_title[iid]
@@ -808,7 +813,7 @@ class Builder:
         )
 
 
-TABLES = [
+TABLES: list[Any] = [
     Department,
     User,
     Team,

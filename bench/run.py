@@ -6,7 +6,8 @@ own: PostgreSQL on the server ``DATABASE_URL`` names or, without it, on 127.0.0.
 answers; SQLite otherwise. Serves it with ``gunicorn -w 2 --preload --graceful-timeout 30
 wsgi:app`` (``APP_ENV=production``) and a private Redis, signs in as a leadership user through
 the sign-in form, and drives each page with wrk at 16 connections for ``BENCH_SECONDS`` (5),
-right after a round against a one-route Flask app under the same command (``bench.ceiling``).
+right after a round against a one-route Flask app under the same command (``bench.ceiling``);
+``BENCH_ROUNDS`` (1) such pairs per page, the median pair counting.
 Then does the key pages again at a tenth of the data (``BENCH_TENTH=0`` skips it). Prints the
 tables, writes them to ``bench/results/``, drops its databases. Asserts nothing.
 """
@@ -97,7 +98,7 @@ class Size:
         self.log = tmp / f"gunicorn-{label}.log"
         self.server = Gunicorn("wsgi:app", self.env, self.log)
 
-    def measure(self, todo: list[Page], ceiling: Gunicorn, seconds: float) -> None:
+    def measure(self, todo: list[Page], ceiling: Gunicorn, seconds: float, rounds: int) -> None:
         self.server.wait("/healthz")
         cookie = sign_in(self.server.url, self.data.leader_email, self.data.password)
         print(f"signed in as {self.data.leader_email}; in-process queries and bytes...", flush=True)
@@ -106,7 +107,14 @@ class Size:
         )
         print(f"wrk rounds of {seconds:g} s, ceiling then page:", flush=True)
         run_rounds(
-            todo, self.server.url, ceiling.url, cookie, self.tokens, seconds, dict(os.environ)
+            todo,
+            self.server.url,
+            ceiling.url,
+            cookie,
+            self.tokens,
+            seconds,
+            dict(os.environ),
+            rounds,
         )
 
     def stop(self) -> None:
@@ -118,6 +126,7 @@ class Size:
 
 def main() -> None:
     seconds = float(os.environ.get("BENCH_SECONDS", "5"))
+    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "1")))
     scale = float(os.environ.get("BENCH_SCALE", "1.0"))
     seed = int(os.environ.get("BENCH_SEED", "12"))
     with_tenth = os.environ.get("BENCH_TENTH", "1") != "0"
@@ -136,16 +145,16 @@ def main() -> None:
             full = Size("full", scale, seed, dbs, redis_url, tmp)
             sizes.append(full)
             full_pages = pages(full.data)
-            full.measure(full_pages, ceiling, seconds)
+            full.measure(full_pages, ceiling, seconds, rounds)
             full.stop()
             print(f"\nFull scale ({scale:g}) on {backend}, {seconds:g} s rounds, 16 connections:")
             print(table(full_pages), flush=True)
-            growth, growth_rows = "", []
+            growth, growth_rows = "", list[dict[str, Any]]()
             if with_tenth:
                 small = Size("tenth", scale / 10, seed, dbs, redis_url, tmp)
                 sizes.append(small)
                 small_pages = [p for p in pages(small.data) if p.key]
-                small.measure(small_pages, ceiling, seconds)
+                small.measure(small_pages, ceiling, seconds, rounds)
                 small.stop()
                 growth, growth_rows = growth_table(full_pages, small_pages)
                 print(f"\nFull ({scale:g}) against a tenth ({scale / 10:g}) of the data:")
@@ -157,6 +166,7 @@ def main() -> None:
                 "scale": scale,
                 "seed": seed,
                 "seconds_per_round": seconds,
+                "rounds_per_page": rounds,
                 "connections": 16,
                 "dataset": {"build_seconds": round(full.data.seconds, 2), **full.data.counts},
                 "pages": [p.as_json() for p in full_pages],
