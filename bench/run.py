@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 import tempfile
 import time
@@ -35,9 +36,31 @@ from teams_app.account.services import create_token
 from teams_app.embedded_redis import EmbeddedRedis
 from teams_app.extensions import db
 from teams_app.models import User
+from teams_app.security import hash_password, verify_password
 
 RESULTS = Path(__file__).with_name("results")
 TOKENS = 50  # the API allows each token 300 requests a minute; wrk uses them in turn
+
+
+def password_figures() -> dict[str, float]:
+    """What one argon2id hash and one verification cost here (a sign-in pays one of each)."""
+    stored = hash_password("a sturdy passphrase")
+    hashing, verifying = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        hash_password("a sturdy passphrase")
+        hashing.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        verify_password(stored, "a sturdy passphrase")
+        verifying.append((time.perf_counter() - start) * 1000)
+    figures = {
+        "hash_ms": round(statistics.median(hashing), 1),
+        "verify_ms": round(statistics.median(verifying), 1),
+    }
+    print(
+        f"argon2id: hash {figures['hash_ms']} ms, verify {figures['verify_ms']} ms (medians of 5)"
+    )
+    return figures
 
 
 def machine() -> dict[str, Any]:
@@ -136,6 +159,7 @@ def main() -> None:
         dbs = Databases(tmp)
         backend = dbs.backend
         print(f"Mission Teams page benchmark on {backend}", flush=True)
+        passwords = password_figures()
         redis = EmbeddedRedis(tmp / "redis", persist=False)
         redis_url = redis.start()
         ceiling = Gunicorn("bench.ceiling:app", {"APP_ENV": "production"}, tmp / "ceiling.log")
@@ -147,7 +171,7 @@ def main() -> None:
             full_pages = pages(full.data)
             full.measure(full_pages, ceiling, seconds, rounds)
             full.stop()
-            print(f"\nFull scale ({scale:g}) on {backend}, {seconds:g} s rounds, 16 connections:")
+            print(f"\nScale {scale:g} on {backend}, {seconds:g} s rounds, 16 connections:")
             print(table(full_pages), flush=True)
             growth, growth_rows = "", list[dict[str, Any]]()
             if with_tenth:
@@ -163,6 +187,7 @@ def main() -> None:
                 "started": started.isoformat(timespec="seconds"),
                 "backend": backend,
                 "machine": machine(),
+                "passwords": passwords,
                 "scale": scale,
                 "seed": seed,
                 "seconds_per_round": seconds,
