@@ -408,6 +408,9 @@ class Builder:
             stamps = sorted(
                 created + (self.now - created) * rng.random() for _ in range(updates_of[i])
             )
+            if stamps and rng.random() < 0.7:  # most teams post on time: about a third are stale
+                recent = self.now - timedelta(days=rng.uniform(0, self.team_interval[team]))
+                stamps[-1] = max(recent, stamps[-2] if len(stamps) > 1 else created)
             health = "on_track"
             for at in stamps:
                 before, health = health, rng.choice(HEALTHS)
