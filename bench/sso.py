@@ -19,15 +19,12 @@ from urllib.parse import urlsplit
 
 from flask_migrate import upgrade
 
+from bench.run import report
 from teams_app import create_app
 from teams_app.embedded_redis import EmbeddedRedis
 from teams_app.extensions import db
 from tests.oidc.fixtures import provider_config
 from tests.oidc.harness import IdpBrowser, OidcProvider, account, free_port, why_unavailable
-
-
-def report(name: str, figures: tuple[float, float]) -> None:
-    print(f"{name:<52} median {figures[0]:8.1f} ms   p95 {figures[1]:8.1f} ms")
 
 
 def figures(samples: list[float]) -> tuple[float, float]:
