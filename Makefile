@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean bench test-faults fault-tools
+.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean bench wrk test-faults fault-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,8 +99,18 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-bench: install-test oidc-provider
+## Debian's wrk, the load generator of the page benchmark.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian wrk for the page benchmark (waiting up to 10 min if another install holds the package manager's lock)"; \
+	    $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: install Debian's wrk package"; exit 1; fi; }
+
+## Every page under wrk against the stack's ceiling (docs/performance.md), then digests and SSO.
+bench: install-test wrk oidc-provider
 	$(BIN)/python -m bench.run
+	@if [ -f bench/digests.py ]; then $(BIN)/python -m bench.digests; fi
 	$(BIN)/python -m bench.sso
 
 clean:
