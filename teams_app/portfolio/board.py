@@ -118,16 +118,7 @@ def team_cards(f: PortfolioFilter, team: Team) -> tuple[dict[int, list[Initiativ
     total = len(items)
     if total > CARDS_PER_TEAM:
         items = items[:CARDS_PER_TEAM]
-        total = int(
-            db.session.scalar(
-                select(func.count())
-                .select_from(Initiative)
-                .join(Team, Team.id == Initiative.team_id)
-                .join(Stage, Stage.id == Initiative.stage_id)
-                .where(*queries._initiative_conditions(mine))
-            )
-            or 0
-        )
+        total = queries.count_initiatives(mine)
     columns: dict[int, list[Initiative]] = {}
     for item in items:
         columns.setdefault(item.stage_id, []).append(item)

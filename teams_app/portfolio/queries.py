@@ -410,8 +410,8 @@ def trends(f: PortfolioFilter, now: datetime | None = None, months: int = 12) ->
         )
     ).all()
     found: dict[str, dict[str, int]] = {"completed": {}, "reported": {}, "removed": {}}
-    for series, month, n in rows:
-        found[series][month] = int(n)
+    for name, month, n in rows:
+        found[name][month] = int(n)
 
     def series(name: str) -> list[int]:
         return [found[name].get(m, 0) for m in labels]
@@ -526,3 +526,15 @@ def initiatives_for(f: PortfolioFilter, limit: int = 5000) -> list[Initiative]:
             .limit(limit)
         ).unique()
     )
+
+
+def count_initiatives(f: PortfolioFilter) -> int:
+    """How many initiatives match the filter (one query)."""
+    stmt = (
+        select(func.count())
+        .select_from(Initiative)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(*_initiative_conditions(f))
+    )
+    return int(db.session.scalar(stmt) or 0)

@@ -143,6 +143,9 @@ def board_cards(team_id: int) -> str:
     )
 
 
+REPORT_LINES = 500  # initiatives listed in the printed pack; the CSV export has every one
+
+
 @bp.get("/report")
 def report() -> str:
     """The pack for a board or trustees meeting: overview, attention, the 12-month trends, the
@@ -150,13 +153,18 @@ def report() -> str:
     on A4 or Letter (the print stylesheet hides the app's chrome)."""
     f = filter_from_args()
     now = utcnow()
-    trends = queries.trends(f, now)
+    stages = pipeline.stages()
+    trends = figures.trends(f, now)
+    lines = queries.initiatives_for(f, limit=REPORT_LINES + 1)
     return render_template(
         "portfolio/report.html",
         f=f,
-        overview=queries.overview(f, now),
-        attention=queries.attention(f, now),
-        initiatives=queries.initiatives_for(f),
+        overview=figures.overview(f, now, stages),
+        attention=figures.attention(f, now),
+        initiatives=lines[:REPORT_LINES],
+        initiatives_total=(
+            queries.count_initiatives(f) if len(lines) > REPORT_LINES else len(lines)
+        ),
         healths=[(h.value, h.label) for h in Health],
         trends=trends,
         chart=chart.build(trends),
