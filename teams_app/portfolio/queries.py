@@ -509,17 +509,17 @@ def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: i
 
 
 def initiatives_for(f: PortfolioFilter, limit: int = 5000) -> list[Initiative]:
-    """Every initiative matching the filter with what a card or a report line shows, ordered
-    by team and stage (one query)."""
+    """Initiatives matching the filter with what a card or a report line shows (the team, the
+    stage and the owner's name), ordered by team and stage (one query)."""
     from teams_app.models import User as Owner
 
     return list(
         db.session.scalars(
             _initiatives()
             .options(
-                joinedload(Initiative.team).joinedload(Team.sponsor),
+                joinedload(Initiative.team),
                 joinedload(Initiative.stage),
-                joinedload(Initiative.owner).joinedload(Owner.department),
+                joinedload(Initiative.owner).load_only(Owner.id, Owner.name),
             )
             .where(*_initiative_conditions(f))
             .order_by(Team.name, Stage.position, Initiative.title, Initiative.id)

@@ -143,7 +143,7 @@ def board_cards(team_id: int) -> str:
     )
 
 
-REPORT_LINES = 500  # initiatives listed in the printed pack; the CSV export has every one
+REPORT_LINES = 300  # initiatives listed in the printed pack; the CSV export has every one
 
 
 @bp.get("/report")
@@ -155,16 +155,14 @@ def report() -> str:
     now = utcnow()
     stages = pipeline.stages()
     trends = figures.trends(f, now)
-    lines = queries.initiatives_for(f, limit=REPORT_LINES + 1)
+    lines = queries.initiatives_for(f, limit=REPORT_LINES)
     return render_template(
         "portfolio/report.html",
         f=f,
         overview=figures.overview(f, now, stages),
         attention=figures.attention(f, now),
-        initiatives=lines[:REPORT_LINES],
-        initiatives_total=(
-            queries.count_initiatives(f) if len(lines) > REPORT_LINES else len(lines)
-        ),
+        initiatives=lines,
+        initiatives_total=queries.count_initiatives(f),
         healths=[(h.value, h.label) for h in Health],
         trends=trends,
         chart=chart.build(trends),
