@@ -220,7 +220,7 @@ def test_a_write_while_redis_was_down_is_seen_once_it_is_back(app, client, world
     assert open_total(client.get("/portfolio/").get_data(True)) == 2
 
 
-# --- The same queries with a few rows or thousands -------------------------------------------------
+# --- The same queries with a few rows or thousands ------------------------------------------------
 
 
 def _bulk(teams: list[Team], per_team: int, barriers_n: int) -> None:
