@@ -38,8 +38,9 @@ class Marker:
     title: str
 
     @property
-    def radius(self) -> int:
-        return 8 + 3 * (len(str(self.number)) - 1)  # room for two or three digits
+    def digits(self) -> int:
+        """Three or more digits are drawn smaller so the circle keeps the width of a month."""
+        return min(3, len(str(self.number)))
 
 
 @dataclass
