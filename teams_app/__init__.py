@@ -61,7 +61,7 @@ def register_input_guard(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from teams_app import audit, headers, queue, request_id
+    from teams_app import audit, cache, headers, queue, request_id
     from teams_app.auth.session import init_login
     from teams_app.extensions import csrf, db, limiter, migrate
     from teams_app.sso import flow as sso_flow
@@ -73,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     sso_flow.init_app(app)
     queue.init_app(app)
+    cache.init_app(app)
     audit.init_app(app)
     headers.init_app(app)
     request_id.init_app(app)

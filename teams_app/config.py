@@ -124,6 +124,9 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "REDIS_URL": redis_url,
         "RQ_QUEUES": ["default", "mail"],
+        # How long portfolio and register figures stay in Redis (seconds; 0: not cached).
+        "CACHE_TTL_SECONDS": _count(env, "CACHE_TTL_SECONDS", 60),
+        "CACHE_KEY_PREFIX": "mission_teams:figures",
         # A digest claim older than this belongs to a worker that died; the next tick retries it.
         # Longer than the whole retry schedule below plus SMTP timeouts (each try renews it).
         "DIGEST_LEASE_SECONDS": _count(env, "DIGEST_LEASE_SECONDS", 1800),

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from teams_app.api.auth import protect, require_api
 from teams_app.api.schemas import Id, QuerySchema
 from teams_app.models import Health, utcnow
-from teams_app.portfolio import queries
+from teams_app.portfolio import figures, queries
 
 blp = protect(Blueprint("api_portfolio", __name__, description="Leadership portfolio"))
 
@@ -81,14 +81,14 @@ class Portfolio(MethodView):
         monthly trends, with the page's filters."""
         f = queries.PortfolioFilter(**args)
         now = utcnow()
-        overview = queries.overview(f, now)
-        medians = queries.median_days_in_stage(f, now)
+        overview = figures.overview(f, now)
+        medians = figures.median_days_in_stage(f, now)
         return {
             "matrix": overview.matrix,
             "teams": overview.teams,
             "barriers": overview.barriers,
-            "attention": queries.attention(f, now),
-            "trends": queries.trends(f, now),
+            "attention": figures.attention(f, now),
+            "trends": figures.trends(f, now),
             "by_team": [{"id": i, "name": n, "count": c} for i, n, c in overview.by_team],
             "by_sponsor": [{"id": i, "name": n, "count": c} for i, n, c in overview.by_sponsor],
             "median_days_in_stage": [

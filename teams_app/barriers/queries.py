@@ -112,7 +112,23 @@ FACETS = ("status", "category", "severity", "affects", "department_id", "team_id
 
 def facet_counts(f: BarrierFilter) -> dict[str, dict[Any, int]]:
     """For each filter, how many barriers each of its values would show, given the other
-    filters: one GROUP BY per filter, so six queries whatever the data."""
+    filters. Kept in Redis for a minute by filter (the sort changes no count) and made stale
+    by any write to barriers (``teams_app.cache``); everyone sees the same counts."""
+    from teams_app import cache
+
+    key = {k: v for k, v in f.as_args().items() if k != "sort"}
+    return cache.remember(
+        "barriers",
+        "facets",
+        key,
+        lambda: _count_facets(f),
+        lambda counts: {name: list(values.items()) for name, values in counts.items()},
+        lambda found: {name: {v: n for v, n in pairs} for name, pairs in found.items()},
+    )
+
+
+def _count_facets(f: BarrierFilter) -> dict[str, dict[Any, int]]:
+    """One GROUP BY per filter, so six queries whatever the data."""
     counts: dict[str, dict[Any, int]] = {}
     for name in FACETS:
         column = getattr(Barrier, name)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from teams_app.extensions import db
@@ -137,73 +137,93 @@ def quarter_start(today: date) -> date:
     return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 
-def overview(f: PortfolioFilter, now: datetime | None = None) -> Overview:
-    """Matrix, totals and counts: six GROUP BY queries."""
+def overview_counts(f: PortfolioFilter, now: datetime | None = None) -> dict[str, Any]:
+    """The overview's figures as JSON values (so they can be cached): three queries, one
+    GROUP BY for the matrix, one for the teams (the sponsors' totals are summed from it) and
+    one row of team and barrier counts."""
     now = now or utcnow()
     where = _initiative_conditions(f)
     open_stage = Stage.kind == StageKind.OPEN.value
-    stages = list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
-    rows = db.session.execute(
+    matrix = db.session.execute(
         select(Initiative.stage_id, Initiative.health, func.count())
         .select_from(Initiative)
         .join(Team, Team.id == Initiative.team_id)
         .join(Stage, Stage.id == Initiative.stage_id)
         .where(open_stage, *where)
         .group_by(Initiative.stage_id, Initiative.health)
+        .order_by(Initiative.stage_id, Initiative.health)
     ).all()
-    names = {s.id: s.name for s in stages}
-    matrix = [Cell(stage_id, names.get(stage_id, "?"), health, n) for stage_id, health, n in rows]
-    by_team = [
-        (team_id, name, n)
-        for team_id, name, n in db.session.execute(
-            select(Team.id, Team.name, func.count(Initiative.id))
-            .select_from(Initiative)
-            .join(Team, Team.id == Initiative.team_id)
-            .join(Stage, Stage.id == Initiative.stage_id)
-            .where(open_stage, *where)
-            .group_by(Team.id, Team.name)
-            .order_by(func.count(Initiative.id).desc(), Team.name)
-        ).all()
-    ]
     sponsor = aliased(User)
-    by_sponsor = [
-        (sponsor_id, name or "No sponsor", n)
-        for sponsor_id, name, n in db.session.execute(
-            select(Team.sponsor_id, sponsor.name, func.count(Initiative.id))
-            .select_from(Initiative)
-            .join(Team, Team.id == Initiative.team_id)
-            .join(Stage, Stage.id == Initiative.stage_id)
-            .outerjoin(sponsor, sponsor.id == Team.sponsor_id)
-            .where(open_stage, *where)
-            .group_by(Team.sponsor_id, sponsor.name)
-            .order_by(func.count(Initiative.id).desc())
-        ).all()
-    ]
-    team_counts = {s.value: 0 for s in TeamStatus}
-    team_counts.update(
-        dict(db.session.execute(select(Team.status, func.count()).group_by(Team.status)).all())
-    )
+    team_rows = db.session.execute(
+        select(Team.id, Team.name, Team.sponsor_id, sponsor.name, func.count(Initiative.id))
+        .select_from(Initiative)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .outerjoin(sponsor, sponsor.id == Team.sponsor_id)
+        .where(open_stage, *where)
+        .group_by(Team.id, Team.name, Team.sponsor_id, sponsor.name)
+        .order_by(func.count(Initiative.id).desc(), Team.name, Team.id)
+    ).all()
+    sponsors: dict[int | None, list[Any]] = {}
+    for _, _, sponsor_id, sponsor_name, n in team_rows:
+        entry = sponsors.setdefault(sponsor_id, [sponsor_id, sponsor_name or "No sponsor", 0])
+        entry[2] += n
     since_quarter = datetime.combine(quarter_start(now.date()), datetime.min.time(), now.tzinfo)
-    open_barriers, removed = db.session.execute(
+    statuses = ("proposed", "active", "closed", "declined")
+    team_counts = select(
+        *(func.count().filter(Team.status == s).label(s) for s in statuses)
+    ).subquery()
+    barrier_counts = (
         select(
-            func.count().filter(Barrier.status.not_in(BarrierStatus.closed())),
-            func.count().filter(
+            func.count().filter(Barrier.status.not_in(BarrierStatus.closed())).label("open"),
+            func.count()
+            .filter(
                 and_(
                     Barrier.status == BarrierStatus.REMOVED.value,
                     Barrier.resolved_at >= since_quarter,
                 )
-            ),
+            )
+            .label("removed"),
         )
         .select_from(Barrier)
         .where(*_barrier_conditions(f))
-    ).one()
+        .subquery()
+    )
+    # Two one-row subqueries side by side: one round trip.
+    both = team_counts.join(barrier_counts, true())
+    counts = db.session.execute(select(team_counts, barrier_counts).select_from(both)).one()
+    return {
+        "matrix": [[stage_id, health, n] for stage_id, health, n in matrix],
+        "by_team": [[team_id, name, n] for team_id, name, _, _, n in team_rows],
+        "by_sponsor": sorted(sponsors.values(), key=lambda e: (-e[2], e[1], e[0] or 0)),
+        "teams": {s: int(getattr(counts, s) or 0) for s in statuses},
+        "barriers": {
+            "open": int(counts.open or 0),
+            "removed_this_quarter": int(counts.removed or 0),
+        },
+    }
+
+
+def overview(
+    f: PortfolioFilter,
+    now: datetime | None = None,
+    stages: list[Stage] | None = None,
+    counts: dict[str, Any] | None = None,
+) -> Overview:
+    """Matrix, totals and counts, from ``counts`` (``overview_counts``) when given."""
+    if stages is None:
+        stages = list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+    if counts is None:
+        counts = overview_counts(f, now)
+    names = {s.id: s.name for s in stages}
+    matrix = [Cell(stage_id, names.get(stage_id, "?"), h, n) for stage_id, h, n in counts["matrix"]]
     result = Overview(
         stages=[s for s in stages if s.kind == StageKind.OPEN.value],
         matrix=matrix,
-        by_team=by_team,
-        by_sponsor=by_sponsor,
-        teams={k: team_counts.get(k, 0) for k in ("proposed", "active", "closed", "declined")},
-        barriers={"open": open_barriers or 0, "removed_this_quarter": removed or 0},
+        by_team=[(i, name, n) for i, name, n in counts["by_team"]],
+        by_sponsor=[(i, name, n) for i, name, n in counts["by_sponsor"]],
+        teams=dict(counts["teams"]),
+        barriers=dict(counts["barriers"]),
     )
     result.cells = {(c.stage_id, c.health): c.count for c in matrix}
     result.open_total = sum(c.count for c in matrix)
@@ -360,41 +380,43 @@ class Trends:
 
 
 def trends(f: PortfolioFilter, now: datetime | None = None, months: int = 12) -> Trends:
-    """Monthly series for the last ``months`` months: three GROUP BY queries."""
+    """Monthly series for the last ``months`` months: three GROUP BYs in one UNION ALL."""
     now = now or utcnow()
     labels = _months(now, months)
     start = datetime(int(labels[0][:4]), int(labels[0][5:]), 1, tzinfo=now.tzinfo)
-
-    def series(rows: Any) -> list[int]:
-        found = {m: n for m, n in rows}
-        return [int(found.get(m, 0)) for m in labels]
-
     done_month = _month(Initiative.completed_at)
-    completed = db.session.execute(
-        select(done_month, func.count())
-        .select_from(Initiative)
-        .join(Team, Team.id == Initiative.team_id)
-        .join(Stage, Stage.id == Initiative.stage_id)
-        .where(Initiative.completed_at >= start, *_initiative_conditions(f))
-        .group_by(done_month)
-    ).all()
     reported_month = _month(Barrier.reported_at)
-    reported = db.session.execute(
-        select(reported_month, func.count())
-        .where(Barrier.reported_at >= start, *_barrier_conditions(f))
-        .group_by(reported_month)
-    ).all()
     removed_month = _month(Barrier.resolved_at)
-    removed = db.session.execute(
-        select(removed_month, func.count())
-        .where(
-            Barrier.status == BarrierStatus.REMOVED.value,
-            Barrier.resolved_at >= start,
-            *_barrier_conditions(f),
+    rows = db.session.execute(
+        union_all(
+            select(literal_column("'completed'"), done_month, func.count())
+            .select_from(Initiative)
+            .join(Team, Team.id == Initiative.team_id)
+            .join(Stage, Stage.id == Initiative.stage_id)
+            .where(Initiative.completed_at >= start, *_initiative_conditions(f))
+            .group_by(done_month),
+            select(literal_column("'reported'"), reported_month, func.count())
+            .select_from(Barrier)
+            .where(Barrier.reported_at >= start, *_barrier_conditions(f))
+            .group_by(reported_month),
+            select(literal_column("'removed'"), removed_month, func.count())
+            .select_from(Barrier)
+            .where(
+                Barrier.status == BarrierStatus.REMOVED.value,
+                Barrier.resolved_at >= start,
+                *_barrier_conditions(f),
+            )
+            .group_by(removed_month),
         )
-        .group_by(removed_month)
     ).all()
-    return Trends(labels, series(completed), series(reported), series(removed))
+    found: dict[str, dict[str, int]] = {"completed": {}, "reported": {}, "removed": {}}
+    for name, month, n in rows:
+        found[name][month] = int(n)
+
+    def series(name: str) -> list[int]:
+        return [found[name].get(m, 0) for m in labels]
+
+    return Trends(labels, series("completed"), series("reported"), series("removed"))
 
 
 # --- Time in stage ------------------------------------------------------------------------------
@@ -487,20 +509,32 @@ def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: i
 
 
 def initiatives_for(f: PortfolioFilter, limit: int = 5000) -> list[Initiative]:
-    """Every initiative matching the filter with what a card or a report line shows, ordered
-    by team and stage (one query)."""
+    """Initiatives matching the filter with what a card or a report line shows (the team, the
+    stage and the owner's name), ordered by team and stage (one query)."""
     from teams_app.models import User as Owner
 
     return list(
         db.session.scalars(
             _initiatives()
             .options(
-                joinedload(Initiative.team).joinedload(Team.sponsor),
+                joinedload(Initiative.team),
                 joinedload(Initiative.stage),
-                joinedload(Initiative.owner).joinedload(Owner.department),
+                joinedload(Initiative.owner).load_only(Owner.id, Owner.name),
             )
             .where(*_initiative_conditions(f))
             .order_by(Team.name, Stage.position, Initiative.title, Initiative.id)
             .limit(limit)
         ).unique()
     )
+
+
+def count_initiatives(f: PortfolioFilter) -> int:
+    """How many initiatives match the filter (one query)."""
+    stmt = (
+        select(func.count())
+        .select_from(Initiative)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(*_initiative_conditions(f))
+    )
+    return int(db.session.scalar(stmt) or 0)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from teams_app.dates import parse_date
+from teams_app.extensions import db
 from teams_app.initiatives import pipeline
 from teams_app.input_guard import parse_id
-from teams_app.models import Health, utcnow
-from teams_app.pagination import paginate
-from teams_app.people.services import list_departments
+from teams_app.models import Health, Team, utcnow
+from teams_app.pagination import clamp
 from teams_app.permissions import require
-from teams_app.portfolio import chart, exports, queries
+from teams_app.portfolio import board as board_queries
+from teams_app.portfolio import chart, exports, figures, queries
 from teams_app.satisfaction import queries as satisfaction_queries
 from teams_app.satisfaction import services as satisfaction
 from teams_app.stories.queries import featured_for_home
-from teams_app.teams.queries import TeamFilter, directory_query
 from teams_app.urls import external_url
 from teams_app.views import csv_download, signed_in_only
 
@@ -63,43 +65,96 @@ def index() -> str:
     f = filter_from_args()
     now = utcnow()
     since = _since()
-    trends = queries.trends(f, now)
+    stages = pipeline.stages()
+    choices = figures.filter_choices()
+    trends = figures.trends(f, now)
     return render_template(
         "portfolio/index.html",
         f=f,
-        overview=queries.overview(f, now),
-        attention=queries.attention(f, now),
+        overview=figures.overview(f, now, stages),
+        attention=figures.attention(f, now),
         trends=trends,
         chart=chart.build(trends),
-        medians=queries.median_days_in_stage(f, now),
+        medians=figures.median_days_in_stage(f, now),
         changes=queries.changes(f, since, now),
         since=since,
         since_choices=SINCE_CHOICES,
         healths=[(h.value, h.label) for h in Health],
-        stages=pipeline.stages(),
-        teams=paginate(directory_query(TeamFilter()), 1, 200).items,
-        sponsors=queries.sponsors(),
-        departments=list_departments(),
+        stages=stages,
+        team_href=_team_href(f),
+        teams=choices.teams,
+        sponsors=choices.sponsors,
+        departments=choices.departments,
     )
+
+
+def _team_href(f: queries.PortfolioFilter) -> Callable[[int], str]:
+    """The page filtered to one more team, for each of up to 500 rows: ``url_for`` once, not
+    once a row (the same address ``url_for`` builds: the filter's arguments, then team_id)."""
+    base = url_for("portfolio.index")
+    args = f.as_args()
+    return lambda team_id: f"{base}?{urlencode({**args, 'team_id': team_id})}"
 
 
 @bp.get("/board")
 def board() -> str:
-    """All initiatives by stage, grouped by team: the team board's cards, read-only."""
+    """Initiatives per team and stage, a page of teams at a time; each team's cards open under
+    its row (``board.js`` fetches ``board_cards``) or, without script, on ``board_team``."""
     f = filter_from_args()
-    items = queries.initiatives_for(f)
-    by_team: dict[int, tuple[Any, dict[int, list[Any]]]] = {}
-    for item in items:
-        team, columns = by_team.setdefault(item.team_id, (item.team, {}))
-        columns.setdefault(item.stage_id, []).append(item)
+    page, _ = clamp(request.args.get("page", 1), board_queries.TEAMS_PER_PAGE)
+    stages = pipeline.stages()
+    found = board_queries.counts(f, stages, page, utcnow())
     return render_template(
         "portfolio/board.html",
         f=f,
+        stages=stages,
+        counts=found,
+        total=found.total,
+    )
+
+
+def _board_team(team_id: int) -> tuple[Team, dict[int, list[Any]], int]:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404)
+    columns, total = board_queries.team_cards(filter_from_args(), team)
+    return team, columns, total
+
+
+@bp.get("/board/teams/<int:team_id>")
+def board_team(team_id: int) -> str:
+    """One team's cards on the portfolio board, as a page of its own."""
+    team, columns, total = _board_team(team_id)
+    return render_template(
+        "portfolio/board_team.html",
+        f=filter_from_args(),
+        team=team,
         stages=pipeline.stages(),
-        groups=list(by_team.values()),
-        total=len(items),
+        columns=columns,
+        total=total,
+        limit=board_queries.CARDS_PER_TEAM,
         now=utcnow(),
     )
+
+
+@bp.get("/board/teams/<int:team_id>/cards")
+def board_cards(team_id: int) -> str:
+    """The same cards as an HTML fragment, for the board's "Show cards"."""
+    team, columns, total = _board_team(team_id)
+    return render_template(
+        "portfolio/_team_cards.html",
+        f=filter_from_args(),
+        team=team,
+        stages=pipeline.stages(),
+        columns=columns,
+        total=total,
+        limit=board_queries.CARDS_PER_TEAM,
+        now=utcnow(),
+        heading="h3",
+    )
+
+
+REPORT_LINES = 300  # initiatives listed in the printed pack; the CSV export has every one
 
 
 @bp.get("/report")
@@ -109,13 +164,16 @@ def report() -> str:
     on A4 or Letter (the print stylesheet hides the app's chrome)."""
     f = filter_from_args()
     now = utcnow()
-    trends = queries.trends(f, now)
+    stages = pipeline.stages()
+    trends = figures.trends(f, now)
+    lines = queries.initiatives_for(f, limit=REPORT_LINES)
     return render_template(
         "portfolio/report.html",
         f=f,
-        overview=queries.overview(f, now),
-        attention=queries.attention(f, now),
-        initiatives=queries.initiatives_for(f),
+        overview=figures.overview(f, now, stages),
+        attention=figures.attention(f, now),
+        initiatives=lines,
+        initiatives_total=queries.count_initiatives(f),
         healths=[(h.value, h.label) for h in Health],
         trends=trends,
         chart=chart.build(trends),

@@ -1,17 +1,16 @@
 """Geometry for the server-side SVG line chart of one metric: the template only draws it.
 
 Months are evenly spaced (a missing month leaves a gap in spacing, not a squeezed line); the
-vertical axis is the score as a percentage of its scale; initiative completions become numbered
-vertical markers at their day within the month.
+vertical axis is the score as a percentage of its scale; each month in which initiatives were
+completed gets one vertical marker, numbered with how many.
 """
 
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass, field
 
-from teams_app.satisfaction.queries import Completion, Series
+from teams_app.satisfaction.queries import MonthCompletions, Series
 from teams_app.satisfaction.services import Point, period_label
 
 WIDTH, HEIGHT = 760, 250
@@ -35,8 +34,13 @@ class Dot:
 @dataclass
 class Marker:
     x: float
-    number: int
+    number: int  # how many initiatives were completed that month
     title: str
+
+    @property
+    def digits(self) -> int:
+        """Three or more digits are drawn smaller so the circle keeps the width of a month."""
+        return min(3, len(str(self.number)))
 
 
 @dataclass
@@ -61,8 +65,8 @@ def _label(point: Point) -> str:
     return f"{period_label(point.period)}: {score} of {scale} ({point.percent:g}%)"
 
 
-def build(one: Series, completions: list[Completion], baseline: str | None) -> Chart:
-    """The chart of ``one`` with ``completions`` (already limited to its span) marked."""
+def build(one: Series, completions: list[MonthCompletions], baseline: str | None) -> Chart:
+    """The chart of ``one`` with ``completions`` (months already limited to its span) marked."""
     chart = Chart()
     points = one.points
     if not points:
@@ -106,11 +110,14 @@ def build(one: Series, completions: list[Completion], baseline: str | None) -> C
         base = next((p for p in points if p.period == baseline), None)
         if base is not None:
             chart.baseline_y = y_at(base.percent)
-    for n, c in enumerate(completions, start=1):
-        days = calendar.monthrange(c.completed_on.year, c.completed_on.month)[1]
-        at = _index(c.period) + (c.completed_on.day - 1) / days
-        when = f"{c.completed_on.day} {_ABBR[c.completed_on.month - 1]} {c.completed_on.year}"
-        chart.markers.append(
-            Marker(x_at(min(max(at, first), last)), n, f"{n}. {c.title} ({c.team}), {when}")
-        )
+    for done in completions:
+        at = min(max(_index(done.period), first), last)
+        chart.markers.append(Marker(x_at(at), done.count, _marker_title(done)))
     return chart
+
+
+def _marker_title(month: MonthCompletions) -> str:
+    titles = ", ".join(f"{c.title} ({c.team})" for c in month.first)
+    more = f" and {month.more} more" if month.more else ""
+    what = "initiative" if month.count == 1 else "initiatives"
+    return f"{period_label(month.period)}: {month.count} {what} completed: {titles}{more}"

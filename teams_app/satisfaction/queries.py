@@ -185,14 +185,57 @@ def month_bounds(first: str, last: str) -> tuple[datetime, datetime]:
     return start, datetime(year, month, 1, tzinfo=UTC)
 
 
-def completions(first: str, last: str) -> list[Completion]:
+@dataclass
+class MonthCompletions:
+    """The initiatives completed in one month: how many, and the first few of them."""
+
+    period: str
+    count: int
+    first: list[Completion] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.first)
+
+
+TITLES_PER_MONTH = 5
+
+
+def _period_of(column: Any) -> Any:
+    """'YYYY-MM' of a timestamp column in UTC, in SQL, on SQLite and PostgreSQL alike."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def completions(first: str, last: str, per_month: int = TITLES_PER_MONTH) -> list[MonthCompletions]:
     """Initiatives completed from the start of month ``first`` to the end of month ``last``,
-    oldest first: one query."""
+    month by month, oldest first: each month's count and its first ``per_month`` initiatives,
+    counted and ranked in SQL with window functions (one query, at most ``per_month`` rows a
+    month whatever the number completed)."""
     start, end = month_bounds(first, last)
-    rows = db.session.execute(
-        select(Initiative.id, Initiative.title, Team.name, Initiative.completed_at)
+    period = _period_of(Initiative.completed_at)
+    ranked = (
+        select(
+            Initiative.id.label("id"),
+            Initiative.title.label("title"),
+            Team.name.label("team"),
+            Initiative.completed_at.label("at"),
+            period.label("period"),
+            func.count().over(partition_by=period).label("n"),
+            func.row_number()
+            .over(partition_by=period, order_by=(Initiative.completed_at, Initiative.id))
+            .label("rn"),
+        )
         .join(Team, Team.id == Initiative.team_id)
         .where(Initiative.completed_at >= start, Initiative.completed_at < end)
-        .order_by(Initiative.completed_at, Initiative.id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.rn <= per_month).order_by(ranked.c.period, ranked.c.rn)
     ).all()
-    return [Completion(i, title, team, at.date()) for i, title, team, at in rows if at is not None]
+    months: dict[str, MonthCompletions] = {}
+    for row in rows:
+        month = months.setdefault(row.period, MonthCompletions(row.period, int(row.n)))
+        month.first.append(Completion(row.id, row.title, row.team, row.at.date()))
+    return list(months.values())

@@ -26,9 +26,13 @@ class MetricCard:
     series: queries.Series
     summary: services.Summary
     chart: chart.Chart
-    completions: list[queries.Completion]
-    by_period: dict[str, list[queries.Completion]]
+    completions: list[queries.MonthCompletions]  # the months within the series' span
+    by_period: dict[str, queries.MonthCompletions]
     asked_baseline_missing: bool
+
+    @property
+    def completed(self) -> int:
+        return sum(m.count for m in self.completions)
 
 
 def _cards(found: list[queries.Series], baseline: str | None) -> list[MetricCard]:
@@ -39,17 +43,14 @@ def _cards(found: list[queries.Series], baseline: str | None) -> list[MetricCard
     cards = []
     for one in found:
         start = baseline if baseline in one.periods else one.periods[0]
-        within = [c for c in everything if one.periods[0] <= c.period <= one.periods[-1]]
-        by_period: dict[str, list[queries.Completion]] = {}
-        for c in within:
-            by_period.setdefault(c.period, []).append(c)
+        within = [m for m in everything if one.periods[0] <= m.period <= one.periods[-1]]
         cards.append(
             MetricCard(
                 series=one,
                 summary=services.summarise(one.metric, one.points, start),
                 chart=chart.build(one, within, start),
                 completions=within,
-                by_period=by_period,
+                by_period={m.period: m for m in within},
                 asked_baseline_missing=baseline is not None and start != baseline,
             )
         )

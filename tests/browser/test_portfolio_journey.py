@@ -86,3 +86,61 @@ def test_leadership_reviews_the_portfolio(app, server, page, api_as):
         ("on_track", 1),
     ]
     assert [a["title"] for a in body["attention"]] == ["Survey relaunch"]
+
+
+def test_the_portfolio_board_counts_teams_and_opens_their_cards_on_demand(
+    app, server, page, phone, browser
+):
+    ada = UserFactory(role="leadership", name="Ada Sponsor")
+    lead_a, lead_b = UserFactory(name="Lead A"), UserFactory(name="Lead B")
+    team_a = make_team(lead_a, name="Alpha Team", sponsor=ada)
+    team_b = make_team(lead_b, name="Beta Team")
+    for team, lead, title in (
+        (team_a, lead_a, "Desk scripts"),
+        (team_a, lead_a, "Survey relaunch"),
+        (team_b, lead_b, "Locker pilot"),
+    ):
+        initiatives.create_initiative(lead, team, initiatives.Details(title=title))
+
+    sign_in(page, server, ada.email, PASSWORD)
+    page.goto(f"{server}/portfolio/board")
+    grid = page.get_by_role("table")
+    grid.get_by_role("columnheader", name="Idea").wait_for()
+    alpha = grid.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Alpha Team"))
+    assert "2" in alpha.first.inner_text()
+    assert page.get_by_text("Desk scripts").count() == 0  # no card until asked
+
+    toggle = page.get_by_role("button", name="Show cards of Alpha Team")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    page.get_by_role("link", name="Desk scripts").wait_for()
+    assert page.get_by_role("link", name="Locker pilot").count() == 0
+    opened = page.get_by_role("button", name="Hide cards of Alpha Team")
+    assert opened.get_attribute("aria-expanded") == "true"
+    shot(page, "portfolio-board-laptop")
+    page.screenshot(path="/tmp/mt/shots/portfolio-board-laptop.png", full_page=True)
+
+    # The space bar works it as a button does; a second press folds the cards away.
+    opened.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("link", name="Desk scripts").wait_for(state="hidden")
+    assert toggle.get_attribute("aria-expanded") == "false"
+
+    # On a phone the grid scrolls sideways within its frame, and the cards open the same way.
+    sign_in(phone, server, ada.email, PASSWORD)
+    phone.goto(f"{server}/portfolio/board")
+    phone.get_by_role("button", name="Show cards of Beta Team").click()
+    phone.get_by_role("link", name="Locker pilot").wait_for()
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(phone, "portfolio-board-phone")
+    phone.screenshot(path="/tmp/mt/shots/portfolio-board-phone.png", full_page=True)
+
+    # Without script, the same link opens a page with the team's cards.
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    sign_in(plain, server, ada.email, PASSWORD)
+    plain.goto(f"{server}/portfolio/board")
+    plain.get_by_role("link", name="Show cards of Beta Team").click()
+    plain.get_by_role("heading", name="Beta Team", level=1).wait_for()
+    assert plain.get_by_role("link", name="Locker pilot").is_visible()
+    context.close()

@@ -173,6 +173,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/portfolio/"): s4(302, 403, 200, 200),
     ("GET", "/api/v1/portfolio"): s4(401, 403, 200, 200),
     ("GET", "/portfolio/board"): s4(302, 403, 200, 200),
+    ("GET", "/portfolio/board/teams/<int:team_id>"): s4(302, 403, 200, 200),
+    ("GET", "/portfolio/board/teams/<int:team_id>/cards"): s4(302, 403, 200, 200),
     ("GET", "/portfolio/report"): s4(302, 403, 200, 200),
     ("GET", "/portfolio/export/<kind>.csv"): s4(302, 403, 200, 200),
     # Digests: <token> is not a valid unsubscribe token.
