@@ -19,6 +19,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('actions', schema=None) as batch_op:
         batch_op.create_index('ix_actions_due_on_id', ['due_on', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_actions_owner_id_due_on_id', ['owner_id', 'due_on', 'id'], unique=False
+        )
 
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.create_index('ix_activities_team_id_at_id', ['team_id', 'at', 'id'], unique=False)
@@ -53,4 +56,5 @@ def downgrade():
         batch_op.drop_index('ix_activities_team_id_at_id')
 
     with op.batch_alter_table('actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_actions_owner_id_due_on_id')
         batch_op.drop_index('ix_actions_due_on_id')

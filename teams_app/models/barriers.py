@@ -171,6 +171,7 @@ class Action(db.Model):  # type: ignore[name-defined]
         Index("ix_actions_owner_id_status_due_on", "owner_id", "status", "due_on"),
         # Lists of actions are "due first, undated last": due_on NULLS LAST, id.
         Index("ix_actions_due_on_id", "due_on", "id"),
+        Index("ix_actions_owner_id_due_on_id", "owner_id", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
