@@ -81,7 +81,8 @@ def paginate_parts(parts: Sequence[Select[Any]], page: int, per_page: int) -> Pa
             )
         )
     ).one()
-    skip, items = (page - 1) * per_page, []
+    skip = (page - 1) * per_page
+    items: list[Any] = []
     for stmt, count in zip(parts, counts, strict=True):
         if len(items) >= per_page:
             break

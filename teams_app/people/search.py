@@ -5,8 +5,9 @@ dropdown of everyone, which at a large organisation is thousands of options on e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from teams_app.extensions import db
 from teams_app.models import User
@@ -22,7 +23,8 @@ def matching(text: str, limit: int = 10) -> list[User]:
     text = text.strip()[:100]
     if not text:
         return []
-    stmt = directory_query(DirectoryFilter(q=text)).limit(max(1, min(limit, MAX_MATCHES)))
+    stmt: Select[Any] = directory_query(DirectoryFilter(q=text))
+    stmt = stmt.limit(max(1, min(limit, MAX_MATCHES)))
     return list(db.session.scalars(stmt).unique())
 
 
@@ -40,7 +42,8 @@ def resolve(text: str, viewer: User) -> Resolved:
         return Resolved()
     if text.lower() == "me":
         return Resolved(viewer)
-    visible = directory_query(DirectoryFilter()).order_by(None).order_by(User.id)
+    visible: Select[Any] = directory_query(DirectoryFilter())
+    visible = visible.order_by(None).order_by(User.id)
     if "@" in text and can(viewer, "see_email", None):
         found = db.session.scalars(visible.where(User.email == text.lower()).limit(1)).first()
     else:
