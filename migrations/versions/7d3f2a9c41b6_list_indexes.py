@@ -34,6 +34,9 @@ def upgrade():
             unique=False,
         )
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('ix_users_lower_name_id', [sa.text('lower(name)'), 'id'], unique=False)
+
     with op.batch_alter_table('initiatives', schema=None) as batch_op:
         batch_op.create_index('ix_initiatives_created_at_id', ['created_at', 'id'], unique=False)
         batch_op.create_index(
@@ -47,6 +50,9 @@ def downgrade():
         batch_op.drop_index('ix_initiatives_title_id')
         batch_op.drop_index('ix_initiatives_last_update_at_id')
         batch_op.drop_index('ix_initiatives_created_at_id')
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('ix_users_lower_name_id')
 
     with op.batch_alter_table('barriers', schema=None) as batch_op:
         batch_op.drop_index('ix_barriers_severity_order')
