@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any, Generic, TypeVar
@@ -66,3 +67,29 @@ def paginate(stmt: Select[Any], page: int, per_page: int, *, scalars: bool = Tru
     result = db.session.execute(offset_stmt)
     rows = list(result.unique().scalars() if scalars else result.all())
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def paginate_parts(parts: Sequence[Select[Any]], page: int, per_page: int) -> Page[Any]:
+    """One page across queries listed one after another (say, dated rows then undated ones),
+    each ordered by its own index so the database stops after a page instead of sorting every
+    row. One query counts every part; each part the page reaches is one more."""
+    counts = db.session.execute(
+        select(
+            *(
+                select(func.count()).select_from(p.order_by(None).subquery()).scalar_subquery()
+                for p in parts
+            )
+        )
+    ).one()
+    skip = (page - 1) * per_page
+    items: list[Any] = []
+    for stmt, count in zip(parts, counts, strict=True):
+        if len(items) >= per_page:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        result = db.session.execute(stmt.limit(per_page - len(items)).offset(skip))
+        items += list(result.unique().scalars())
+        skip = 0
+    return Page(items=items, page=page, per_page=per_page, total=sum(counts))

@@ -18,7 +18,6 @@ from teams_app.api.teams import UserRefSchema
 from teams_app.initiatives import pipeline, queries, services
 from teams_app.markdown_text import render
 from teams_app.models import Health, Initiative, StageKind
-from teams_app.pagination import paginate
 from teams_app.permissions import can
 from teams_app.teams import services as teams
 
@@ -157,7 +156,7 @@ class Initiatives(MethodView):
             stale=args.get("stale"),
             sort=args["sort"],
         )
-        return page_body(paginate(queries.list_query(f), args["page"], args["per_page"]))
+        return page_body(queries.list_page(f, args["page"], args["per_page"]))
 
     @blp.arguments(InitiativeCreateSchema)
     @blp.response(201, InitiativeSchema)

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response as BaseResponse
 
 from teams_app.barriers import queries, services
@@ -105,7 +106,14 @@ def index() -> str:
     departments, teams = queries.filter_choices()
     return render_template(
         "barriers/index.html",
-        results=paginate(queries.register_query(f), page, per_page),
+        # A register row shows neither the description nor the resolution: leave them unread.
+        results=paginate(
+            queries.register_query(f).options(
+                defer(Barrier.description), defer(Barrier.resolution)
+            ),
+            page,
+            per_page,
+        ),
         counts=queries.facet_counts(f),
         f=f,
         status_choices=STATUS_CHOICES,

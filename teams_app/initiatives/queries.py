@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from teams_app.extensions import db
 from teams_app.models import Health, Initiative, Stage, StageKind, Team, User, utcnow
+from teams_app.pagination import Page, paginate, paginate_parts
 
 SORTS: dict[str, tuple[Any, ...]] = {
     "updated": (Initiative.last_update_at.desc().nulls_last(), Initiative.id.desc()),
@@ -32,15 +33,16 @@ class InitiativeFilter:
 
 
 def list_query(f: InitiativeFilter) -> Select[Any]:
-    """Initiatives of active and closed teams matching the filter, with what cards show."""
+    """Initiatives of active and closed teams matching the filter, with what cards show (the
+    owner's department too: the API shows it)."""
     stmt = (
         select(Initiative)
         .join(Stage, Stage.id == Initiative.stage_id)
         .join(Team, Team.id == Initiative.team_id)
         .options(
-            joinedload(Initiative.stage),
-            joinedload(Initiative.team),
-            joinedload(Initiative.owner),
+            contains_eager(Initiative.stage),
+            contains_eager(Initiative.team),
+            joinedload(Initiative.owner).joinedload(User.department),
         )
     )
     if f.team_id:
@@ -55,6 +57,20 @@ def list_query(f: InitiativeFilter) -> Select[Any]:
         stale = (Initiative.update_due_at < utcnow()) & (Stage.kind == StageKind.OPEN.value)
         stmt = stmt.where(stale if f.stale else ~stale)
     return stmt.order_by(*SORTS.get(f.sort, SORTS["updated"]))
+
+
+def list_page(f: InitiativeFilter, page: int, per_page: int) -> Page[Initiative]:
+    """One page of the list. "Recently updated" puts never-updated initiatives last, which no
+    index orders on every database; so it reads the updated ones, then the others, each in
+    index order, and the database stops after a page either way."""
+    if f.sort not in SORTS or f.sort == "updated":
+        stmt = list_query(f).order_by(None)
+        updated = stmt.where(Initiative.last_update_at.is_not(None)).order_by(
+            Initiative.last_update_at.desc(), Initiative.id.desc()
+        )
+        never = stmt.where(Initiative.last_update_at.is_(None)).order_by(Initiative.id.desc())
+        return paginate_parts([updated, never], page, per_page)
+    return paginate(list_query(f), page, per_page)
 
 
 def board(team_id: int) -> list[tuple[Stage, list[Initiative]]]:
@@ -80,16 +96,6 @@ def owned_by(user: User, limit: int = 10) -> list[Initiative]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt).unique())
-
-
-def owners() -> list[User]:
-    """People who own at least one initiative, for the owner filter."""
-    stmt = (
-        select(User)
-        .where(User.id.in_(select(Initiative.owner_id).where(Initiative.owner_id.is_not(None))))
-        .order_by(User.name)
-    )
-    return list(db.session.scalars(stmt))
 
 
 def team_initiatives(team_id: int) -> list[Initiative]:

@@ -24,6 +24,7 @@ from teams_app.initiatives.forms import InitiativeForm, MoveForm, UpdateForm
 from teams_app.input_guard import parse_id
 from teams_app.models import Health, Initiative
 from teams_app.pagination import clamp, paginate
+from teams_app.people import search as people_search
 from teams_app.permissions import require
 from teams_app.teams import services as teams
 from teams_app.teams.queries import TeamFilter, directory_query
@@ -57,16 +58,17 @@ def move_form_for(initiative: Initiative, next_url: str = "") -> MoveForm:
 def index() -> str:
     args = request.args
     stale = {"yes": True, "no": False}.get(args.get("stale", ""))
+    owner = _owner_from_args()
     f = queries.InitiativeFilter(
         team_id=args.get("team", type=parse_id),
         stage_id=args.get("stage", type=parse_id),
         health=args.get("health") if args.get("health") in {h.value for h in Health} else None,
-        owner_id=args.get("owner", type=parse_id),
+        owner_id=owner.person.id if owner.person else None,
         stale=stale,
         sort=args.get("sort", "") if args.get("sort") in queries.SORTS else "updated",
     )
     page, per_page = clamp(args.get("page"), args.get("per_page"), current_app.config["PER_PAGE"])
-    results = paginate(queries.list_query(f), page, per_page)
+    results = queries.list_page(f, page, per_page)
     team_list = paginate(directory_query(TeamFilter(status="active")), 1, 200).items
     return render_template(
         "initiatives/index.html",
@@ -74,9 +76,20 @@ def index() -> str:
         f=f,
         stages=pipeline.stages(),
         teams=team_list,
-        owners=queries.owners(),
+        owner=owner,
+        owner_text=args.get("owner_name", owner.person.name if owner.person else "").strip(),
         now=services.utcnow(),
     )
+
+
+def _owner_from_args() -> people_search.Resolved:
+    """The owner filter: ``owner`` (an id: links, and the typeahead once a name is picked) unless
+    the typed ``owner_name`` names someone else, which the server then resolves (no JavaScript)."""
+    chosen = people_search.by_id(request.args.get("owner", type=parse_id))
+    typed = request.args.get("owner_name")
+    if typed is None or (chosen is not None and typed.strip().lower() == chosen.name.lower()):
+        return people_search.Resolved(chosen)
+    return people_search.resolve(typed, current_person())
 
 
 @bp.route("/teams/<slug>/initiatives/new", methods=["GET", "POST"])

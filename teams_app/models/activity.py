@@ -15,7 +15,11 @@ from teams_app.models.people import User
 
 class Activity(db.Model):  # type: ignore[name-defined]
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_activities_subject", "subject_type", "subject_id"),
+        # A team's feed, newest first: one index range instead of walking everyone's events.
+        Index("ix_activities_team_id_at_id", "team_id", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(

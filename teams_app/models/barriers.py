@@ -101,6 +101,8 @@ class Barrier(db.Model):  # type: ignore[name-defined]
         enum_check("source", BarrierSource),
         enum_check("status", BarrierStatus),
         Index("ix_barriers_status_reported_at", "status", "reported_at"),
+        # The register's sorts, so a page reads the first rows in order and stops.
+        Index("ix_barriers_reported_at_id", "reported_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +155,10 @@ class Barrier(db.Model):  # type: ignore[name-defined]
         return f"<Barrier {self.id} {self.title!r} {self.status}>"
 
 
+# "Most severe first, then oldest": a descending column, so declared once the columns exist.
+Index("ix_barriers_severity_order", Barrier.severity_rank.desc(), Barrier.reported_at, Barrier.id)
+
+
 class Action(db.Model):  # type: ignore[name-defined]
     """Something someone does about a barrier or for an initiative (at least one of the two)."""
 
@@ -163,6 +169,9 @@ class Action(db.Model):  # type: ignore[name-defined]
             "barrier_id IS NOT NULL OR initiative_id IS NOT NULL", name="barrier_or_initiative"
         ),
         Index("ix_actions_owner_id_status_due_on", "owner_id", "status", "due_on"),
+        # Lists of actions are "due first, undated last": due_on NULLS LAST, id.
+        Index("ix_actions_due_on_id", "due_on", "id"),
+        Index("ix_actions_owner_id_due_on_id", "owner_id", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

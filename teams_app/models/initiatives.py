@@ -48,6 +48,10 @@ class Initiative(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         enum_check("health", Health),
         Index("ix_initiatives_team_id_stage_id", "team_id", "stage_id"),
+        # The list's sorts ("recently updated", "newest", "title"), so a page stops early.
+        Index("ix_initiatives_last_update_at_id", "last_update_at", "id"),
+        Index("ix_initiatives_created_at_id", "created_at", "id"),
+        Index("ix_initiatives_title_id", "title", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from teams_app.database import utcnow
@@ -168,6 +168,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<User {self.email!r}>"
+
+
+# The directory's order (names in any case, then id), so a page of people stops early.
+Index("ix_users_lower_name_id", func.lower(User.name), User.id)
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from teams_app.input_guard import parse_id
 from teams_app.models import Level, Role, User
 from teams_app.pagination import Page, clamp, paginate
-from teams_app.people import services
+from teams_app.people import search, services
 from teams_app.permissions import can
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -51,4 +52,18 @@ def directory() -> str:
         f=f,
         departments=services.list_departments(),
         show_email=can(current_user, "see_email", None),
+    )
+
+
+@bp.get("/search")
+@login_required
+def search_people() -> Response:
+    """People whose name contains ``q``, at most ``limit`` (the typeahead asks as you type)."""
+    limit = request.args.get("limit", default=10, type=int) or 10
+    found = search.matching(request.args.get("q") or "", limit=limit)
+    return jsonify(
+        [
+            {"id": u.id, "name": u.name, "department": u.department.name if u.department else None}
+            for u in found
+        ]
     )

@@ -60,6 +60,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/account/email/confirm/<token>"): s4(400, 400, 400, 400),
     ("POST", "/account/tokens/<int:token_id>/revoke"): s4(302, 302, 302, 302),
     ("GET", "/people/"): s4(302, 200, 200, 200),
+    ("GET", "/people/search"): s4(302, 200, 200, 200),
     ("GET", "/admin/users"): s4(302, 403, 403, 200),
     ("GET", "/admin/users/invite"): s4(302, 403, 403, 200),
     ("POST", "/admin/users/invite"): s4(302, 403, 403, 422),

@@ -222,3 +222,140 @@ def test_csv_export_streams_1000_barriers_in_a_fixed_number_of_queries(
     large = count_queries(export)
     assert response.get_data(as_text=True).count("\n") == 1001
     assert large <= small + 2  # yield_per fetches in batches of 500: at most two more
+
+
+# --- Every list page and list endpoint, with 3 and with 30 of each kind ---------------------------
+
+
+def _grow(lead, team, n: int) -> dict[str, int]:
+    """Add ``n`` of each kind the list pages show: members, initiatives (each with an action),
+    barriers (each with an action, on the team and on the first initiative), stories with
+    cheers, team activity and satisfaction results. Returns the ids the paths need."""
+    from datetime import timedelta
+
+    from teams_app.extensions import db
+    from teams_app.models import (
+        Action,
+        Activity,
+        Barrier,
+        Cheer,
+        ImpactStory,
+        Initiative,
+        SatisfactionResult,
+        utcnow,
+    )
+    from tests.factories import make_story
+
+    _fill(team, n)
+    _initiatives(team, lead, n)
+    _barriers(lead, team, n)
+    first = db.session.scalar(db.select(db.func.min(Initiative.id)))
+    db.session.execute(
+        db.update(Barrier).where(Barrier.initiative_id.is_(None)).values(initiative_id=first)
+    )
+    initiative_ids = db.session.scalars(db.select(Initiative.id).order_by(Initiative.id)).all()
+    # Due like the barriers' actions, so every list mixes both kinds at either size (each kind
+    # in a page costs one selectin query for its teams' members).
+    today = utcnow().date()
+    db.session.add_all(
+        Action(
+            initiative_id=i,
+            description="Follow up",
+            owner_id=lead.id,
+            due_on=today + timedelta(days=k % 30 - 10),
+        )
+        for k, i in enumerate(initiative_ids[-n:])
+    )
+    for _i in range(n):
+        make_story(lead, initiative_id=first)
+    story = db.session.scalar(db.select(db.func.min(ImpactStory.id)))
+    cheered = set(db.session.scalars(db.select(Cheer.user_id).where(Cheer.story_id == story)))
+    people = [u.id for u in (UserFactory() for _i in range(n))]
+    db.session.add_all(Cheer(story_id=story, user_id=u) for u in people if u not in cheered)
+    db.session.add_all(
+        Activity(
+            actor_id=lead.id,
+            verb="team.joined",
+            subject_type="team",
+            subject_id=team.id,
+            team_id=team.id,
+        )
+        for _i in range(n)
+    )
+    taken = db.session.scalar(db.select(db.func.count()).select_from(SatisfactionResult))
+    db.session.add_all(
+        SatisfactionResult(
+            period=f"{2000 + (taken + i) // 12}-{(taken + i) % 12 + 1:02d}",
+            metric="Overall",
+            metric_key="overall",
+            score=4,
+            scale_max=5,
+            respondents=10,
+        )
+        for i in range(n)
+    )
+    db.session.commit()
+    return {"initiative": first, "story": story, "team": team.id}
+
+
+LIST_PAGES = [
+    "/",
+    "/teams/?per_page=200",
+    "/teams/{slug}",
+    "/initiatives/{initiative}",
+    "/initiatives/?per_page=200",
+    "/initiatives/?per_page=200&sort=newest",
+    "/initiatives/?owner_name=Sam+Staff",
+    "/initiatives/?owner={owner}&owner_name=Sam+Staff",
+    "/barriers/?per_page=200&sort=newest",
+    "/barriers/?per_page=200&sort=severity",
+    "/barriers/?team_id={team}&status=all",
+    "/actions/",
+    "/stories/",
+    "/stories/{story}",
+    "/people/?per_page=200",
+    "/people/search?q=Person",
+]
+LIST_ENDPOINTS = [
+    "/initiatives?per_page=200",
+    "/initiatives?sort=title",
+    "/actions?per_page=200",
+    "/barriers?per_page=200",
+    "/stories?per_page=200",
+    "/users?per_page=200",
+    "/teams?per_page=200",
+    "/satisfaction?per_page=200",
+]
+
+
+@pytest.mark.parametrize("path", LIST_PAGES)
+def test_list_pages_run_the_same_queries_with_3_or_30_of_each(client, staff, count_queries, path):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Listed Team")
+    ids = _grow(staff, team, 3)
+    url = path.format(slug=team.slug, owner=staff.id, **ids)
+    login(client, staff)
+    assert client.get(url).status_code == 200  # warm-up
+    small = count_queries(lambda: client.get(url))
+    _grow(staff, team, 27)
+    large = count_queries(lambda: client.get(url))
+    assert small == large, f"{url}: {small} queries with 3 of each, {large} with 30"
+    assert large <= 15
+
+
+@pytest.mark.parametrize("path", LIST_ENDPOINTS)
+def test_list_endpoints_run_the_same_queries_with_3_or_30_of_each(
+    api_as, staff, count_queries, path
+):
+    from tests.factories import make_team
+
+    team = make_team(staff, name="Listed Team")
+    _grow(staff, team, 3)
+    api = api_as(staff)
+    assert api.get(path).status_code == 200  # warm-up: the token's first use is recorded once
+    small = count_queries(lambda: api.get(path))
+    _grow(staff, team, 27)
+    large = count_queries(lambda: api.get(path))
+    assert small == large, f"{path}: {small} queries with 3 of each, {large} with 30"
+    assert large <= 15
