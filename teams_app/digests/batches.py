@@ -81,14 +81,20 @@ def send_batch(
     rows = _claim_all(due, token, now)
     outcomes.update({pair: "duplicate" for pair in due_pairs if pair[0] not in rows})
     prepared = _prepare(rows)
+    # What is left to do needs only ids and the rendered messages: with nothing in the session,
+    # the loop's two commits per person have nothing to expire.
+    db.session.expunge_all()
 
     failures: list[Exception] = []
     with smtp_session():
-        for item in prepared:
-            outcome = _send_one(item, last_try=last_try)
-            outcomes[item.user_id, item.period_key] = outcome
-            if outcome == "failed" and item.error is not None:
-                failures.append(item.error)
+        try:
+            for item in prepared:
+                outcome = _send_one(item, last_try=last_try)
+                outcomes[item.user_id, item.period_key] = outcome
+                if outcome == "failed" and item.error is not None:
+                    failures.append(item.error)
+        finally:
+            db.session.commit()  # the last person's outcome
     if failures:
         first = failures[0]
         raise BatchFailed(
@@ -184,6 +190,9 @@ def _prepare(rows: dict[int, DigestDelivery]) -> list[_Prepared]:
 
 
 def _send_one(item: _Prepared, *, last_try: bool) -> str:
+    """One person's attempt. Its start (a compare-and-set, committed) also commits the previous
+    person's outcome: one commit per digest, and an outcome is never left uncommitted across
+    a delivery."""
     if not services._start_attempt_on(item.row_id, item.token, utcnow()):
         return "busy"
     try:
@@ -207,5 +216,4 @@ def _finish(row_id: int, status: str, **values: object) -> None:
         .where(DigestDelivery.id == row_id)
         .values(status=status, finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    )  # committed by the next attempt's start, or at the end of the batch
