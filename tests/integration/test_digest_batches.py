@@ -41,7 +41,9 @@ class CountingSMTP:
         self.refuse_once = set(refuse_once or ())
         self.lock = threading.Lock()
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802,E501
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:  # noqa: N802,E501
         with self.lock:
             self.connections += 1
         session.host_name = hostname
@@ -204,9 +206,7 @@ def test_the_tick_does_not_enqueue_people_whose_batch_is_waiting(app, run_jobs):
     assert len([i for i in queue.get_job_ids() if i.startswith("digests-")]) == 1
 
 
-def test_an_smtp_session_reconnects_when_the_server_dropped_the_idle_connection(
-    app, counting_smtp
-):
+def test_an_smtp_session_reconnects_when_the_server_dropped_the_idle_connection(app, counting_smtp):
     smtp = counting_smtp()
     with app.test_request_context(), smtp_session() as session:
         deliver(build_message("a@library.example", "One", "digest", **_empty_digest()))
