@@ -67,9 +67,9 @@ def tick() -> dict[str, int]:
         if (u.id, p.key) not in waiting and job_id(u.id, p.key) not in waiting_ids
     ]
     lapsed = [(row.user_id, row.period_key) for row in services.abandoned()]
-    work = wanted + lapsed
-    for start in range(0, len(work), size):
-        chunk = work[start : start + size]
+    # Apart: a batch of fresh claims is one insert; lapsed ones are taken over one by one.
+    chunks = [work[i : i + size] for work in (wanted, lapsed) for i in range(0, len(work), size)]
+    for chunk in chunks:
         queue.enqueue(
             "jobs.digests.send_digests",
             chunk,

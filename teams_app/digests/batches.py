@@ -7,8 +7,9 @@ that does not have to be per person done once for the batch:
 * the claims are one insert when nobody else holds any of them (a retry, or a duplicate job,
   falls back to claiming one by one);
 * the digests' sources are loaded in a fixed number of queries (``content.load``) and every
-  message is rendered before the first is sent, so the commits of the ledger loop reload
-  nothing;
+  message is rendered before the first is sent;
+* the ledger writes of the sending loop go over a connection of their own, one round trip
+  each (``_ledger``);
 * every message goes over one SMTP connection (``mail.smtp_session``).
 
 A failure to build or deliver one person's digest is recorded on that person's row and the
@@ -18,14 +19,15 @@ claimed by this job: nobody's digest is lost or sent twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from teams_app.digests import content, services
 from teams_app.digests.schedule import Period
@@ -81,21 +83,18 @@ def send_batch(
     rows = _claim_all(due, token, now)
     outcomes.update({pair: "duplicate" for pair in due_pairs if pair[0] not in rows})
     prepared = _prepare(rows)
-    # What is left to do needs only ids and the rendered messages: with nothing in the session,
-    # the loop's two commits per person have nothing to expire.
+    # What is left needs only ids and the rendered messages: with nothing in the session, a
+    # failure's commit expires nothing. The read transaction ends; the loop writes on its own.
     db.session.expunge_all()
+    db.session.commit()
 
     failures: list[Exception] = []
-    with smtp_session():
-        try:
-            for item in prepared:
-                outcome = _send_one(item, last_try=last_try)
-                outcomes[item.user_id, item.period_key] = outcome
-                if outcome == "failed" and item.error is not None:
-                    failures.append(item.error)
-        finally:
-            _without_waiting_for_disk()
-            db.session.commit()  # the last person's outcome
+    with _ledger() as ledger, smtp_session():
+        for item in prepared:
+            outcome = _send_one(ledger, item, last_try=last_try)
+            outcomes[item.user_id, item.period_key] = outcome
+            if outcome == "failed" and item.error is not None:
+                failures.append(item.error)
     if failures:
         first = failures[0]
         raise BatchFailed(
@@ -190,43 +189,56 @@ def _prepare(rows: dict[int, DigestDelivery]) -> list[_Prepared]:
     return prepared
 
 
-def _send_one(item: _Prepared, *, last_try: bool) -> str:
-    """One person's attempt. Its start (a compare-and-set, committed) also commits the previous
-    person's outcome: one commit per digest, and an outcome is never left uncommitted across
-    a delivery."""
-    _without_waiting_for_disk()
-    if not services._start_attempt_on(item.row_id, item.token, utcnow()):
+@contextmanager
+def _ledger() -> Iterator[Connection]:
+    """A connection of its own, in autocommit mode, for the loop's ledger writes: starting an
+    attempt and recording its outcome are one round trip each. On PostgreSQL their commits do
+    not wait for the WAL to reach the disk (``synchronous_commit`` off on this connection while
+    the batch runs; waiting was most of a digest's time). A commit is visible to every other
+    worker at once, so a worker's crash changes nothing; only a crash of the database server
+    in the next instant could forget an outcome, and a forgotten one is sent again, with the
+    same Message-ID, when its lease lapses. The claims, which fix each Message-ID, and failures
+    are committed durably, by the session."""
+    with db.engine.connect() as plain:
+        conn = plain.execution_options(isolation_level="AUTOCOMMIT")
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            conn.execute(text("SET synchronous_commit TO OFF"))
+        try:
+            yield conn
+        finally:
+            if postgres:
+                with suppress(SQLAlchemyError):
+                    conn.execute(text("RESET synchronous_commit"))
+
+
+def _send_one(ledger: Connection, item: _Prepared, *, last_try: bool) -> str:
+    """One person's attempt: started by compare-and-set (as ``services.send`` does), then the
+    message handed over, then the outcome recorded."""
+    started = ledger.execute(services.attempt_statement(item.row_id, item.token, utcnow()))
+    if started.rowcount != 1:
         return "busy"
     try:
         if item.error is not None:
             raise item.error
-        if item.message is None:
-            _finish(item.row_id, DeliveryStatus.SKIPPED.value)
-            return "skipped"
-        deliver(item.message)
+        if item.message is not None:
+            deliver(item.message)
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the batch raises at the end
         item.error = exc
         services._record_failure(item.row_id, exc, last_try=last_try)
         return "failed"
-    _finish(item.row_id, DeliveryStatus.SENT.value, item_count=item.count, error=None)
+    if item.message is None:
+        _finish(ledger, item.row_id, status=DeliveryStatus.SKIPPED.value)
+        return "skipped"
+    _finish(
+        ledger, item.row_id, status=DeliveryStatus.SENT.value, item_count=item.count, error=None
+    )
     return "sent"
 
 
-def _without_waiting_for_disk() -> None:
-    """On PostgreSQL, this transaction's commit does not wait for its WAL to reach the disk
-    (``synchronous_commit`` off, for this transaction only): waiting was most of a digest's
-    time. The commit is at once visible to every other worker, so a worker's crash changes
-    nothing; only a crash of the database server itself in the next fraction of a second can
-    forget an outcome, and a forgotten one is sent again, with the same Message-ID, when its
-    lease lapses. The claims, which fix each Message-ID, are committed durably."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-
-def _finish(row_id: int, status: str, **values: object) -> None:
-    db.session.execute(
+def _finish(ledger: Connection, row_id: int, **values: object) -> None:
+    ledger.execute(
         update(DigestDelivery)
         .where(DigestDelivery.id == row_id)
-        .values(status=status, finished_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )  # committed by the next attempt's start, or at the end of the batch
+        .values(finished_at=utcnow(), **values)
+    )

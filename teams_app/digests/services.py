@@ -16,6 +16,7 @@ from email.utils import make_msgid
 from flask import current_app
 from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Update
 
 from teams_app.digests import content
 from teams_app.digests.schedule import Period, current_period
@@ -180,8 +181,16 @@ def _start_attempt(row: DigestDelivery, now: datetime) -> bool:
 
 
 def _start_attempt_on(row_id: int, token: str | None, now: datetime) -> bool:
+    result = db.session.execute(attempt_statement(row_id, token, now))
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def attempt_statement(row_id: int, token: str | None, now: datetime) -> Update:
+    """The compare-and-set that starts an attempt: the claim is still this token's, unsent, and
+    no other attempt is sending it (or that one's lease ran out)."""
     lease = timedelta(seconds=current_app.config["DIGEST_LEASE_SECONDS"])
-    result = db.session.execute(
+    return (
         update(DigestDelivery)
         .where(
             DigestDelivery.id == row_id,
@@ -195,8 +204,6 @@ def _start_attempt_on(row_id: int, token: str | None, now: datetime) -> bool:
         .values(attempts=DigestDelivery.attempts + 1, claimed_at=now, sending_since=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def unsubscribe_token(user: User) -> str:
