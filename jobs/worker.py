@@ -45,11 +45,14 @@ class _AppContextMixin:
         """Everything a job would otherwise do first, once per worker, not once per job."""
         import importlib
 
-        for name in JOB_MODULES:
-            importlib.import_module(name)
-        for template in MAIL_TEMPLATES:
-            app.jinja_env.get_template(template)
         app.extensions["jobs.worker"] = {"built_in_pid": os.getpid()}
+        try:
+            for name in JOB_MODULES:
+                importlib.import_module(name)
+            for template in MAIL_TEMPLATES:
+                app.jinja_env.get_template(template)
+        except Exception:  # noqa: BLE001 - only a head start: each job would do it anyway
+            log.exception("worker: warming up failed; jobs will load what they need")
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         try:
