@@ -1,10 +1,11 @@
 """``python -m bench.digests``: the weekly digest to everyone, with the Procfile's worker.
 
 Builds 5,000 people (``BENCH_SCALE`` scales it) in 500 teams with a week of team news, on
-PostgreSQL (its own database, created and dropped) when ``DATABASE_URL`` names a server or one
-answers on 127.0.0.1:5432, else on SQLite. Starts a real SMTP listener (aiosmtpd, counting
-messages and connections), a private Redis and two workers exactly as the Procfile's ``worker``
-line runs them, then measures in one run:
+PostgreSQL (its own database, ``BENCH_DIGESTS_DB`` or ``bench_digests_<pid>``, created and
+dropped) when ``DATABASE_URL`` names a server or one answers on 127.0.0.1:5432, else (or when
+``DATABASE_URL`` is a SQLite URL) on a SQLite file of its own. Starts a real SMTP listener
+(aiosmtpd, counting messages and connections), a private Redis and two workers exactly as the
+Procfile's ``worker`` line runs them, then measures in one run:
 
 * no-op jobs/s: the same two workers doing 5,000 jobs that do nothing (``bench.jobs.noop``);
 * digests/s: the digest tick for everyone, timed until every message has arrived;
@@ -57,6 +58,8 @@ def postgres_server() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         return url.rsplit("/", 1)[0]
+    if url.startswith("sqlite"):
+        return None  # asked for SQLite (a file of our own)
     try:
         socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
     except OSError:
