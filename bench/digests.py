@@ -357,14 +357,9 @@ def run(
 ) -> dict[str, Any]:
     from redis import Redis
     from rq import Queue, Worker
-    from rq.registry import (
-        FailedJobRegistry,
-        FinishedJobRegistry,
-        ScheduledJobRegistry,
-        StartedJobRegistry,
-    )
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
-    from jobs.digests import tick
+    from jobs.digests import BATCH_SIZE, tick
     from teams_app.extensions import db
 
     connection = Redis.from_url(redis_url)
@@ -394,13 +389,12 @@ def run(
     db.session.remove()
     mail = Queue("mail", connection=connection)
     failed = FailedJobRegistry(queue=mail)
-    running = StartedJobRegistry(queue=mail)
-    retrying = ScheduledJobRegistry(queue=mail)
+    finished = FinishedJobRegistry(queue=mail)
+    size = int(app.config.get("DIGEST_BATCH_SIZE") or BATCH_SIZE)
+    batches = -(-due // size)
 
-    def all_sent() -> bool:  # every message in, or no digest job left (someone had no news)
-        if counter.count() >= due:
-            return True
-        return mail.count == 0 and len(running) == 0 and len(retrying) == 0
+    def all_sent() -> bool:  # every message in, or every batch over (someone had no news)
+        return counter.count() >= due or len(finished) + len(failed) >= batches
 
     wait_until(all_sent, 1800, f"{due} digests")
     digest_seconds = time.perf_counter() - started
@@ -409,6 +403,9 @@ def run(
     digest_sessions = counter.sessions
     for monitor in monitors:
         monitor.running = False
+
+    if not counter.messages:
+        raise SystemExit(f"no digest arrived ({due} due); see {workdir}/worker*.log")
 
     # 3. Plain smtplib: the same messages, already rendered, over one connection.
     messages = list(counter.messages)
