@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import shlex
+import shutil
 import signal
 import smtplib
 import socket
@@ -328,6 +329,7 @@ def main() -> int:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {RESULTS.relative_to(ROOT)}")
+        shutil.rmtree(workdir, ignore_errors=True)  # kept, with the workers' logs, on a failure
         return 0 if result["pass"] else 1
     finally:
         for process in workers:
