@@ -1,17 +1,19 @@
 """What goes in a person's digest for a window of time: the same content for the mail, the
 preview page and ``GET /api/v1/me/digest``.
 
-A fixed number of queries per person (at most ten), whatever happened in their teams.
+A fixed number of queries (at most nine) whatever happened in their teams, for one person or for
+a batch of them: ``load`` fetches a batch's sources at once and ``assemble`` builds each
+person's digest from them, so the weekly run does not query once per person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from teams_app.activity import describe
@@ -143,27 +145,218 @@ def _net_moves(events: Sequence[Activity]) -> list[tuple[Activity, str]]:
     return out
 
 
-def build(user: User, since: datetime, until: datetime) -> Digest:
-    """Everything new for ``user`` after ``since`` up to ``until``, newest first, grouped."""
-    digest = Digest()
-    zone = zone_for(user.timezone)
-    today = until.astimezone(zone).date()  # "overdue" in their own calendar
+@dataclass(frozen=True)
+class Window:
+    """One person's digest window: news after ``since`` up to ``until``."""
+
+    user: User
+    since: datetime
+    until: datetime
+
+    @property
+    def today(self) -> date:
+        """ "Overdue" is judged in the person's own calendar."""
+        return self.until.astimezone(zone_for(self.user.timezone)).date()
+
+    def holds(self, at: datetime | None) -> bool:
+        return at is not None and self.since < at <= self.until
+
+
+@dataclass
+class Sources:
+    """What the digests of a batch of people draw on, loaded by ``load`` in a fixed number of
+    queries whatever the batch's size: each query covers the whole batch (``IN`` over its people
+    or teams, the widest window of the batch) and ``assemble`` keeps each person's share."""
+
+    actions: dict[int, list[Action]] = field(default_factory=dict)  # by owner
+    stale: dict[int, list[Initiative]] = field(default_factory=dict)  # by owner
+    memberships: dict[int, list[Membership]] = field(default_factory=dict)  # by person
+    events: list[Activity] = field(default_factory=list)  # newest first
+    requests: list[Membership] = field(default_factory=list)  # newest first
+    proposals: list[Team] = field(default_factory=list)
+    updates: list[Activity] = field(default_factory=list)  # status updates, newest first
+    went_stale: list[Initiative] = field(default_factory=list)
+    featured: list[tuple[ImpactStory, datetime]] = field(default_factory=list)  # newest first
+
+
+def load(windows: Sequence[Window]) -> Sources:
+    """Everything ``assemble`` needs for these windows: at most nine queries for any number."""
+    sources = Sources()
+    if not windows:
+        return sources
+    ids = sorted({w.user.id for w in windows})
+    since = min(w.since for w in windows)
+    until = max(w.until for w in windows)
+    last_day = max(w.today for w in windows) + timedelta(days=7)
 
     # 1. Their own actions: overdue, or due within seven days.
-    actions = db.session.scalars(
+    for a in db.session.scalars(
         select(Action)
         .options(joinedload(Action.barrier), joinedload(Action.initiative))
         .where(
-            Action.owner_id == user.id,
+            Action.owner_id.in_(ids),
             Action.status.in_(ActionStatus.running()),
             Action.due_on.is_not(None),
-            Action.due_on <= today + timedelta(days=7),
+            Action.due_on <= last_day,
         )
         .order_by(Action.due_on, Action.id)
-    ).all()
+    ):
+        sources.actions.setdefault(a.owner_id or 0, []).append(a)
+
+    # 2. Their initiatives that have gone stale.
+    for i in db.session.scalars(
+        select(Initiative)
+        .join(Stage, Stage.id == Initiative.stage_id)
+        .where(
+            Initiative.owner_id.in_(ids),
+            Stage.kind == StageKind.OPEN.value,
+            Initiative.update_due_at < until,
+        )
+        .order_by(Initiative.update_due_at, Initiative.id)
+    ):
+        sources.stale.setdefault(i.owner_id or 0, []).append(i)
+
+    # 3. Their teams, and news from those teams.
+    for m in db.session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.team))
+        .join(Team, Team.id == Membership.team_id)
+        .where(
+            Membership.user_id.in_(ids),
+            Membership.state == MemberState.ACTIVE.value,
+            Team.status == TeamStatus.ACTIVE.value,
+        )
+        .order_by(Membership.id)
+    ):
+        sources.memberships.setdefault(m.user_id, []).append(m)
+    team_ids = sorted({m.team_id for ms in sources.memberships.values() for m in ms})
+    if team_ids:
+        sources.events = list(
+            db.session.scalars(
+                select(Activity)
+                .options(joinedload(Activity.actor))
+                .where(
+                    Activity.team_id.in_(team_ids),
+                    Activity.verb.in_(TEAM_VERBS),
+                    Activity.at > since,
+                    Activity.at <= until,
+                )
+                .order_by(Activity.at.desc(), Activity.id.desc())
+            )
+        )
+
+    # 4. For leads: people who asked to join.
+    lead_team_ids = sorted(
+        {
+            m.team_id
+            for ms in sources.memberships.values()
+            for m in ms
+            if m.role == MemberRole.LEAD.value
+        }
+    )
+    if lead_team_ids:
+        sources.requests = list(
+            db.session.scalars(
+                select(Membership)
+                .options(joinedload(Membership.user), joinedload(Membership.team))
+                .where(
+                    Membership.team_id.in_(lead_team_ids),
+                    Membership.state == MemberState.REQUESTED.value,
+                    Membership.requested_at > since,  # new ones only: nothing repeated
+                    Membership.requested_at <= until,
+                )
+                .order_by(Membership.requested_at.desc(), Membership.id.desc())
+            )
+        )
+
+    # 5. For leadership: new proposals, status updates, initiatives that went stale.
+    if any(w.user.is_leadership for w in windows):
+        sources.proposals = list(
+            db.session.scalars(
+                select(Team)
+                .where(
+                    Team.status == TeamStatus.PROPOSED.value,
+                    Team.proposed_at > since,
+                    Team.proposed_at <= until,
+                )
+                .order_by(Team.proposed_at.desc(), Team.id.desc())
+            )
+        )
+        sources.updates = list(
+            db.session.scalars(
+                select(Activity)
+                .options(joinedload(Activity.actor))
+                .where(
+                    Activity.verb == "posted_update",
+                    Activity.at > since,
+                    Activity.at <= until,
+                )
+                .order_by(Activity.at.desc(), Activity.id.desc())
+            )
+        )
+        sources.went_stale = list(
+            db.session.scalars(
+                select(Initiative)
+                .join(Stage, Stage.id == Initiative.stage_id)
+                .options(joinedload(Initiative.team))
+                .where(
+                    Stage.kind == StageKind.OPEN.value,
+                    and_(Initiative.update_due_at > since, Initiative.update_due_at <= until),
+                )
+                .order_by(Initiative.update_due_at.desc(), Initiative.id.desc())
+            )
+        )
+
+    # 6. For everyone: stories picked as the Impact Story of the Month (still featured, visible).
+    sources.featured = [
+        (story, at)
+        for story, at in db.session.execute(
+            select(ImpactStory, Activity.at)
+            .join(
+                Activity,
+                and_(
+                    Activity.subject_type == "impactstory",
+                    Activity.subject_id == ImpactStory.id,
+                    Activity.verb == "featured_story",
+                ),
+            )
+            .where(
+                Activity.at > since,
+                Activity.at <= until,
+                ImpactStory.featured_month.is_not(None),
+                ImpactStory.hidden.is_(False),
+            )
+            .order_by(Activity.at.desc(), Activity.id.desc())
+        )
+    ]
+    return sources
+
+
+def build(user: User, since: datetime, until: datetime) -> Digest:
+    """Everything new for ``user`` after ``since`` up to ``until``, newest first, grouped."""
+    window = Window(user, since, until)
+    return assemble(window, load([window]))
+
+
+def build_many(windows: Sequence[Window]) -> list[Digest]:
+    """The digests of a batch of people, the same as ``build`` gives each of them alone."""
+    sources = load(windows)
+    return [assemble(w, sources) for w in windows]
+
+
+def assemble(window: Window, sources: Sources) -> Digest:
+    """One person's digest from the batch's ``sources``: no queries."""
+    user, until = window.user, window.until
+    digest = Digest()
+    zone = zone_for(user.timezone)
+    today = window.today
+
+    # 1. Their own actions: overdue, or due within seven days.
     action_items = []
-    for a in actions:
+    for a in sources.actions.get(user.id, []):
         assert a.due_on is not None
+        if a.due_on > today + timedelta(days=7):
+            continue
         late = (today - a.due_on).days
         when = (
             f"overdue by {late} day{'s' if late != 1 else ''}"
@@ -181,16 +374,7 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
         digest.sections.append(Section("Your actions", action_items))
 
     # 2. Their initiatives that have gone stale.
-    stale = db.session.scalars(
-        select(Initiative)
-        .join(Stage, Stage.id == Initiative.stage_id)
-        .where(
-            Initiative.owner_id == user.id,
-            Stage.kind == StageKind.OPEN.value,
-            Initiative.update_due_at < until,
-        )
-        .order_by(Initiative.update_due_at)
-    ).all()
+    stale = [i for i in sources.stale.get(user.id, []) if i.update_due_at < until]
     if stale:
         digest.sections.append(
             Section(
@@ -209,31 +393,17 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
         )
 
     # 3. News from each of their teams, by someone else, newest first.
-    memberships = db.session.scalars(
-        select(Membership)
-        .options(joinedload(Membership.team))
-        .join(Team, Team.id == Membership.team_id)
-        .where(
-            Membership.user_id == user.id,
-            Membership.state == MemberState.ACTIVE.value,
-            Team.status == TeamStatus.ACTIVE.value,
-        )
-    ).all()
+    memberships = sources.memberships.get(user.id, [])
     teams = {m.team_id: m.team for m in memberships}
-    lead_team_ids = [m.team_id for m in memberships if m.role == MemberRole.LEAD.value]
+    lead_team_ids = {m.team_id for m in memberships if m.role == MemberRole.LEAD.value}
     if teams:
-        events = db.session.scalars(
-            select(Activity)
-            .options(joinedload(Activity.actor))
-            .where(
-                Activity.team_id.in_(teams),
-                Activity.verb.in_(TEAM_VERBS),
-                Activity.at > since,
-                Activity.at <= until,
-                or_(Activity.actor_id.is_(None), Activity.actor_id != user.id),
-            )
-            .order_by(Activity.at.desc(), Activity.id.desc())
-        ).all()
+        events = [
+            e
+            for e in sources.events
+            if e.team_id in teams
+            and window.holds(e.at)
+            and (e.actor_id is None or e.actor_id != user.id)
+        ]
         by_team: dict[int, list[Item]] = {}
         for e, text in _net_moves(events):
             assert e.team_id is not None
@@ -243,65 +413,37 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
             digest.sections.append(Section(teams[team_id].name, items, team_id))
 
     # 4. For leads: people who asked to join since the last digest.
-    if lead_team_ids:
-        requests = db.session.scalars(
-            select(Membership)
-            .options(joinedload(Membership.user), joinedload(Membership.team))
-            .where(
-                Membership.team_id.in_(lead_team_ids),
-                Membership.state == MemberState.REQUESTED.value,
-                Membership.requested_at > since,  # new ones only: nothing repeated
-                Membership.requested_at <= until,
+    requests = [
+        r for r in sources.requests if r.team_id in lead_team_ids and window.holds(r.requested_at)
+    ]
+    if requests:
+        digest.sections.append(
+            Section(
+                "Waiting for you",
+                [
+                    Item(
+                        "join_request",
+                        f"{r.user.name} asks to join {r.team.name}",
+                        external_url("teams.show", slug=r.team.slug),
+                        r.requested_at,
+                    )
+                    for r in requests
+                ],
             )
-            .order_by(Membership.requested_at.desc())
-        ).all()
-        if requests:
-            digest.sections.append(
-                Section(
-                    "Waiting for you",
-                    [
-                        Item(
-                            "join_request",
-                            f"{r.user.name} asks to join {r.team.name}",
-                            external_url("teams.show", slug=r.team.slug),
-                            r.requested_at,
-                        )
-                        for r in requests
-                    ],
-                )
-            )
+        )
 
     # 5. For leadership: new proposals, and initiatives that went off track or stale.
     if user.is_leadership:
-        portfolio: list[Item] = []
-        proposals = db.session.scalars(
-            select(Team)
-            .where(
-                Team.status == TeamStatus.PROPOSED.value,
-                Team.proposed_at > since,
-                Team.proposed_at <= until,
-            )
-            .order_by(Team.proposed_at.desc())
-        ).all()
-        portfolio += [
+        portfolio: list[Item] = [
             Item(
                 "proposal",
                 f"Team proposal waiting: {t.name}",
                 external_url("teams.show", slug=t.slug),
                 t.proposed_at,
             )
-            for t in proposals
+            for t in sources.proposals
+            if window.holds(t.proposed_at)
         ]
-        off_track = db.session.scalars(
-            select(Activity)
-            .options(joinedload(Activity.actor))
-            .where(
-                Activity.verb == "posted_update",
-                Activity.at > since,
-                Activity.at <= until,
-            )
-            .order_by(Activity.at.desc(), Activity.id.desc())
-        ).all()
         portfolio += [
             Item(
                 "off_track",
@@ -309,20 +451,11 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
                 external_url("initiatives.show", initiative_id=e.subject_id),
                 e.at,
             )
-            for e in off_track
-            if (e.data or {}).get("health") == "off_track"
+            for e in sources.updates
+            if window.holds(e.at)
+            and (e.data or {}).get("health") == "off_track"
             and (e.data or {}).get("previous_health") != "off_track"
         ]
-        went_stale = db.session.scalars(
-            select(Initiative)
-            .join(Stage, Stage.id == Initiative.stage_id)
-            .options(joinedload(Initiative.team))
-            .where(
-                Stage.kind == StageKind.OPEN.value,
-                and_(Initiative.update_due_at > since, Initiative.update_due_at <= until),
-            )
-            .order_by(Initiative.update_due_at.desc())
-        ).all()
         portfolio += [
             Item(
                 "stale",
@@ -331,44 +464,21 @@ def build(user: User, since: datetime, until: datetime) -> Digest:
                 external_url("initiatives.show", initiative_id=i.id),
                 i.update_due_at,
             )
-            for i in went_stale
+            for i in sources.went_stale
+            if window.holds(i.update_due_at)
         ]
         if portfolio:
             portfolio.sort(key=lambda item: item.at or until, reverse=True)
             digest.sections.append(Section("Across the portfolio", portfolio))
 
     # 6. For everyone: a story picked as the Impact Story of the Month in the window.
-    featured = _featured_story(since, until)
+    featured = next(((s, at) for s, at in sources.featured if window.holds(at)), None)
     if featured is not None:
-        digest.sections.append(featured)
+        story, at = featured
+        month = month_text(story.featured_month or "")
+        text = f"“{story.title}” is the Impact Story of the Month for {month}"
+        url = external_url("stories.show", story_id=story.id)
+        digest.sections.append(
+            Section("Impact Story of the Month", [Item("featured_story", text, url, at)])
+        )
     return digest
-
-
-def _featured_story(since: datetime, until: datetime) -> Section | None:
-    """The story most recently featured in the window (still featured and visible): one query."""
-    row = db.session.execute(
-        select(ImpactStory, Activity.at)
-        .join(
-            Activity,
-            and_(
-                Activity.subject_type == "impactstory",
-                Activity.subject_id == ImpactStory.id,
-                Activity.verb == "featured_story",
-            ),
-        )
-        .where(
-            Activity.at > since,
-            Activity.at <= until,
-            ImpactStory.featured_month.is_not(None),
-            ImpactStory.hidden.is_(False),
-        )
-        .order_by(Activity.at.desc(), Activity.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    story, at = row
-    month = month_text(story.featured_month or "")
-    text = f"“{story.title}” is the Impact Story of the Month for {month}"
-    url = external_url("stories.show", story_id=story.id)
-    return Section("Impact Story of the Month", [Item("featured_story", text, url, at)])

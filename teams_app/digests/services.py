@@ -16,6 +16,7 @@ from email.utils import make_msgid
 from flask import current_app
 from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Update
 
 from teams_app.digests import content
 from teams_app.digests.schedule import Period, current_period
@@ -173,12 +174,27 @@ def _start_attempt(row: DigestDelivery, now: datetime) -> bool:
     """Count an attempt and renew the lease, by compare-and-set. An attempt still sending (not
     lapsed) blocks another: of two executions holding the same claim (one job id enqueued
     twice), exactly one sends; a retry after a failed attempt goes ahead."""
+    if not _start_attempt_on(row.id, row.claim_token, now):
+        return False
+    db.session.refresh(row)
+    return True
+
+
+def _start_attempt_on(row_id: int, token: str | None, now: datetime) -> bool:
+    result = db.session.execute(attempt_statement(row_id, token, now))
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def attempt_statement(row_id: int, token: str | None, now: datetime) -> Update:
+    """The compare-and-set that starts an attempt: the claim is still this token's, unsent, and
+    no other attempt is sending it (or that one's lease ran out)."""
     lease = timedelta(seconds=current_app.config["DIGEST_LEASE_SECONDS"])
-    result = db.session.execute(
+    return (
         update(DigestDelivery)
         .where(
-            DigestDelivery.id == row.id,
-            DigestDelivery.claim_token == row.claim_token,
+            DigestDelivery.id == row_id,
+            DigestDelivery.claim_token == token,
             DigestDelivery.status == DeliveryStatus.CLAIMED.value,
             or_(
                 DigestDelivery.sending_since.is_(None),
@@ -188,11 +204,6 @@ def _start_attempt(row: DigestDelivery, now: datetime) -> bool:
         .values(attempts=DigestDelivery.attempts + 1, claimed_at=now, sending_since=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    db.session.refresh(row)
-    return True
 
 
 def unsubscribe_token(user: User) -> str:
@@ -245,14 +256,7 @@ def send(user_id: int, period_key: str, token: str | None = None, *, last_try: b
         message = _message(user, row, digest)
         deliver(message)
     except Exception as exc:
-        db.session.rollback()
-        failed = db.session.get(DigestDelivery, row_id)
-        if failed is not None:
-            failed.error = f"{type(exc).__name__}: {exc}"[:2000]
-            failed.sending_since = None  # this attempt is over: a retry may go ahead
-            if last_try:
-                failed.status, failed.finished_at = DeliveryStatus.FAILED.value, utcnow()
-            db.session.commit()
+        _record_failure(row_id, exc, last_try=last_try)
         raise
     row.status, row.finished_at, row.item_count, row.error = (
         DeliveryStatus.SENT.value,
@@ -262,6 +266,18 @@ def send(user_id: int, period_key: str, token: str | None = None, *, last_try: b
     )
     db.session.commit()
     return "sent"
+
+
+def _record_failure(row_id: int, exc: Exception, *, last_try: bool) -> None:
+    """This attempt is over: the row says why, and on the last try it is failed for good."""
+    db.session.rollback()
+    failed = db.session.get(DigestDelivery, row_id)
+    if failed is not None:
+        failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+        failed.sending_since = None  # a retry may go ahead
+        if last_try:
+            failed.status, failed.finished_at = DeliveryStatus.FAILED.value, utcnow()
+        db.session.commit()
 
 
 def _message(user: User, row: DigestDelivery, digest: content.Digest) -> EmailMessage:
