@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from email import headerregistry, policy
@@ -90,9 +90,32 @@ def build_message(
     return msg
 
 
-def _connect() -> smtplib.SMTP:
+class _Tracking(smtplib.SMTP):
+    """Knows whether the current message was handed over: once the DATA command has gone out,
+    the server may have accepted it, whatever happens to the connection next."""
+
+    handed_over = False
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        self.handed_over = False
+        return super().mail(sender, options)
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.handed_over = True
+        return super().data(msg)
+
+
+class _SMTP(_Tracking):
+    pass
+
+
+class _SMTPSSL(_Tracking, smtplib.SMTP_SSL):
+    pass
+
+
+def _connect() -> _Tracking:
     config = current_app.config
-    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    smtp_class = _SMTPSSL if config["MAIL_USE_SSL"] else _SMTP
     smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
     try:
         if config["MAIL_USE_TLS"]:
@@ -108,27 +131,36 @@ def _connect() -> smtplib.SMTP:
 class SMTPSession:
     """One SMTP connection shared by every message sent inside ``smtp_session()``: opened on the
     first message, dropped after any failure (the next message opens a new one), closed at the
-    end. A connection the server closed while idle is reopened and the message sent once more:
-    nothing was handed over on a connection that was already gone."""
+    end. On a reused connection, a message is sent once more over a new one only when nothing
+    was handed over: the server had closed the connection before the DATA command (an idle
+    timeout), or answered 421 (closing) to MAIL FROM or RCPT TO. A connection lost after DATA
+    went out is a failure: the server may have accepted the message."""
 
     def __init__(self) -> None:
-        self.smtp: smtplib.SMTP | None = None
+        self.smtp: _Tracking | None = None
         self.connections = 0  # opened so far: what the tests and the benchmark read
 
     def send(self, msg: EmailMessage) -> None:
         reused = self.smtp is not None
         try:
-            self._open().send_message(msg)
-        except smtplib.SMTPServerDisconnected:
-            self.close()
-            if not reused:
-                raise
-            self._open().send_message(msg)  # the idle connection had gone: a new one
+            smtp = self._open()
+            smtp.handed_over = False
+            try:
+                smtp.send_message(msg)
+            except (
+                smtplib.SMTPServerDisconnected,
+                smtplib.SMTPResponseException,
+                smtplib.SMTPRecipientsRefused,
+            ) as exc:
+                if not (reused and _not_handed_over(smtp, exc)):
+                    raise
+                self.close()
+                self._open().send_message(msg)  # the old connection had gone: a new one
         except BaseException:
             self.close()  # whatever state the session is in, the next message starts afresh
             raise
 
-    def _open(self) -> smtplib.SMTP:
+    def _open(self) -> _Tracking:
         if self.smtp is None:
             self.smtp = _connect()
             self.connections += 1
@@ -142,6 +174,20 @@ class SMTPSession:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+def _not_handed_over(smtp: _Tracking, exc: Exception) -> bool:
+    """Whether the failure came before the message went out, so that sending it again over a
+    new connection cannot deliver it twice."""
+    if smtp.handed_over:
+        return False
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return exc.smtp_code == 421
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(code == 421 for code, _ in exc.recipients.values())
+    return False
 
 
 _SESSION: ContextVar[SMTPSession | None] = ContextVar("mail_smtp_session", default=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from teams_app import audit
 from teams_app.activity import record
@@ -72,9 +73,13 @@ def revoke_token_by_name(user: User, name: str) -> ApiToken:
 
 
 def user_for_secret(secret: str) -> User | None:
-    """The active owner of a live token, recording its use (to the minute); None otherwise."""
+    """The active owner of a live token, recording its use (to the minute); None otherwise.
+    The owner comes in the token's query: every API request pays for this one."""
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_api_secret(secret))
+        select(ApiToken)
+        .join(ApiToken.user)
+        .options(contains_eager(ApiToken.user))
+        .where(ApiToken.token_hash == hash_api_secret(secret))
     )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None

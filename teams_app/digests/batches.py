@@ -14,18 +14,21 @@ that does not have to be per person done once for the batch:
 
 A failure to build or deliver one person's digest is recorded on that person's row and the
 batch carries on; the job then raises, so RQ retries it, and the retry sends only what is still
-claimed by this job: nobody's digest is lost or sent twice.
+claimed by this job: nobody's digest is lost or sent twice. The job's timeout is the exception:
+the attempt under way is recorded and the batch stops at once, leaving the rest claimed for the
+retry, rather than sending on until the worker kills it with a row still marked sending.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -171,6 +174,8 @@ def _prepare(rows: dict[int, DigestDelivery]) -> list[_Prepared]:
     windows = [content.Window(row.user, row.since, row.until) for row in rows.values()]
     try:
         digests = content.build_many(windows)
+    except BaseTimeoutException:
+        raise  # the job's time is up: nothing was attempted, the retry takes the claims
     except Exception as exc:  # noqa: BLE001 - recorded on every row of the batch
         return [
             _Prepared(r.user_id, r.period_key, r.id, r.claim_token, error=exc)
@@ -183,6 +188,8 @@ def _prepare(rows: dict[int, DigestDelivery]) -> list[_Prepared]:
         try:
             if not digest.empty:
                 item.message = services._message(window.user, row, digest)
+        except BaseTimeoutException:
+            raise
         except Exception as exc:  # noqa: BLE001 - recorded on this person's row
             item.error = exc
         prepared.append(item)
@@ -208,8 +215,19 @@ def _ledger() -> Iterator[Connection]:
             yield conn
         finally:
             if postgres:
-                with suppress(SQLAlchemyError):
-                    conn.execute(text("RESET synchronous_commit"))
+                _reset(conn)
+
+
+def _reset(conn: Connection) -> None:
+    """Durable commits again before the connection goes back to the pool; a connection that
+    cannot say so is discarded instead, never lent out with non-durable commits."""
+    try:
+        conn.execute(text("RESET synchronous_commit"))
+    except SQLAlchemyError:
+        conn.invalidate()
+    except BaseException:
+        conn.invalidate()
+        raise
 
 
 def _send_one(ledger: Connection, item: _Prepared, *, last_try: bool) -> str:
@@ -223,6 +241,13 @@ def _send_one(ledger: Connection, item: _Prepared, *, last_try: bool) -> str:
             raise item.error
         if item.message is not None:
             deliver(item.message)
+    except BaseTimeoutException as exc:
+        # The job's time is up (RQ's timeouts are Exceptions): this row's attempt is recorded
+        # and the batch stops here, instead of sending on until the worker kills it mid-send
+        # and leaves a row "sending" for its lease to send again.
+        item.error = exc
+        services._record_failure(item.row_id, exc, last_try=last_try)
+        raise
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the batch raises at the end
         item.error = exc
         services._record_failure(item.row_id, exc, last_try=last_try)
@@ -230,9 +255,12 @@ def _send_one(ledger: Connection, item: _Prepared, *, last_try: bool) -> str:
     if item.message is None:
         _finish(ledger, item.row_id, status=DeliveryStatus.SKIPPED.value)
         return "skipped"
-    _finish(
-        ledger, item.row_id, status=DeliveryStatus.SENT.value, item_count=item.count, error=None
-    )
+    values = {"status": DeliveryStatus.SENT.value, "item_count": item.count, "error": None}
+    try:
+        _finish(ledger, item.row_id, **values)
+    except BaseTimeoutException:
+        _finish(ledger, item.row_id, **values)  # it was sent: say so, then stop
+        raise
     return "sent"
 
 

@@ -4,6 +4,8 @@ worker builds the app once, not in every job."""
 
 from __future__ import annotations
 
+import asyncio
+import smtplib
 import socket
 import subprocess
 import threading
@@ -15,11 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from redis import Redis
 from rq import Queue
+from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 from sqlalchemy import select
 
 from jobs import digests as digest_jobs
 from teams_app.barriers import services as barriers
-from teams_app.digests import content
+from teams_app.digests import batches, content
+from teams_app.digests import services as digest_services
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
 from teams_app.mail import build_message, deliver, smtp_session
@@ -34,11 +38,21 @@ from tests.integration.test_digest_workers import RQ, worker_env
 class CountingSMTP:
     """An SMTP listener that counts connections and can refuse chosen messages once."""
 
-    def __init__(self, refuse_once: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        refuse_once: set[int] | None = None,
+        closing_at_mail: set[int] | None = None,
+        slow: set[int] | None = None,
+        drop_after_data: set[int] | None = None,
+    ) -> None:
         self.connections = 0
         self.received: list[str] = []  # recipients, in order
         self.seen = 0
+        self.mails = 0
         self.refuse_once = set(refuse_once or ())
+        self.closing_at_mail = set(closing_at_mail or ())  # answer 421 to these MAIL FROMs
+        self.slow = set(slow or ())  # accept these messages, but too late
+        self.drop_after_data = set(drop_after_data or ())  # accept, then hang up unanswered
         self.lock = threading.Lock()
 
     async def handle_EHLO(
@@ -49,12 +63,28 @@ class CountingSMTP:
         session.host_name = hostname
         return responses
 
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        with self.lock:
+            self.mails += 1
+            if self.mails in self.closing_at_mail:
+                return "421 Service closing transmission channel"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:
             self.seen += 1
-            if self.seen in self.refuse_once:
+            seen = self.seen
+            if seen in self.refuse_once:
                 return "451 Try again later"
             self.received.extend(envelope.rcpt_tos)
+        if seen in self.slow:
+            await asyncio.sleep(6)  # longer than the job timeout below
+        if seen in self.drop_after_data:
+            server.transport.close()  # accepted, but the reply never reaches the client
         return "250 Message accepted"
 
 
@@ -215,6 +245,45 @@ def test_an_smtp_session_reconnects_when_the_server_dropped_the_idle_connection(
         deliver(build_message("b@library.example", "Two", "digest", **_empty_digest()))
     assert smtp.received == ["a@library.example", "b@library.example"]
     assert smtp.connections == 2 and session.connections == 2
+
+
+def test_an_smtp_session_sends_again_when_the_server_closes_at_mail_from(app, counting_smtp):
+    smtp = counting_smtp(closing_at_mail={2})  # 421 to the second message's MAIL FROM
+    with app.test_request_context(), smtp_session() as session:
+        for to in ("a@library.example", "b@library.example", "c@library.example"):
+            deliver(build_message(to, "Hello", "digest", **_empty_digest()))
+    assert smtp.received == ["a@library.example", "b@library.example", "c@library.example"]
+    assert smtp.connections == 2 and session.connections == 2
+
+
+def test_an_smtp_session_does_not_send_again_once_the_message_was_handed_over(app, counting_smtp):
+    smtp = counting_smtp(drop_after_data={2})  # the server took it, the 250 got lost
+    with app.test_request_context(), smtp_session() as session:
+        deliver(build_message("a@library.example", "One", "digest", **_empty_digest()))
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            deliver(build_message("b@library.example", "Two", "digest", **_empty_digest()))
+        deliver(build_message("c@library.example", "Three", "digest", **_empty_digest()))
+    assert smtp.received == ["a@library.example", "b@library.example", "c@library.example"]
+    assert session.connections == 2
+
+
+def test_a_batch_stops_at_the_job_timeout_and_records_the_message_it_was_sending(
+    app, run_jobs, counting_smtp
+):
+    _, people = a_team_of(4, run_jobs)
+    smtp = counting_smtp(slow={2})
+    now = utcnow()
+    work = [(p.id, digest_services.period_for(p, now).key) for p in people]
+    with pytest.raises(JobTimeoutException), UnixSignalDeathPenalty(4, JobTimeoutException):
+        batches.send_batch(work, "the-job", last_try=False)
+    db.session.expire_all()
+    rows = {r.user_id: r for r in db.session.scalars(select(DigestDelivery))}
+    first, second, *rest = (rows[p.id] for p in people)
+    assert first.status == "sent"
+    assert second.status == "claimed" and second.sending_since is None
+    assert second.error.startswith("JobTimeoutException")
+    assert [(r.status, r.attempts) for r in rest] == [("claimed", 0)] * 2  # never started
+    assert len(smtp.received) == 2  # nothing went out after the timeout
 
 
 def _empty_digest() -> dict[str, Any]:

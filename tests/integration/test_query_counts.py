@@ -36,6 +36,13 @@ def test_api_user_list_queries_do_not_grow(api_as, admin, count_queries):
     assert count_queries(lambda: api.get("/users?per_page=200")) == small
 
 
+def test_an_api_request_finds_its_token_and_owner_in_one_query(api_as, staff, count_queries):
+    api = api_as(staff)
+    assert api.get("/stages").status_code == 200  # warm-up: the token's first use is recorded
+    # Every API request pays its authentication: the token and its owner, then the stages.
+    assert count_queries(lambda: api.get("/stages")) == 2
+
+
 def _fill(team, n: int) -> None:
     """Add ``n`` active members (bulk, for speed) from different departments and levels."""
     from teams_app.extensions import db
