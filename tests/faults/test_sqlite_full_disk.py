@@ -32,11 +32,12 @@ def tiny_disk(tmp_path: Path):
 
 def fill(disk: Path) -> Path:
     filler = disk / "filler"
-    with open(filler, "wb") as f:
+    # Unbuffered: a buffered file would try to flush its unwritten tail again on close, and
+    # raise there, outside the loop, when the disk is full.
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
     return filler
