@@ -18,7 +18,7 @@ import calendar
 import re
 from datetime import UTC, date, datetime, tzinfo
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 MONTHS = list(calendar.month_name)[1:]
 MONTH_ABBR = list(calendar.month_abbr)[1:]
@@ -101,16 +101,17 @@ def time_element(value: datetime | None, zone: tzinfo, now: datetime | None = No
     value = aware(value)
     iso = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     exact = datetime_text(value, zone)
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        iso, exact, relative_text(value, now)
-    )
+    # Built with escape(), not Markup.format: a long list shows hundreds of these.
+    relative = escape(relative_text(value, now))
+    return Markup(f'<time datetime="{iso}" title="{escape(exact)}">{relative}</time>')  # noqa: S704
 
 
 def date_element(value: date | None) -> Markup:
     """``<time datetime="2026-11-24">24 Nov 2026</time>``"""
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), date_text(value))
+    text = escape(date_text(value))
+    return Markup(f'<time datetime="{value.isoformat()}">{text}</time>')  # noqa: S704
 
 
 # --- The range every date people give must fall in ---

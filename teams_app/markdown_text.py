@@ -3,11 +3,17 @@
 Every long text a person writes (status updates, stories, initiative summaries, charters, what a
 closed team learned, barrier descriptions and resolutions) goes through ``render``; previews and
 lists use ``excerpt``, which keeps sentences apart where the Markdown had separate blocks.
+
+Both are pure functions of the text, so each process keeps the latest few thousand results
+(a feed or an API page renders the same bodies on every request), and converts with one
+Markdown parser per thread, reset between texts, rather than building a parser for each.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -35,24 +41,34 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # A block ends a sentence in an excerpt; inline tags do not.
 _BLOCKS = {"p", "li", "h3", "h4", "blockquote", "pre", "hr", "ul", "ol"}
 _ENDS_SENTENCE = re.compile(r"[.!?…:;)\]\"”’]$")
+CACHED_TEXTS = 2048  # results kept per process, for each of render and excerpt
+_parsers = threading.local()
 
 
 def _markdown(text: str | None) -> str:
-    return markdown.markdown(text or "", extensions=["sane_lists", "nl2br"], output_format="html")
+    parser = getattr(_parsers, "markdown", None)
+    if parser is None:
+        parser = markdown.Markdown(extensions=["sane_lists", "nl2br"], output_format="html")
+        _parsers.markdown = parser
+    return str(parser.reset().convert(text or ""))
 
 
 def render(text: str | None) -> Markup:
     """HTML for ``text``: Markdown converted (a single line break is kept, as people typed it),
     then everything not allowed is stripped."""
+    return Markup(_clean_html(text or ""))  # noqa: S704 - sanitised by nh3 in _clean_html
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _clean_html(text: str) -> str:
     html = _markdown(text)
-    clean = nh3.clean(
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
 class _Blocks(HTMLParser):
@@ -94,6 +110,11 @@ def plain_text(text: str | None) -> str:
 
 def excerpt(text: str | None, length: int = 240) -> str:
     """At most ``length`` characters of plain text, cut at a word, with an ellipsis if cut."""
+    return _excerpt(text or "", length)
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _excerpt(text: str, length: int) -> str:
     words = plain_text(text)
     if len(words) <= length:
         return words

@@ -141,8 +141,12 @@ class ActivitySchema(ma.Schema):
     at = UTCDateTime()
 
 
+# A schema instance deep-copies its fields: build it once, not once per team in a list.
+_SUMMARY_FIELDS = tuple(TeamSummarySchema().fields)
+
+
 def _summary(team: Team, fig: queries.TeamFigures) -> dict[str, Any]:
-    body = {name: getattr(team, name) for name in TeamSummarySchema().fields if hasattr(team, name)}
+    body = {name: getattr(team, name) for name in _SUMMARY_FIELDS if hasattr(team, name)}
     body.update(
         member_count=fig.member_count, levels=fig.levels, has_openings=fig.has_openings(team)
     )

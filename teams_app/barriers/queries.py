@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, case, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
@@ -143,17 +143,37 @@ def _count_facets(f: BarrierFilter) -> dict[str, dict[Any, int]]:
     return counts
 
 
-def filter_choices() -> tuple[list[Department], list[Team]]:
-    """Departments and teams that have barriers, for the register's filters."""
-    departments = db.session.scalars(
-        select(Department)
-        .where(Department.id.in_(select(Barrier.department_id)))
-        .order_by(Department.name)
+class Choice(NamedTuple):
+    id: int
+    name: str
+
+
+def filter_choices() -> tuple[list[Choice], list[Choice]]:
+    """Departments and teams that have barriers, for the register's filters: hundreds of
+    options at a large library, so kept in Redis with the counts (stale on the same writes)."""
+    from teams_app import cache
+
+    def compute() -> tuple[list[Choice], list[Choice]]:
+        departments = db.session.execute(
+            select(Department.id, Department.name)
+            .where(Department.id.in_(select(Barrier.department_id)))
+            .order_by(Department.name)
+        )
+        teams = db.session.execute(
+            select(Team.id, Team.name)
+            .where(Team.id.in_(select(Barrier.team_id)))
+            .order_by(Team.name)
+        )
+        return [Choice(*row) for row in departments], [Choice(*row) for row in teams]
+
+    return cache.remember(
+        "barriers",
+        "choices",
+        {},
+        compute,
+        lambda choices: [[list(c) for c in group] for group in choices],
+        lambda raw: ([Choice(*c) for c in raw[0]], [Choice(*c) for c in raw[1]]),
     )
-    teams = db.session.scalars(
-        select(Team).where(Team.id.in_(select(Barrier.team_id))).order_by(Team.name)
-    )
-    return list(departments), list(teams)
 
 
 # --- CSV export ---------------------------------------------------------------------------------

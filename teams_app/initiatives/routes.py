@@ -87,7 +87,7 @@ def _owner_from_args() -> people_search.Resolved:
     the typed ``owner_name`` names someone else, which the server then resolves (no JavaScript)."""
     chosen = people_search.by_id(request.args.get("owner", type=parse_id))
     typed = request.args.get("owner_name")
-    if typed is None or (chosen is not None and typed.strip().lower() == chosen.name.lower()):
+    if typed is None or (chosen is not None and people_search.names(typed, chosen)):
         return people_search.Resolved(chosen)
     return people_search.resolve(typed, current_person())
 

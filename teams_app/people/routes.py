@@ -61,9 +61,15 @@ def search_people() -> Response:
     """People whose name contains ``q``, at most ``limit`` (the typeahead asks as you type)."""
     limit = request.args.get("limit", default=10, type=int) or 10
     found = search.matching(request.args.get("q") or "", limit=limit)
+    labels = search.labels(found)
     return jsonify(
         [
-            {"id": u.id, "name": u.name, "department": u.department.name if u.department else None}
+            {
+                "id": u.id,
+                "name": u.name,
+                "department": u.department.name if u.department else None,
+                "label": labels[u.id],
+            }
             for u in found
         ]
     )

@@ -411,9 +411,11 @@ def directory_query(f: DirectoryFilter) -> Select[tuple[User]]:
     if not f.include_pending:
         stmt = stmt.where(User.password_hash.is_not(None))
     if f.q:
-        like = f"%{f.q.strip().lower()}%"
-        name_match = func.lower(User.name).like(like)
-        stmt = stmt.where(or_(name_match, User.email.like(like)) if f.search_email else name_match)
+        q = f.q.strip().lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        like = f"%{q}%"  # what was typed, literally: "%" and "_" are not wildcards here
+        name_match = func.lower(User.name).like(like, escape="\\")
+        email_match = User.email.like(like, escape="\\")
+        stmt = stmt.where(or_(name_match, email_match) if f.search_email else name_match)
     if f.department_id:
         stmt = stmt.where(User.department_id == f.department_id)
     if f.level:

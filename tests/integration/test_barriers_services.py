@@ -928,6 +928,16 @@ def test_filter_choices_list_only_departments_and_teams_with_barriers(register, 
     assert [t.name for t in teams] == ["Desk Team"]
 
 
+def test_filter_choices_are_cached_until_a_barrier_or_team_changes(register, staff):
+    queries.filter_choices()  # now cached
+    idle = make_team(staff, name="Idle Team")
+    report(staff, team_id=idle.id)
+    assert [t.name for t in queries.filter_choices()[1]] == ["Desk Team", "Idle Team"]
+    idle.name = "Busy Team"
+    db.session.commit()
+    assert [t.name for t in queries.filter_choices()[1]] == ["Busy Team", "Desk Team"]
+
+
 # --- Queries: actions ---------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from teams_app.initiatives import services
 from tests.conftest import login
-from tests.factories import UserFactory, make_team
+from tests.factories import DepartmentFactory, UserFactory, make_team
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_people_search_returns_matching_people_by_name(client, owners):
     login(client, owners["sam"])
     found = client.get("/people/search?q=reader").get_json()
     assert [p["name"] for p in found] == ["Ria Reader"]
-    assert set(found[0]) == {"id", "name", "department"}  # no addresses
+    assert set(found[0]) == {"id", "name", "department", "label"}  # no addresses
     assert found[0]["id"] == owners["ria"].id
 
 
@@ -114,3 +114,68 @@ def test_people_search_is_limited(client, staff):
 def test_people_search_needs_a_signed_in_person(client, owners):
     response = client.get("/people/search?q=reader")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_people_search_labels_tell_people_of_one_name_apart(client, owners):
+    ria = owners["ria"]
+    other_branch = UserFactory(name="Ria Reader")
+    same_branch = UserFactory(name="Ria Reader", department=ria.department)
+    login(client, owners["sam"])
+    found = {p["id"]: p["label"] for p in client.get("/people/search?q=ria+reader").get_json()}
+    assert len(set(found.values())) == 3
+    assert found[other_branch.id] == f"Ria Reader · {other_branch.department.name}"
+    assert found[ria.id] == f"Ria Reader · {ria.department.name} · #{ria.id}"
+    assert found[same_branch.id] == f"Ria Reader · {ria.department.name} · #{same_branch.id}"
+
+
+def test_a_typed_label_names_its_person_without_javascript(client, owners):
+    ria, mo = owners["ria"], owners["mo"]
+    UserFactory(name="Ria Reader")  # shares the name, not the branch
+    twin = UserFactory(name="Ria Reader", department=ria.department)
+    login(client, owners["sam"])
+
+    def owner_filter(typed: str) -> str:
+        return client.get("/initiatives/", query_string={"owner_name": typed}).get_data(
+            as_text=True
+        )
+
+    html = owner_filter(f"Ria Reader · {ria.department.name} · #{ria.id}")
+    assert "Ria&#39;s work" in html and "Sam&#39;s work" not in html
+    assert _owner_field(html)[1] == str(ria.id)
+    assert _owner_field(owner_filter(f"ria reader · #{twin.id}"))[1] == str(twin.id)
+    assert "Nobody called Mo Member · #" in owner_filter(f"Mo Member · #{ria.id}")
+    assert _owner_field(owner_filter(f"mo member · {mo.department.name}"))[1] == str(mo.id)
+    shared = owner_filter(f"Ria Reader · {ria.department.name}")
+    assert "More than one person is called Ria Reader" in shared
+
+
+def test_a_shared_name_offers_each_person_by_label_to_pick_from(client, owners):
+    twin = UserFactory(name="Ria Reader")
+    login(client, owners["sam"])
+    html = client.get("/initiatives/?owner_name=Ria+Reader").get_data(as_text=True)
+    options = dict(re.findall(r'<option value="([^"]*)" data-id="(\d+)">', html))
+    assert options == {
+        f"Ria Reader · {owners['ria'].department.name}": str(owners["ria"].id),
+        f"Ria Reader · {twin.department.name}": str(twin.id),
+    }
+    picked = {"owner": twin.id, "owner_name": f"Ria Reader · {twin.department.name}"}
+    html = client.get("/initiatives/", query_string=picked).get_data(as_text=True)
+    assert "Ria&#39;s work" not in html and "More than one" not in html
+    assert _owner_field(html)[1] == str(twin.id)
+
+
+@pytest.mark.parametrize("hidden", [{"active": False}, {"password_hash": None}])
+def test_an_owner_id_names_only_people_the_directory_shows(client, owners, hidden):
+    other = UserFactory(name="Quiet Person", **hidden)
+    login(client, owners["sam"])
+    html = client.get(f"/initiatives/?owner={other.id}").get_data(as_text=True)
+    assert "Quiet Person" not in html
+    assert _owner_field(html) == ("", "")
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "\\"])
+def test_people_search_takes_wildcards_literally(client, owners, typed):
+    UserFactory(name="Per_Cent 100%", department=DepartmentFactory())
+    login(client, owners["sam"])
+    found = [p["name"] for p in client.get("/people/search", query_string={"q": typed}).get_json()]
+    assert found == ([] if typed == "\\" else ["Per_Cent 100%"])

@@ -71,3 +71,13 @@ def test_chart_scale_has_whole_even_steps_and_years_under_months():
     tallest = max(chart.bars, key=lambda b: b.height)
     assert tallest.title == "December 2025: 9 barriers reported"
     assert tallest.height == pytest.approx(0.9 * (chart.bottom - chart.top), abs=0.2)
+
+
+def test_one_text_leaves_nothing_behind_for_the_next():
+    """The Markdown parser is reused between texts: a reference defined in one is not there for
+    the next, and the same text renders the same the second (remembered) time."""
+
+    first = "See [the guide][g].\n\n[g]: https://example.org/guide"
+    assert 'href="https://example.org/guide"' in render(first)
+    assert "href" not in render("See [the guide][g].")
+    assert render(first) == render(first) and excerpt(first) == "See the guide."

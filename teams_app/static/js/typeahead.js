@@ -1,7 +1,8 @@
 // People typeahead: as someone types in a name field inside [data-typeahead-url], ask the server
-// for matching people and offer them in the field's <datalist>; picking one puts the person's id
-// in the hidden field next to it (two people may share a name). Without JavaScript the server
-// resolves the typed name itself. Options are built with DOM nodes: names are user text.
+// for matching people and offer them in the field's <datalist> by a label that tells them apart
+// ("Name · Department", "… · #id"); picking one puts the person's id in the hidden field next to
+// it. Without JavaScript the server resolves the typed name or label itself. Options are built
+// with DOM nodes: names are user text.
 (function () {
   "use strict";
   document.querySelectorAll("[data-typeahead-url]").forEach(function (box) {
@@ -16,18 +17,19 @@
     function show(people) {
       ids = {};
       list.replaceChildren.apply(list, fixed.map(function (o) { return o.cloneNode(true); }));
+      fixed.forEach(function (o) { if (o.dataset.id) { ids[o.value.toLowerCase()] = o.dataset.id; } });
       people.forEach(function (p) {
         var option = document.createElement("option");
-        option.value = p.name;
-        option.textContent = p.department ? p.name + " · " + p.department : p.name;
-        ids[p.name.toLowerCase()] = ids[p.name.toLowerCase()] === undefined ? p.id : null;
+        option.value = p.label;
+        ids[p.label.toLowerCase()] = p.id;
         list.appendChild(option);
       });
     }
 
     function ask() {
       var text = input.value.trim();
-      if (text === lastAsked) { return; }
+      // A label just picked from the list keeps the list (and so its id) as it is.
+      if (text === lastAsked || ids[text.toLowerCase()] !== undefined) { return; }
       lastAsked = text;
       if (text.length < 2) { show([]); return; }
       var url = box.dataset.typeaheadUrl + "?limit=10&q=" + encodeURIComponent(text);
@@ -38,11 +40,12 @@
     }
 
     function pick() {
-      // A unique name from the list: send its id; anything else the server resolves.
+      // A label from the list: send its id; anything else the server resolves.
       var id = ids[input.value.trim().toLowerCase()];
       hidden.value = id ? String(id) : "";
     }
 
+    show([]);
     input.addEventListener("input", function () {
       pick();
       clearTimeout(timer);
