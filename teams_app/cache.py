@@ -49,7 +49,6 @@ NAMESPACE_TABLES: dict[str, frozenset[str]] = {
             "teams",
             "stages",
             "satisfaction_results",
-            "activities",
             "departments",
         }
     ),
@@ -132,7 +131,12 @@ def remember(
         _failed(app, exc)
         return compute()
     if raw is not None:
-        return load(json.loads(raw))
+        try:
+            return load(json.loads(raw))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # Written by another release (a figure's fields changed): recompute and overwrite,
+            # rather than fail every request until the value expires.
+            log.warning("figure cache: %s:%s no longer loads (%s)", namespace, name, exc)
     value = compute()
     try:
         conn.set(full_key, json.dumps(dump(value)), ex=ttl)
@@ -185,6 +189,10 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    # Releasing a savepoint fires after_commit too; its writes are not committed until the
+    # outermost transaction is, and may still be rolled back with it.
+    if session.in_nested_transaction():
+        return
     stale = session.info.pop(_STALE_KEY, None)
     if stale:
         from flask import has_app_context

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from teams_app.auth.session_limits import limits
@@ -76,7 +77,8 @@ def load_user(alt_id: str) -> User | None:
     if sid is None:
         _forget()
         return None
-    user = db.session.get(User, sid.user_id)
+    # Every page's account menu shows the department: joined here, not lazy-loaded there.
+    user = db.session.get(User, sid.user_id, options=[joinedload(User.department)])
     if user is None or not user.active or user.session_version != sid.version:
         audit.record(
             "auth.session_rejected",

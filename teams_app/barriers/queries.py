@@ -374,7 +374,9 @@ def team_actions(team_id: int, limit: int = 50) -> list[Action]:
     return list(db.session.scalars(stmt).unique())
 
 
-def barriers_for(*, team_id: int | None = None, initiative_id: int | None = None) -> list[Barrier]:
+def barriers_for(
+    *, team_id: int | None = None, initiative_id: int | None = None, limit: int = 100
+) -> list[Barrier]:
     """A team's or an initiative's barriers: unresolved first (worst first), then closed."""
     f = BarrierFilter(team_id=team_id, initiative_id=initiative_id)
     closed_last = case((Barrier.status.in_(BarrierStatus.closed()), 1), else_=0)
@@ -382,7 +384,7 @@ def barriers_for(*, team_id: int | None = None, initiative_id: int | None = None
         register_query(f)
         .order_by(None)
         .order_by(closed_last, Barrier.severity_rank.desc(), Barrier.reported_at)
-        .limit(100)
+        .limit(limit)
     )
     return list(db.session.scalars(stmt).unique())
 

@@ -98,7 +98,8 @@ def owned_by(user: User, limit: int = 10) -> list[Initiative]:
     return list(db.session.scalars(stmt).unique())
 
 
-def team_initiatives(team_id: int) -> list[Initiative]:
-    return list(
-        db.session.scalars(list_query(InitiativeFilter(team_id=team_id, sort="stage"))).unique()
-    )
+def team_initiatives(team_id: int, limit: int | None = None) -> list[Initiative]:
+    stmt = list_query(InitiativeFilter(team_id=team_id, sort="stage"))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt).unique())

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import record
@@ -285,10 +285,11 @@ def post_update(actor: User, initiative: Initiative, health: str, body: str) -> 
 def history(initiative: Initiative) -> list[StageChange]:
     stmt = (
         select(StageChange)
+        # Joined, not selectin: each is a many-to-one, so one query, not one per relationship.
         .options(
-            selectinload(StageChange.from_stage),
-            selectinload(StageChange.to_stage),
-            selectinload(StageChange.by),
+            joinedload(StageChange.from_stage),
+            joinedload(StageChange.to_stage),
+            joinedload(StageChange.by),
         )
         .where(StageChange.initiative_id == initiative.id)
         .order_by(StageChange.at, StageChange.id)
@@ -328,9 +329,9 @@ def updates(initiative: Initiative) -> list[StatusUpdate]:
     stmt = (
         select(StatusUpdate)
         .options(
-            selectinload(StatusUpdate.author),
-            selectinload(StatusUpdate.stage),
-            selectinload(StatusUpdate.previous_stage),
+            joinedload(StatusUpdate.author),
+            joinedload(StatusUpdate.stage),
+            joinedload(StatusUpdate.previous_stage),
         )
         .where(StatusUpdate.initiative_id == initiative.id)
         .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())

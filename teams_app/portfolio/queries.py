@@ -59,11 +59,13 @@ class PortfolioFilter:
     target_from: date | None = None
     target_to: date | None = None
 
-    def as_args(self) -> dict[str, Any]:
+    def as_args(self, *without: str) -> dict[str, Any]:
+        """The filter as query arguments, less ``without`` (a link whose route already takes
+        one of them, such as a team's cards taking ``team_id``, must not pass it twice)."""
         return {
             f.name: (v.isoformat() if isinstance(v, date) else v)
             for f in fields(self)
-            if (v := getattr(self, f.name)) not in (None, "")
+            if f.name not in without and (v := getattr(self, f.name)) not in (None, "")
         }
 
     @property

@@ -123,6 +123,12 @@ def proposals() -> str:
 # --- One team ----------------------------------------------------------------------------------
 
 
+# The team page shows the first of these (by stage; unresolved and worst first) and links the
+# full lists (the team's board, the barrier register): a big team's page stays small.
+PAGE_INITIATIVES = 30
+PAGE_BARRIERS = 20
+
+
 @bp.get("/<slug>")
 def show(slug: str) -> str:
     team = services.get_team_by_slug(slug)
@@ -132,14 +138,19 @@ def show(slug: str) -> str:
     if add_q and can(me, "manage_members", team):
         found = paginate(directory_query(DirectoryFilter(q=add_q)), 1, 10).items
         candidates = [u for u in found if u.id not in team.member_ids()]
+    # One more than shown, to know whether to link the full list.
+    initiatives = team_initiatives(team.id, limit=PAGE_INITIATIVES + 1)
+    barriers = barrier_queries.barriers_for(team_id=team.id, limit=PAGE_BARRIERS + 1)
     return render_template(
         "teams/show.html",
         team=team,
         me_membership=team.membership_of(me.id),
         table=queries.at_the_table(team),
         feed=queries.team_feed(team.id),
-        initiatives=team_initiatives(team.id),
-        barriers=barrier_queries.barriers_for(team_id=team.id),
+        initiatives=initiatives[:PAGE_INITIATIVES],
+        more_initiatives=len(initiatives) > PAGE_INITIATIVES,
+        barriers=barriers[:PAGE_BARRIERS],
+        more_barriers=len(barriers) > PAGE_BARRIERS,
         team_actions=barrier_queries.team_actions(team.id),
         today=barrier_queries.today_for(me),
         now=utcnow(),

@@ -233,6 +233,24 @@ def test_the_board_keeps_the_portfolio_filters(client, world):
     assert f"cards?sponsor_id={world['sponsor_a'].id}" in page
 
 
+def test_the_board_filtered_to_one_team_shows_it_and_links_its_cards(client, world):
+    # The portfolio's "Board" button passes team_id; the card links must not pass it twice.
+    login(client, world["sponsor_a"])
+    team_id = world["team_a"].id
+    response = client.get(f"/portfolio/board?team_id={team_id}&health=at_risk")
+    assert response.status_code == 200
+    page = response.get_data(True)
+    assert "Alpha Team" in page and "Beta Team" not in page
+    links = re.findall(r'href="(/portfolio/board/teams/[^"]+)"', page)
+    cards = re.findall(r'data-cards-url="([^"]+)"', page)
+    assert links == [f"/portfolio/board/teams/{team_id}?health=at_risk"]
+    assert cards == [f"/portfolio/board/teams/{team_id}/cards?health=at_risk"]
+    shown = client.get(links[0].replace("&amp;", "&")).get_data(True)
+    assert "Shaky one" in shown and "Calm one" not in shown
+    fragment = client.get(cards[0]).get_data(True)
+    assert "Shaky one" in fragment and "Calm one" not in fragment
+
+
 def test_printable_report_has_the_overview_attention_and_a_line_each(client, world):
     login(client, world["sponsor_a"])
     page = client.get(f"/portfolio/report?sponsor_id={world['sponsor_a'].id}").get_data(True)

@@ -4,6 +4,7 @@ the same number of queries with a few rows or thousands, cached or not."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from teams_app.initiatives import services as initiatives
 from teams_app.models import Barrier, Initiative, SatisfactionResult, Team, utcnow
 from teams_app.people import services as people
 from teams_app.portfolio import board
+from teams_app.queue import redis_connection
 from tests.conftest import login
 from tests.factories import UserFactory, make_team
 
@@ -171,6 +173,49 @@ def test_a_second_visit_reads_the_figures_from_redis(client, world, count_querie
     cold = count_queries(lambda: client.get("/portfolio/?health=on_track"))
     warm = count_queries(lambda: client.get("/portfolio/?health=on_track"))
     assert warm <= cold - 5, f"{cold} queries, then {warm} from the cache"
+
+
+def _cached_keys(app, name: str) -> list[bytes]:
+    conn = redis_connection(app)
+    return list(conn.scan_iter(f"{app.config['CACHE_KEY_PREFIX']}:portfolio:v*:{name}:*"))
+
+
+def test_a_cached_figure_of_another_release_is_recomputed_and_replaced(app, client, world):
+    # A release that changes a figure's fields must not fail on what the last one cached.
+    login(client, world["sponsor"])
+    assert client.get("/portfolio/").status_code == 200
+    conn = redis_connection(app)
+    olds = {"trends": {"retired_field": 1}, "attention": [{"retired_field": 1}]}
+    for name, old in olds.items():
+        keys = _cached_keys(app, name)
+        assert keys, name
+        for key in keys:
+            conn.set(key, json.dumps(old), ex=60)
+    page = client.get("/portfolio/")
+    assert page.status_code == 200 and open_total(page.get_data(True)) == 1
+    for name, old in olds.items():
+        assert all(json.loads(conn.get(k)) != old for k in _cached_keys(app, name)), name
+    assert client.get("/portfolio/report").status_code == 200
+
+
+def _version(app) -> int:
+    return int(
+        redis_connection(app).get(f"{app.config['CACHE_KEY_PREFIX']}:portfolio:version") or 0
+    )
+
+
+def test_a_released_savepoint_leaves_the_figures_until_the_commit(app, world):
+    team = world["team_a"]
+    before = _version(app)
+    with db.session.begin_nested():
+        team.name = "Alpha Renamed"
+    assert _version(app) == before  # released, not committed
+    db.session.commit()
+    assert _version(app) == before + 1
+    with db.session.begin_nested():
+        team.name = "Alpha Again"
+    db.session.rollback()
+    assert _version(app) == before + 1  # never committed
 
 
 # --- Redis down ---------------------------------------------------------------------------------

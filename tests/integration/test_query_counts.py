@@ -323,6 +323,8 @@ LIST_PAGES = [
     "/people/?per_page=200",
     "/people/search?q=Person",
 ]
+# Tighter than the 15 where a page is known to need fewer.
+CEILINGS = {"/initiatives/{initiative}": 11}
 LIST_ENDPOINTS = [
     "/initiatives?per_page=200",
     "/initiatives?sort=title",
@@ -351,7 +353,7 @@ def test_list_pages_run_the_same_queries_with_3_or_30_of_each(client, staff, cou
     assert client.get(url).status_code == 200
     large = count_queries(lambda: client.get(url))
     assert small == large, f"{url}: {small} queries with 3 of each, {large} with 30"
-    assert large <= 15
+    assert large <= CEILINGS.get(path, 15)
 
 
 @pytest.mark.parametrize("path", LIST_ENDPOINTS)

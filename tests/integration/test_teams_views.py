@@ -259,3 +259,27 @@ def test_user_text_is_escaped_on_team_pages(client, staff):
     login(client, staff)
     for path in (f"/teams/{team.slug}", "/teams/", "/"):
         assert "<script>alert(1)" not in client.get(path).get_data(as_text=True)
+
+
+def test_a_big_teams_page_shows_the_first_initiatives_and_barriers_and_links_the_rest(
+    client, staff
+):
+    from teams_app.teams.routes import PAGE_BARRIERS, PAGE_INITIATIVES
+    from tests.integration.test_query_counts import _barriers, _initiatives
+
+    team = make_team(staff, name="Big Team")
+    _initiatives(team, staff, PAGE_INITIATIVES)
+    _barriers(staff, team, PAGE_BARRIERS)
+    login(client, staff)
+    page = client.get(f"/teams/{team.slug}").get_data(True)
+    assert "See all the team's initiatives" not in page
+    assert "See all the team's barriers" not in page
+    _initiatives(team, staff, 1)
+    _barriers(staff, team, 1)
+    page = client.get(f"/teams/{team.slug}").get_data(True)
+    shown = page[page.index('id="initiatives-h"') : page.index('id="barriers-h"')]
+    assert len(re.findall(r'href="/initiatives/\d+"', shown)) == PAGE_INITIATIVES
+    assert f'href="/initiatives/?team={team.id}">See all the team\'s initiatives' in shown
+    listed = page[page.index('id="barriers-h"') : page.index('id="actions-h"')]
+    assert len(re.findall(r'href="/barriers/\d+"', listed)) == PAGE_BARRIERS
+    assert f"/barriers/?team_id={team.id}&amp;status=all" in listed
