@@ -118,7 +118,6 @@ def test_the_portfolio_board_counts_teams_and_opens_their_cards_on_demand(
     opened = page.get_by_role("button", name="Hide cards of Alpha Team")
     assert opened.get_attribute("aria-expanded") == "true"
     shot(page, "portfolio-board-laptop")
-    page.screenshot(path="/tmp/mt/shots/portfolio-board-laptop.png", full_page=True)
 
     # The space bar works it as a button does; a second press folds the cards away.
     opened.focus()
@@ -133,7 +132,6 @@ def test_the_portfolio_board_counts_teams_and_opens_their_cards_on_demand(
     phone.get_by_role("link", name="Locker pilot").wait_for()
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot(phone, "portfolio-board-phone")
-    phone.screenshot(path="/tmp/mt/shots/portfolio-board-phone.png", full_page=True)
 
     # Without script, the same link opens a page with the team's cards.
     context = browser.new_context(java_script_enabled=False)
