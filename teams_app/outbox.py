@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import delete, func, or_, select, update
 
@@ -105,16 +106,30 @@ def fail(outbox_id: int, token: str, error: BaseException, *, last_try: bool) ->
     )
 
 
-def _jobs_redis_holds() -> set[str]:
-    """Job ids that are queued, waiting for a retry, or running, on every queue."""
+def _jobs_redis_holds(now: datetime) -> set[str]:
+    """Job ids that are queued, waiting for a retry, or running, on every queue.
+
+    A job that a worker took more than a lease ago without claiming its row is not held: the
+    worker died between taking it and claiming it (SIGKILL, OOM), and RQ only gives up on it
+    when its timeout runs out, minutes later. Pushing it again is safe: the claim decides."""
     conn = redis_connection()
     ids: set[str] = set()
+    started: set[str] = set()
     for name in current_app.config["RQ_QUEUES"]:
         queue = Queue(name, connection=conn)
         ids.update(queue.get_job_ids())
         ids.update(ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False))
-        ids.update(StartedJobRegistry(queue=queue).get_job_ids(cleanup=False))
+        started.update(StartedJobRegistry(queue=queue).get_job_ids(cleanup=False))
+    taken_before = now - _lease()
+    for job in Job.fetch_many(sorted(started - ids), connection=conn):
+        taken = [_aware(e.created_at) for e in job.get_executions()] if job else []
+        if taken and max(taken) >= taken_before:
+            ids.add(job.id)
     return ids
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -123,7 +138,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     rows whose worker died (lease over). Raises if Redis is unreachable: nothing is lost, the
     next sweep tries again."""
     now = now or utcnow()
-    held = _jobs_redis_holds()
+    held = _jobs_redis_holds(now)
     grace = now - timedelta(seconds=current_app.config["OUTBOX_SWEEP_GRACE_SECONDS"])
     due = or_(
         (OutboxJob.status == OutboxStatus.PENDING.value)

@@ -8,6 +8,8 @@ import logging
 from datetime import timedelta
 
 import pytest
+from rq.executions import Execution
+from rq.registry import StartedJobRegistry
 from sqlalchemy import select
 
 from jobs import outbox as outbox_jobs
@@ -146,6 +148,33 @@ def test_a_worker_that_died_mid_job_leaves_a_claim_the_sweep_takes_over(
     assert run_jobs() == 0
     assert len(mailbox.to("new.person@library.example")) == 1
     assert rows()[0].status == "done" and rows()[0].attempts == 2
+
+
+def test_a_job_taken_by_a_worker_that_died_before_claiming_it_is_pushed_again(
+    app, admin, mailbox, run_jobs, monkeypatch
+):
+    """SIGKILL between taking the job and claiming its row: RQ lists it as started until its
+    timeout, minutes later; once a lease has passed the sweep pushes it again."""
+    invite(admin)
+    [row] = rows()
+    queue = get_queue("mail")
+    job = queue.fetch_job(row.rq_job_id)
+    queue.remove(job.id)  # taken by a worker, as RQ's worker records it...
+    with queue.connection.pipeline() as pipeline:
+        execution = Execution.create(job, 600, pipeline=pipeline, worker_name="gone")
+        pipeline.execute()
+    assert job.id in StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
+    taken = utcnow() + timedelta(seconds=5)  # ...that died 5 s ago, before claiming the row
+    monkeypatch.setattr(outbox, "utcnow", lambda: taken)
+    assert execution.created_at < taken
+    app.config["OUTBOX_SWEEP_GRACE_SECONDS"] = 0
+    app.config["OUTBOX_LEASE_SECONDS"] = 30
+    assert outbox.sweep()["pushed"] == 0  # it may still be about to claim it
+    app.config["OUTBOX_LEASE_SECONDS"] = 3
+    assert outbox.sweep()["pushed"] == 1
+    assert run_jobs() == 0
+    assert len(mailbox.to("new.person@library.example")) == 1
+    assert rows()[0].status == "done" and rows()[0].attempts == 1
 
 
 def test_each_worker_sweeps_when_it_starts(app, admin, mailbox, run_jobs, redis_down):
