@@ -122,7 +122,9 @@ def _jobs_redis_holds(now: datetime) -> set[str]:
         started.update(StartedJobRegistry(queue=queue).get_job_ids(cleanup=False))
     taken_before = now - _lease()
     for job in Job.fetch_many(sorted(started - ids), connection=conn):
-        taken = [_aware(e.created_at) for e in job.get_executions()] if job else []
+        if job is None:
+            continue  # its hash is gone: nothing will run it
+        taken = [_aware(e.created_at) for e in job.get_executions()]
         if taken and max(taken) >= taken_before:
             ids.add(job.id)
     return ids
