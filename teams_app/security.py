@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
@@ -100,8 +100,6 @@ CONTEXT_WORDS = frozenset(
 
 
 def _context_words() -> frozenset[str]:
-    from flask import has_app_context
-
     extra: list[str] = []
     if has_app_context():
         extra = current_app.config.get("PASSWORD_CONTEXT_WORDS", [])
