@@ -16,7 +16,7 @@ from rq import Queue, Retry, get_current_job
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from teams_app.digests import batches, services
+from teams_app.digests import batches, ledger, services
 from teams_app.queue import get_queue
 
 BATCH_SIZE = 100
@@ -110,4 +110,4 @@ def send_digest(user_id: int, period_key: str) -> str:
     """Send one digest (jobs enqueued before batches existed). A retry of this job keeps its
     claim token; another job for the same period finds the claim taken and does nothing."""
     token, last_try = _claim_token()
-    return services.send(user_id, period_key, token, last_try=last_try)
+    return ledger.send(user_id, period_key, token, last_try=last_try)

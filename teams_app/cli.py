@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from teams_app.account.services import create_token as create_api_token
+from teams_app.account.services import revoke_token_by_name
+from teams_app.backup import BackupError, backup
+from teams_app.demo import seed
+from teams_app.digests import ledger
+from teams_app.digests import services as digests
 from teams_app.errors import ServiceError
 from teams_app.extensions import db
 from teams_app.models import DepartmentKind, Level, Role, User
 from teams_app.people import services as people
 from teams_app.security import hash_password, password_problems
+from teams_app.sso.cli import sso_cli
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 departments_cli = AppGroup("departments", help="Manage departments and branches.")
@@ -95,13 +104,11 @@ def create_department(name: str, kind: str) -> None:
 @click.option("--name", required=True, help="What the token is for.")
 def create_token(email: str, name: str) -> None:
     """Create a token and print the secret alone (it is shown only this once)."""
-    from teams_app.account.services import create_token as make
-
     user = _user_or_fail(email)
     if not user.active:
         _fail(f"{email} is deactivated.")
     try:
-        _, secret = make(user, name)
+        _, secret = create_api_token(user, name)
     except ServiceError as exc:
         _fail(exc.message)
     click.echo(secret)
@@ -112,8 +119,6 @@ def create_token(email: str, name: str) -> None:
 @click.option("--name", required=True)
 def revoke_token(email: str, name: str) -> None:
     """Revoke a person's token by its name."""
-    from teams_app.account.services import revoke_token_by_name
-
     user = _user_or_fail(email)
     try:
         revoke_token_by_name(user, name)
@@ -131,10 +136,6 @@ def revoke_token(email: str, name: str) -> None:
 )
 def seed_demo(force: bool) -> None:
     """Load the demo library system (safe to run again: nothing is duplicated)."""
-    from flask import current_app
-
-    from teams_app.demo import seed
-
     if current_app.config["APP_ENV"] == "production" and not force:
         _fail(
             "Refusing to load the demo in production: it creates an admin and ~40 staff whose "
@@ -151,14 +152,12 @@ digests_cli = AppGroup("digests", help="Progress digests.")
 @digests_cli.command("run-due")
 def run_due() -> None:
     """Send every digest that is due now, in this process (no worker needed)."""
-    from teams_app.digests import services
-
     outcomes: dict[str, int] = {}
-    work = [(u.id, p.key) for u, p in services.due()]
-    work += [(row.user_id, row.period_key) for row in services.abandoned()]
+    work = [(u.id, p.key) for u, p in digests.due()]
+    work += [(row.user_id, row.period_key) for row in digests.abandoned()]
     for user_id, key in work:
         try:
-            result = services.send(user_id, key)
+            result = ledger.send(user_id, key)
         except Exception as exc:  # noqa: BLE001 - reported, and the row records it
             result = "failed"
             click.echo(f"user {user_id} {key}: {type(exc).__name__}: {exc}", err=True)
@@ -171,9 +170,7 @@ def run_due() -> None:
 @click.argument("email")
 def preview_digest(email: str) -> None:
     """Print what EMAIL's digest would hold if it were sent now."""
-    from teams_app.digests import services
-
-    digest = services.preview(_user_or_fail(email))
+    digest = digests.preview(_user_or_fail(email))
     if digest.empty:
         click.echo("Nothing new: no digest would be sent.")
         return
@@ -189,10 +186,6 @@ def preview_digest(email: str) -> None:
 def backup_database(path: str, pg_dump: str | None) -> None:
     """Write a consistent copy of the database to PATH while the app runs (SQLite: the online
     backup API; PostgreSQL: pg_dump -Fc). See docs/operations.md to restore it."""
-    from pathlib import Path
-
-    from teams_app.backup import BackupError, backup
-
     try:
         click.echo(backup(Path(path), pg_dump=pg_dump))
     except BackupError as exc:
@@ -206,6 +199,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_database)
-    from teams_app.sso.cli import sso_cli
-
     app.cli.add_command(sso_cli)

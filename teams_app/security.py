@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
@@ -100,8 +100,6 @@ CONTEXT_WORDS = frozenset(
 
 
 def _context_words() -> frozenset[str]:
-    from flask import has_app_context
-
     extra: list[str] = []
     if has_app_context():
         extra = current_app.config.get("PASSWORD_CONTEXT_WORDS", [])
@@ -144,7 +142,7 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     return problems
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
+def link_serializer(purpose: str) -> URLSafeTimedSerializer:
     """Signed links: HMAC-SHA256 with SECRET_KEY and a salt per purpose. Links signed with
     itsdangerous's older SHA-1 default still verify (an unsubscribe link lives in old mail)."""
     return URLSafeTimedSerializer(
@@ -163,7 +161,9 @@ def _fingerprint(password_hash: str | None) -> str:
 def make_link_token(purpose: str, user_id: int, password_hash: str | None, **extra: str) -> str:
     """A signed link token for ``purpose``; ``extra`` (such as the new address of an email
     change) is signed with it, so it cannot be altered."""
-    return _serializer(purpose).dumps({**extra, "uid": user_id, "fp": _fingerprint(password_hash)})
+    return link_serializer(purpose).dumps(
+        {**extra, "uid": user_id, "fp": _fingerprint(password_hash)}
+    )
 
 
 class LinkError(Exception):
@@ -172,7 +172,7 @@ class LinkError(Exception):
 
 def read_link_token(purpose: str, token: str, max_age: int) -> dict[str, Any]:
     try:
-        data = _serializer(purpose).loads(token, max_age=max_age)
+        data = link_serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise LinkError("This link has expired. Ask for a new one.") from exc
     except BadSignature as exc:

@@ -11,6 +11,8 @@ from markupsafe import Markup
 
 from teams_app import dates
 from teams_app.activity import describe
+from teams_app.digests.schedule import zone_for
+from teams_app.drafts import pending_for_page
 from teams_app.markdown_text import excerpt
 from teams_app.markdown_text import render as render_markdown
 from teams_app.models import DepartmentKind, DigestFrequency, Level, Role
@@ -19,8 +21,6 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def _viewer_zone() -> tzinfo:
-    from teams_app.digests.schedule import zone_for
-
     return zone_for(getattr(current_user, "timezone", None))
 
 
@@ -105,8 +105,6 @@ def nav_section() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from teams_app.drafts import pending_for_page
-
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["local_date"] = local_date

@@ -10,10 +10,12 @@ from teams_app import outbox
 from teams_app.account.forms import ConfirmForm
 from teams_app.admin import audit_log as audit_log_queries
 from teams_app.admin.operations import queue_overview
+from teams_app.audit import EVENTS, WARNINGS
+from teams_app.digests import services as digests
 from teams_app.errors import ServiceError
 from teams_app.forms import department_options
 from teams_app.initiatives import pipeline
-from teams_app.models import Department, OutboxJob, Role, Stage, User
+from teams_app.models import Department, OutboxJob, OutboxStatus, Role, Stage, User
 from teams_app.pagination import clamp, paginate
 from teams_app.people import services
 from teams_app.people.forms import DepartmentForm, InviteForm, RoleForm, StageForm
@@ -214,8 +216,6 @@ def delete_department(dept_id: int) -> str | Response:
 @bp.get("/audit")
 def audit_log() -> str:
     """Recent security events, newest first, filtered by kind, person, address, object, dates."""
-    from teams_app.audit import EVENTS, WARNINGS
-
     f = audit_log_queries.AuditFilter.from_args(request.args)
     page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50), 50)
     results = paginate(audit_log_queries.events_query(f), page, per_page)
@@ -232,10 +232,6 @@ def audit_log() -> str:
 
 @bp.get("/operations")
 def operations() -> str:
-    from teams_app.digests import services as digests
-    from teams_app.models import OutboxStatus
-    from teams_app.pagination import clamp
-
     shown = request.args.get("outbox", OutboxStatus.FAILED.value)
     if shown not in {s.value for s in OutboxStatus}:
         shown = OutboxStatus.FAILED.value

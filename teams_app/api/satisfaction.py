@@ -28,7 +28,7 @@ from teams_app.api.schemas import (
 from teams_app.errors import InvalidInput
 from teams_app.models import SatisfactionResult
 from teams_app.pagination import paginate
-from teams_app.satisfaction import queries, services
+from teams_app.satisfaction import figures, queries, services
 
 blp = protect(Blueprint("api_satisfaction", __name__, description="Satisfaction survey results"))
 
@@ -184,7 +184,7 @@ class Import(MethodView):
 class Summary(MethodView):
     @blp.arguments(SummaryArgsSchema, location="query")
     @blp.response(200, SummarySchema)
-    def get(self, args: dict[str, Any]) -> services.Summary:
+    def get(self, args: dict[str, Any]) -> figures.Summary:
         """The change from a baseline month (default the earliest) to the latest result of one
         metric, organisation-wide or for one department. 404 when the metric has no results."""
-        return services.summary(args["metric"], args.get("baseline"), args.get("department_id"))
+        return queries.summary(args["metric"], args.get("baseline"), args.get("department_id"))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import record
+from teams_app.database import LabelledEnum
 from teams_app.dates import date_text
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
@@ -54,20 +55,12 @@ class Resolution(enum.StrEnum):
     ACCEPTED = BarrierStatus.ACCEPTED.value
 
 
-class ActionFate(enum.StrEnum):
+class ActionFate(LabelledEnum):
     """What happens to an action still open when its barrier is closed."""
 
-    FINISH = "done"
-    DROP = "dropped"
-    MOVE = "initiative"
-
-    @property
-    def label(self) -> str:
-        return {
-            "done": "Finish it (mark it done)",
-            "dropped": "Drop it, with the resolution as the reason",
-            "initiative": "Keep it going on the initiative",
-        }[self.value]
+    FINISH = "done", "Finish it (mark it done)"
+    DROP = "dropped", "Drop it, with the resolution as the reason"
+    MOVE = "initiative", "Keep it going on the initiative"
 
 
 class Stale(Conflict):

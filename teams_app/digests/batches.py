@@ -1,6 +1,6 @@
 """Sending the digests of a batch of people in one job: the weekly run at thousands of people.
 
-The same rules as ``services.send`` for each person (the ledger row is claimed before any mail
+The same rules as ``ledger.send`` for each person (the ledger row is claimed before any mail
 goes out, an attempt starts by compare-and-set, the row records the outcome), with the work
 that does not have to be per person done once for the batch:
 
@@ -9,7 +9,7 @@ that does not have to be per person done once for the batch:
 * the digests' sources are loaded in a fixed number of queries (``content.load``) and every
   message is rendered before the first is sent;
 * the ledger writes of the sending loop go over a connection of their own, one round trip
-  each (``_ledger``);
+  each (``_ledger_connection``);
 * every message goes over one SMTP connection (``mail.smtp_session``).
 
 A failure to build or deliver one person's digest is recorded on that person's row and the
@@ -26,22 +26,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from rq.timeouts import BaseTimeoutException
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from teams_app.digests import content, services
-from teams_app.digests.schedule import Period
+from teams_app.digests import content, ledger
+from teams_app.digests.schedule import Period, period_for
 from teams_app.extensions import db
 from teams_app.mail import deliver, smtp_session
 from teams_app.models import DeliveryStatus, DigestDelivery, User, utcnow
-
-RETIRED = {
-    "inactive": "The person is no longer active.",
-    "stale": "The schedule changed before it was sent.",
-}
 
 
 class BatchFailed(Exception):
@@ -72,7 +66,7 @@ def send_batch(
     due: list[tuple[User, Period]] = []
     for user_id, key in pairs:
         user = users.get(user_id)
-        period = None if user is None else services.period_for(user, now)
+        period = None if user is None else period_for(user, now)
         if user is None or not user.active or user.is_pending:
             outcomes[user_id, key] = "inactive"
         elif period is None or period.key != key:
@@ -81,7 +75,7 @@ def send_batch(
             due.append((user, period))
     due_pairs = [(u.id, p.key) for u, p in due]
     for (user_id, key), outcome in list(outcomes.items()):  # rare: one by one
-        services._retire(user_id, key, RETIRED[outcome])
+        ledger.retire(user_id, key, ledger.RETIRED[outcome])
 
     rows = _claim_all(due, token, now)
     outcomes.update({pair: "duplicate" for pair in due_pairs if pair[0] not in rows})
@@ -92,9 +86,9 @@ def send_batch(
     db.session.commit()
 
     failures: list[Exception] = []
-    with _ledger() as ledger, smtp_session():
+    with _ledger_connection() as conn, smtp_session():
         for item in prepared:
-            outcome = _send_one(ledger, item, last_try=last_try)
+            outcome = _send_one(conn, item, last_try=last_try)
             outcomes[item.user_id, item.period_key] = outcome
             if outcome == "failed" and item.error is not None:
                 failures.append(item.error)
@@ -115,7 +109,7 @@ def _claim_all(
     due: list[tuple[User, Period]], token: str, now: datetime
 ) -> dict[int, DigestDelivery]:
     """Each person's claimed row (missing: someone else's). One insert for everyone when no
-    row exists yet; otherwise ``services.claim`` one by one, which knows every other case."""
+    row exists yet; otherwise ``ledger.claim`` one by one, which knows every other case."""
     if not due:
         return {}
     ids = [u.id for u, _ in due]
@@ -132,20 +126,7 @@ def _claim_all(
         ).all()
     )
     rows = {
-        user.id: DigestDelivery(
-            user_id=user.id,
-            period_key=period.key,
-            due_at=period.due_at,
-            since=last_end.get(user.id) or max(period.starts_at, user.created_at),
-            until=now,
-            status=DeliveryStatus.CLAIMED.value,
-            message_id=make_msgid(
-                idstring=f"digest.{user.id}.{period.key}".replace(":", "."),
-                domain="mission-teams",
-            ),
-            claim_token=token,
-            claimed_at=now,
-        )
+        user.id: ledger.claim_row(user, period, last_end.get(user.id), token, now)
         for user, period in due
     }
     mine = {(u.id, p.key) for u, p in due}
@@ -154,7 +135,7 @@ def _claim_all(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        claimed = [(u, p) for u, p in due if services.claim(u, p, token, now) is not None]
+        claimed = [(u, p) for u, p in due if ledger.claim(u, p, token, now) is not None]
         mine = {(u.id, p.key) for u, p in claimed}
     # The commits expired everything: one query each brings the rows and people back.
     ids = [user_id for user_id, _ in mine]
@@ -187,7 +168,7 @@ def _prepare(rows: dict[int, DigestDelivery]) -> list[_Prepared]:
         item = _Prepared(row.user_id, row.period_key, row.id, row.claim_token, count=digest.count)
         try:
             if not digest.empty:
-                item.message = services._message(window.user, row, digest)
+                item.message = ledger.message_for(window.user, row, digest)
         except BaseTimeoutException:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on this person's row
@@ -197,7 +178,7 @@ def _prepare(rows: dict[int, DigestDelivery]) -> list[_Prepared]:
 
 
 @contextmanager
-def _ledger() -> Iterator[Connection]:
+def _ledger_connection() -> Iterator[Connection]:
     """A connection of its own, in autocommit mode, for the loop's ledger writes: starting an
     attempt and recording its outcome are one round trip each. On PostgreSQL their commits do
     not wait for the WAL to reach the disk (``synchronous_commit`` off on this connection while
@@ -230,10 +211,10 @@ def _reset(conn: Connection) -> None:
         raise
 
 
-def _send_one(ledger: Connection, item: _Prepared, *, last_try: bool) -> str:
-    """One person's attempt: started by compare-and-set (as ``services.send`` does), then the
+def _send_one(conn: Connection, item: _Prepared, *, last_try: bool) -> str:
+    """One person's attempt: started by compare-and-set (as ``ledger.send`` does), then the
     message handed over, then the outcome recorded."""
-    started = ledger.execute(services.attempt_statement(item.row_id, item.token, utcnow()))
+    started = conn.execute(ledger.attempt_statement(item.row_id, item.token, utcnow()))
     if started.rowcount != 1:
         return "busy"
     try:
@@ -246,26 +227,26 @@ def _send_one(ledger: Connection, item: _Prepared, *, last_try: bool) -> str:
         # and the batch stops here, instead of sending on until the worker kills it mid-send
         # and leaves a row "sending" for its lease to send again.
         item.error = exc
-        services._record_failure(item.row_id, exc, last_try=last_try)
+        ledger.record_failure(item.row_id, exc, last_try=last_try)
         raise
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the batch raises at the end
         item.error = exc
-        services._record_failure(item.row_id, exc, last_try=last_try)
+        ledger.record_failure(item.row_id, exc, last_try=last_try)
         return "failed"
     if item.message is None:
-        _finish(ledger, item.row_id, status=DeliveryStatus.SKIPPED.value)
+        _finish(conn, item.row_id, status=DeliveryStatus.SKIPPED.value)
         return "skipped"
     values = {"status": DeliveryStatus.SENT.value, "item_count": item.count, "error": None}
     try:
-        _finish(ledger, item.row_id, **values)
+        _finish(conn, item.row_id, **values)
     except BaseTimeoutException:
-        _finish(ledger, item.row_id, **values)  # it was sent: say so, then stop
+        _finish(conn, item.row_id, **values)  # it was sent: say so, then stop
         raise
     return "sent"
 
 
-def _finish(ledger: Connection, row_id: int, **values: object) -> None:
-    ledger.execute(
+def _finish(conn: Connection, row_id: int, **values: object) -> None:
+    conn.execute(
         update(DigestDelivery)
         .where(DigestDelivery.id == row_id)
         .values(finished_at=utcnow(), **values)

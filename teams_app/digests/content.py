@@ -179,50 +179,77 @@ class Sources:
     featured: list[tuple[ImpactStory, datetime]] = field(default_factory=list)  # newest first
 
 
+@dataclass(frozen=True)
+class _Span:
+    """What a batch's queries cover: its people, the widest window, and the last day an
+    action's due date is news to any of them."""
+
+    ids: list[int]
+    since: datetime
+    until: datetime
+    last_day: date
+
+
 def load(windows: Sequence[Window]) -> Sources:
     """Everything ``assemble`` needs for these windows: at most nine queries for any number."""
     sources = Sources()
     if not windows:
         return sources
-    ids = sorted({w.user.id for w in windows})
-    since = min(w.since for w in windows)
-    until = max(w.until for w in windows)
-    last_day = max(w.today for w in windows) + timedelta(days=7)
+    span = _Span(
+        ids=sorted({w.user.id for w in windows}),
+        since=min(w.since for w in windows),
+        until=max(w.until for w in windows),
+        last_day=max(w.today for w in windows) + timedelta(days=7),
+    )
+    _load_actions(sources, span)
+    _load_stale(sources, span)
+    _load_team_news(sources, span)
+    _load_requests(sources, span)
+    if any(w.user.is_leadership for w in windows):
+        _load_portfolio(sources, span)
+    _load_featured(sources, span)
+    return sources
 
-    # 1. Their own actions: overdue, or due within seven days.
+
+def _load_actions(sources: Sources, span: _Span) -> None:
+    """1. Their own actions: overdue, or due within seven days."""
     for a in db.session.scalars(
         select(Action)
         .options(joinedload(Action.barrier), joinedload(Action.initiative))
         .where(
-            Action.owner_id.in_(ids),
+            Action.owner_id.in_(span.ids),
             Action.status.in_(ActionStatus.running()),
             Action.due_on.is_not(None),
-            Action.due_on <= last_day,
+            Action.due_on <= span.last_day,
         )
         .order_by(Action.due_on, Action.id)
     ):
         sources.actions.setdefault(a.owner_id or 0, []).append(a)
 
-    # 2. Their initiatives that have gone stale.
+
+def _load_stale(sources: Sources, span: _Span) -> None:
+    """2. Their initiatives that have gone stale."""
     for i in db.session.scalars(
         select(Initiative)
         .join(Stage, Stage.id == Initiative.stage_id)
         .where(
-            Initiative.owner_id.in_(ids),
+            Initiative.owner_id.in_(span.ids),
             Stage.kind == StageKind.OPEN.value,
-            Initiative.update_due_at < until,
+            Initiative.update_due_at < span.until,
         )
         .order_by(Initiative.update_due_at, Initiative.id)
     ):
         sources.stale.setdefault(i.owner_id or 0, []).append(i)
 
-    # 3. Their teams, and news from those teams.
+
+def _load_team_news(sources: Sources, span: _Span) -> None:
+    """3. Their teams, and news from those teams."""
     for m in db.session.scalars(
         select(Membership)
         .options(joinedload(Membership.team))
         .join(Team, Team.id == Membership.team_id)
         .where(
-            Membership.user_id.in_(ids),
+            Membership.user_id.in_(span.ids),
             Membership.state == MemberState.ACTIVE.value,
             Team.status == TeamStatus.ACTIVE.value,
         )
@@ -238,14 +265,16 @@ def load(windows: Sequence[Window]) -> Sources:
                 .where(
                     Activity.team_id.in_(team_ids),
                     Activity.verb.in_(TEAM_VERBS),
-                    Activity.at > since,
-                    Activity.at <= until,
+                    Activity.at > span.since,
+                    Activity.at <= span.until,
                 )
                 .order_by(Activity.at.desc(), Activity.id.desc())
             )
         )
 
-    # 4. For leads: people who asked to join.
+
+def _load_requests(sources: Sources, span: _Span) -> None:
+    """4. For leads (of the teams ``_load_team_news`` found): people who asked to join."""
     lead_team_ids = sorted(
         {
             m.team_id
@@ -262,52 +291,59 @@ def load(windows: Sequence[Window]) -> Sources:
                 .where(
                     Membership.team_id.in_(lead_team_ids),
                     Membership.state == MemberState.REQUESTED.value,
-                    Membership.requested_at > since,  # new ones only: nothing repeated
-                    Membership.requested_at <= until,
+                    Membership.requested_at > span.since,  # new ones only: nothing repeated
+                    Membership.requested_at <= span.until,
                 )
                 .order_by(Membership.requested_at.desc(), Membership.id.desc())
             )
         )
 
-    # 5. For leadership: new proposals, status updates, initiatives that went stale.
-    if any(w.user.is_leadership for w in windows):
-        sources.proposals = list(
-            db.session.scalars(
-                select(Team)
-                .where(
-                    Team.status == TeamStatus.PROPOSED.value,
-                    Team.proposed_at > since,
-                    Team.proposed_at <= until,
-                )
-                .order_by(Team.proposed_at.desc(), Team.id.desc())
-            )
-        )
-        sources.updates = list(
-            db.session.scalars(
-                select(Activity)
-                .options(joinedload(Activity.actor))
-                .where(
-                    Activity.verb == "posted_update",
-                    Activity.at > since,
-                    Activity.at <= until,
-                )
-                .order_by(Activity.at.desc(), Activity.id.desc())
-            )
-        )
-        sources.went_stale = list(
-            db.session.scalars(
-                select(Initiative)
-                .join(Stage, Stage.id == Initiative.stage_id)
-                .options(joinedload(Initiative.team))
-                .where(
-                    Stage.kind == StageKind.OPEN.value,
-                    and_(Initiative.update_due_at > since, Initiative.update_due_at <= until),
-                )
-                .order_by(Initiative.update_due_at.desc(), Initiative.id.desc())
-            )
-        )
 
-    # 6. For everyone: stories picked as the Impact Story of the Month (still featured, visible).
+def _load_portfolio(sources: Sources, span: _Span) -> None:
+    """5. For leadership: new proposals, status updates, initiatives that went stale."""
+    sources.proposals = list(
+        db.session.scalars(
+            select(Team)
+            .where(
+                Team.status == TeamStatus.PROPOSED.value,
+                Team.proposed_at > span.since,
+                Team.proposed_at <= span.until,
+            )
+            .order_by(Team.proposed_at.desc(), Team.id.desc())
+        )
+    )
+    sources.updates = list(
+        db.session.scalars(
+            select(Activity)
+            .options(joinedload(Activity.actor))
+            .where(
+                Activity.verb == "posted_update",
+                Activity.at > span.since,
+                Activity.at <= span.until,
+            )
+            .order_by(Activity.at.desc(), Activity.id.desc())
+        )
+    )
+    sources.went_stale = list(
+        db.session.scalars(
+            select(Initiative)
+            .join(Stage, Stage.id == Initiative.stage_id)
+            .options(joinedload(Initiative.team))
+            .where(
+                Stage.kind == StageKind.OPEN.value,
+                and_(
+                    Initiative.update_due_at > span.since,
+                    Initiative.update_due_at <= span.until,
+                ),
+            )
+            .order_by(Initiative.update_due_at.desc(), Initiative.id.desc())
+        )
+    )
+
+
+def _load_featured(sources: Sources, span: _Span) -> None:
+    """6. For everyone: stories picked as the Impact Story of the Month (still featured,
+    visible)."""
     sources.featured = [
         (story, at)
         for story, at in db.session.execute(
@@ -321,15 +357,14 @@ def load(windows: Sequence[Window]) -> Sources:
                 ),
             )
             .where(
-                Activity.at > since,
-                Activity.at <= until,
+                Activity.at > span.since,
+                Activity.at <= span.until,
                 ImpactStory.featured_month.is_not(None),
                 ImpactStory.hidden.is_(False),
             )
             .order_by(Activity.at.desc(), Activity.id.desc())
         )
     ]
-    return sources
 
 
 def build(user: User, since: datetime, until: datetime) -> Digest:
@@ -345,15 +380,24 @@ def build_many(windows: Sequence[Window]) -> list[Digest]:
 
 
 def assemble(window: Window, sources: Sources) -> Digest:
-    """One person's digest from the batch's ``sources``: no queries."""
-    user, until = window.user, window.until
-    digest = Digest()
-    zone = zone_for(user.timezone)
-    today = window.today
+    """One person's digest from the batch's ``sources``: no queries. Each section builder gives
+    its section (or sections) only when it has something to say."""
+    sections = [
+        _your_actions(window, sources),
+        _your_initiatives(window, sources),
+        *_team_news(window, sources),
+        _waiting_for_you(window, sources),
+        _across_the_portfolio(window, sources),
+        _story_of_the_month(window, sources),
+    ]
+    return Digest([s for s in sections if s is not None])
 
-    # 1. Their own actions: overdue, or due within seven days.
-    action_items = []
-    for a in sources.actions.get(user.id, []):
+
+def _your_actions(window: Window, sources: Sources) -> Section | None:
+    """Their own actions: overdue, or due within seven days."""
+    today = window.today
+    items = []
+    for a in sources.actions.get(window.user.id, []):
         assert a.due_on is not None
         if a.due_on > today + timedelta(days=7):
             continue
@@ -369,116 +413,129 @@ def assemble(window: Window, sources: Sources) -> Digest:
             else external_url("initiatives.show", initiative_id=a.initiative_id)
         )
         kind = "action_overdue" if late > 0 else "action_due"
-        action_items.append(Item(kind, f"Your action “{a.description[:120]}” is {when}", url))
-    if action_items:
-        digest.sections.append(Section("Your actions", action_items))
+        items.append(Item(kind, f"Your action “{a.description[:120]}” is {when}", url))
+    return Section("Your actions", items) if items else None
 
-    # 2. Their initiatives that have gone stale.
-    stale = [i for i in sources.stale.get(user.id, []) if i.update_due_at < until]
-    if stale:
-        digest.sections.append(
-            Section(
-                "Your initiatives",
-                [
-                    Item(
-                        "initiative_stale",
-                        f"“{i.title}” needs a status update (due "
-                        f"{date_text(i.update_due_at.astimezone(zone).date())})",
-                        external_url("initiatives.show", initiative_id=i.id),
-                        i.update_due_at,
-                    )
-                    for i in stale
-                ],
-            )
-        )
 
-    # 3. News from each of their teams, by someone else, newest first.
-    memberships = sources.memberships.get(user.id, [])
-    teams = {m.team_id: m.team for m in memberships}
-    lead_team_ids = {m.team_id for m in memberships if m.role == MemberRole.LEAD.value}
-    if teams:
-        events = [
-            e
-            for e in sources.events
-            if e.team_id in teams
-            and window.holds(e.at)
-            and (e.actor_id is None or e.actor_id != user.id)
-        ]
-        by_team: dict[int, list[Item]] = {}
-        for e, text in _net_moves(events):
-            assert e.team_id is not None
-            team = teams[e.team_id]
-            by_team.setdefault(e.team_id, []).append(Item(e.verb, text, _event_url(e, team), e.at))
-        for team_id, items in sorted(by_team.items(), key=lambda kv: teams[kv[0]].name.lower()):
-            digest.sections.append(Section(teams[team_id].name, items, team_id))
-
-    # 4. For leads: people who asked to join since the last digest.
-    requests = [
-        r for r in sources.requests if r.team_id in lead_team_ids and window.holds(r.requested_at)
-    ]
-    if requests:
-        digest.sections.append(
-            Section(
-                "Waiting for you",
-                [
-                    Item(
-                        "join_request",
-                        f"{r.user.name} asks to join {r.team.name}",
-                        external_url("teams.show", slug=r.team.slug),
-                        r.requested_at,
-                    )
-                    for r in requests
-                ],
-            )
-        )
-
-    # 5. For leadership: new proposals, and initiatives that went off track or stale.
-    if user.is_leadership:
-        portfolio: list[Item] = [
+def _your_initiatives(window: Window, sources: Sources) -> Section | None:
+    """Their initiatives that have gone stale."""
+    zone = zone_for(window.user.timezone)
+    stale = [i for i in sources.stale.get(window.user.id, []) if i.update_due_at < window.until]
+    if not stale:
+        return None
+    return Section(
+        "Your initiatives",
+        [
             Item(
-                "proposal",
-                f"Team proposal waiting: {t.name}",
-                external_url("teams.show", slug=t.slug),
-                t.proposed_at,
-            )
-            for t in sources.proposals
-            if window.holds(t.proposed_at)
-        ]
-        portfolio += [
-            Item(
-                "off_track",
-                f"“{e.data.get('title', '')}” went off track",
-                external_url("initiatives.show", initiative_id=e.subject_id),
-                e.at,
-            )
-            for e in sources.updates
-            if window.holds(e.at)
-            and (e.data or {}).get("health") == "off_track"
-            and (e.data or {}).get("previous_health") != "off_track"
-        ]
-        portfolio += [
-            Item(
-                "stale",
-                f"“{i.title}” ({i.team.name}) went stale: no update for "
-                f"{i.team.update_interval_days} days",
+                "initiative_stale",
+                f"“{i.title}” needs a status update (due "
+                f"{date_text(i.update_due_at.astimezone(zone).date())})",
                 external_url("initiatives.show", initiative_id=i.id),
                 i.update_due_at,
             )
-            for i in sources.went_stale
-            if window.holds(i.update_due_at)
-        ]
-        if portfolio:
-            portfolio.sort(key=lambda item: item.at or until, reverse=True)
-            digest.sections.append(Section("Across the portfolio", portfolio))
+            for i in stale
+        ],
+    )
 
-    # 6. For everyone: a story picked as the Impact Story of the Month in the window.
-    featured = next(((s, at) for s, at in sources.featured if window.holds(at)), None)
-    if featured is not None:
-        story, at = featured
-        month = month_text(story.featured_month or "")
-        text = f"“{story.title}” is the Impact Story of the Month for {month}"
-        url = external_url("stories.show", story_id=story.id)
-        digest.sections.append(
-            Section("Impact Story of the Month", [Item("featured_story", text, url, at)])
+
+def _team_news(window: Window, sources: Sources) -> list[Section]:
+    """News from each of their teams, by someone else, newest first: a section a team, the
+    teams by name."""
+    user = window.user
+    teams = {m.team_id: m.team for m in sources.memberships.get(user.id, [])}
+    if not teams:
+        return []
+    events = [
+        e
+        for e in sources.events
+        if e.team_id in teams
+        and window.holds(e.at)
+        and (e.actor_id is None or e.actor_id != user.id)
+    ]
+    by_team: dict[int, list[Item]] = {}
+    for e, text in _net_moves(events):
+        assert e.team_id is not None
+        team = teams[e.team_id]
+        by_team.setdefault(e.team_id, []).append(Item(e.verb, text, _event_url(e, team), e.at))
+    return [
+        Section(teams[team_id].name, items, team_id)
+        for team_id, items in sorted(by_team.items(), key=lambda kv: teams[kv[0]].name.lower())
+    ]
+
+
+def _waiting_for_you(window: Window, sources: Sources) -> Section | None:
+    """For leads: people who asked to join since the last digest."""
+    memberships = sources.memberships.get(window.user.id, [])
+    lead_team_ids = {m.team_id for m in memberships if m.role == MemberRole.LEAD.value}
+    requests = [
+        r for r in sources.requests if r.team_id in lead_team_ids and window.holds(r.requested_at)
+    ]
+    if not requests:
+        return None
+    return Section(
+        "Waiting for you",
+        [
+            Item(
+                "join_request",
+                f"{r.user.name} asks to join {r.team.name}",
+                external_url("teams.show", slug=r.team.slug),
+                r.requested_at,
+            )
+            for r in requests
+        ],
+    )
+
+
+def _across_the_portfolio(window: Window, sources: Sources) -> Section | None:
+    """For leadership: new proposals, and initiatives that went off track or stale."""
+    if not window.user.is_leadership:
+        return None
+    portfolio: list[Item] = [
+        Item(
+            "proposal",
+            f"Team proposal waiting: {t.name}",
+            external_url("teams.show", slug=t.slug),
+            t.proposed_at,
         )
-    return digest
+        for t in sources.proposals
+        if window.holds(t.proposed_at)
+    ]
+    portfolio += [
+        Item(
+            "off_track",
+            f"“{e.data.get('title', '')}” went off track",
+            external_url("initiatives.show", initiative_id=e.subject_id),
+            e.at,
+        )
+        for e in sources.updates
+        if window.holds(e.at)
+        and (e.data or {}).get("health") == "off_track"
+        and (e.data or {}).get("previous_health") != "off_track"
+    ]
+    portfolio += [
+        Item(
+            "stale",
+            f"“{i.title}” ({i.team.name}) went stale: no update for "
+            f"{i.team.update_interval_days} days",
+            external_url("initiatives.show", initiative_id=i.id),
+            i.update_due_at,
+        )
+        for i in sources.went_stale
+        if window.holds(i.update_due_at)
+    ]
+    if not portfolio:
+        return None
+    portfolio.sort(key=lambda item: item.at or window.until, reverse=True)
+    return Section("Across the portfolio", portfolio)
+
+
+def _story_of_the_month(window: Window, sources: Sources) -> Section | None:
+    """For everyone: a story picked as the Impact Story of the Month in the window."""
+    featured = next(((s, at) for s, at in sources.featured if window.holds(at)), None)
+    if featured is None:
+        return None
+    story, at = featured
+    month = month_text(story.featured_month or "")
+    text = f"“{story.title}” is the Impact Story of the Month for {month}"
+    url = external_url("stories.show", story_id=story.id)
+    return Section("Impact Story of the Month", [Item("featured_story", text, url, at)])

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from teams_app.digests import services
 from teams_app.digests.schedule import next_due_at
+from teams_app.digests.unsubscribe import stop_digests, user_for_unsubscribe
 from teams_app.extensions import csrf
 from teams_app.models import utcnow
 from teams_app.same_site import cross_site_allowed
@@ -33,7 +34,7 @@ def preview() -> str:
 
 @bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str) -> str:
-    user = services.user_for_unsubscribe(token)
+    user = user_for_unsubscribe(token)
     if user is None:
         abort(404)
     return render_template("digests/unsubscribe.html", user=user, token=token, done=False)
@@ -43,10 +44,10 @@ def unsubscribe(token: str) -> str:
 @csrf.exempt  # the signed token is the credential; mail clients post without a session
 @cross_site_allowed  # RFC 8058 one-click: the mail provider posts it from its own site
 def unsubscribe_now(token: str) -> str:
-    user = services.user_for_unsubscribe(token)
+    user = user_for_unsubscribe(token)
     if user is None:
         abort(404)
-    services.unsubscribe(user)
+    stop_digests(user)
     signed_in = current_user.is_authenticated
     return render_template(
         "digests/unsubscribe.html", user=user, token=token, done=True, signed_in=signed_in

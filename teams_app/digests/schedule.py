@@ -27,7 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from teams_app.models import User
 
 __all__ = ["Period", "current_period", "local_send_time", "next_due_at", "zone_for"]
 
@@ -153,3 +157,10 @@ def _check_hour(hour: int) -> None:
     """Reject hours the schema forbids instead of silently scheduling something odd."""
     if not 0 <= hour <= 23:
         raise ValueError(f"digest hour must be 0..23, got {hour!r}")
+
+
+def period_for(user: User, now: datetime) -> Period | None:
+    """The person's current period by their own schedule (None: digests are off)."""
+    return current_period(
+        user.digest_frequency, user.digest_weekday, user.digest_hour, user.timezone, now
+    )

@@ -22,6 +22,7 @@ from teams_app.initiatives.queries import owned_by
 from teams_app.models import utcnow
 from teams_app.permissions import can
 from teams_app.queue import redis_ok
+from teams_app.readiness import readiness
 from teams_app.satisfaction import queries as satisfaction
 from teams_app.stories.queries import featured_for_home
 from teams_app.teams import queries, services
@@ -92,8 +93,6 @@ def healthz() -> tuple[Response, int]:
 @csrf.exempt
 def readyz() -> tuple[Response, int]:
     """Ready to serve: the database takes a write, Redis answers, not draining; else 503."""
-    from teams_app.readiness import readiness
-
     body, ready = readiness()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

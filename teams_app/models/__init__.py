@@ -40,8 +40,9 @@ from teams_app.models.people import (
     Role,
     User,
 )
+from teams_app.models.satisfaction import SatisfactionResult
 from teams_app.models.sso import Setting, UserIdentity
-from teams_app.models.stories import Cheer, ImpactStory, SatisfactionResult, StoryKind
+from teams_app.models.stories import Cheer, ImpactStory, StoryKind
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
 __all__ = [

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
 from teams_app.models.initiatives import Initiative
-from teams_app.models.people import Department, User, enum_check
+from teams_app.models.people import Department, User
 from teams_app.models.teams import Team
 
 
-class _Labelled(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-
-class BarrierCategory(_Labelled):
+class BarrierCategory(LabelledEnum):
     POLICY = "policy"
     PROCESS = "process"
     TECHNOLOGY = "technology"
@@ -31,17 +24,13 @@ class BarrierCategory(_Labelled):
     OTHER = "other"
 
 
-class Affects(_Labelled):
+class Affects(LabelledEnum):
     CUSTOMERS = "customers"
     STAFF = "staff"
-    INTERNAL = "internal"
-
-    @property
-    def label(self) -> str:
-        return "Internal customers" if self is Affects.INTERNAL else self.value.capitalize()
+    INTERNAL = "internal", "Internal customers"
 
 
-class Severity(_Labelled):
+class Severity(LabelledEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -53,23 +42,14 @@ class Severity(_Labelled):
         return list(Severity).index(self) + 1
 
 
-class BarrierSource(_Labelled):
+class BarrierSource(LabelledEnum):
     SURVEY = "survey"
-    STAFF = "staff"
-    CUSTOMER = "customer"
-    STORY = "story"
-
-    @property
-    def label(self) -> str:
-        return {
-            "survey": "Survey",
-            "staff": "Staff observation",
-            "customer": "Customer feedback",
-            "story": "Impact story",
-        }[self.value]
+    STAFF = "staff", "Staff observation"
+    CUSTOMER = "customer", "Customer feedback"
+    STORY = "story", "Impact story"
 
 
-class BarrierStatus(_Labelled):
+class BarrierStatus(LabelledEnum):
     OPEN = "open"
     ADDRESSING = "addressing"
     REMOVED = "removed"
@@ -80,7 +60,7 @@ class BarrierStatus(_Labelled):
         return (cls.REMOVED.value, cls.ACCEPTED.value)
 
 
-class ActionStatus(_Labelled):
+class ActionStatus(LabelledEnum):
     PLANNED = "planned"
     DOING = "doing"
     DONE = "done"

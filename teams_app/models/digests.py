@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
-from teams_app.models.people import User, enum_check
+from teams_app.models.people import User
 
 
-class DeliveryStatus(enum.StrEnum):
+class DeliveryStatus(LabelledEnum):
     CLAIMED = "claimed"  # a worker owns it (or did, until its lease ran out)
     SENT = "sent"
     SKIPPED = "skipped"  # nothing to say this period: no mail
     FAILED = "failed"  # every retry failed; admins see the error
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class DigestDelivery(db.Model):  # type: ignore[name-defined]

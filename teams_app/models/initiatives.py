@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
-from teams_app.models.people import User, enum_check
+from teams_app.models.people import User
 from teams_app.models.teams import Team
 
 
@@ -20,14 +20,10 @@ class StageKind(enum.StrEnum):
     STOPPED = "stopped"
 
 
-class Health(enum.StrEnum):
+class Health(LabelledEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class Stage(db.Model):  # type: ignore[name-defined]

@@ -14,20 +14,15 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
-from teams_app.models.people import enum_check
 
 
-class OutboxStatus(enum.StrEnum):
+class OutboxStatus(LabelledEnum):
     PENDING = "pending"  # committed, waiting for a worker (queued, or to be pushed again)
     RUNNING = "running"  # a worker claimed it; a claim older than the lease was abandoned
     DONE = "done"
     FAILED = "failed"  # every try failed; an admin can resend it
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class OutboxJob(db.Model):  # type: ignore[name-defined]

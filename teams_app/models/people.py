@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
 
 if TYPE_CHECKING:
@@ -21,17 +20,13 @@ if TYPE_CHECKING:
 NO_PASSWORD = "!sso"
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     STAFF = "staff"
     LEADERSHIP = "leadership"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class Level(enum.StrEnum):
+class Level(LabelledEnum):
     """Where a person sits in the organisation; teams show which levels they draw on."""
 
     FRONTLINE = "frontline"
@@ -40,33 +35,16 @@ class Level(enum.StrEnum):
     MANAGER = "manager"
     EXECUTIVE = "executive"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class DepartmentKind(enum.StrEnum):
+class DepartmentKind(LabelledEnum):
     BRANCH = "branch"
     DEPARTMENT = "department"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class DigestFrequency(enum.StrEnum):
+class DigestFrequency(LabelledEnum):
     OFF = "off"
     DAILY = "daily"
     WEEKLY = "weekly"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-
-def enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
-    allowed = ", ".join(f"'{v.value}'" for v in values)
-    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
 
 
 class Department(db.Model):  # type: ignore[name-defined]

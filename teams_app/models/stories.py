@@ -1,31 +1,23 @@
-"""Impact stories with their cheers, and satisfaction survey results."""
+"""Impact stories with their cheers."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
-from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
 from teams_app.models.barriers import Barrier
 from teams_app.models.initiatives import Initiative
-from teams_app.models.people import Department, User, enum_check
+from teams_app.models.people import Department, User
 
 
-class StoryKind(enum.StrEnum):
+class StoryKind(LabelledEnum):
     WIN = "win"
-    RECOVERY = "recovery"
-    FAILURE = "failure"
-
-    @property
-    def label(self) -> str:
-        return {"win": "Win", "recovery": "Service recovery", "failure": "Failure to learn from"}[
-            self.value
-        ]
+    RECOVERY = "recovery", "Service recovery"
+    FAILURE = "failure", "Failure to learn from"
 
 
 class ImpactStory(db.Model):  # type: ignore[name-defined]
@@ -88,37 +80,3 @@ class Cheer(db.Model):  # type: ignore[name-defined]
     story_id: Mapped[int] = mapped_column(ForeignKey("impact_stories.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class SatisfactionResult(db.Model):  # type: ignore[name-defined]
-    """One survey figure: a metric for a month, organisation-wide or for one department."""
-
-    __tablename__ = "satisfaction_results"
-    __table_args__ = (
-        # department_key is 0 for organisation-wide, so "the same period, metric and department
-        # twice" is one unique constraint on every database (NULLs are never equal).
-        UniqueConstraint("period", "metric_key", "department_key"),
-        CheckConstraint("score >= 0 AND score <= scale_max", name="score_in_scale"),
-        CheckConstraint("scale_max > 0", name="scale_positive"),
-        CheckConstraint("respondents >= 0", name="respondents_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), index=True)  # "YYYY-MM"
-    metric: Mapped[str] = mapped_column(String(80))
-    metric_key: Mapped[str] = mapped_column(String(80), index=True)
-    score: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    scale_max: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    respondents: Mapped[int] = mapped_column(default=0)
-    department_id: Mapped[int | None] = mapped_column(
-        ForeignKey("departments.id", ondelete="CASCADE")
-    )
-    department_key: Mapped[int] = mapped_column(default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    department: Mapped[Department | None] = relationship()
-
-    @property
-    def percent(self) -> float:
-        return round(float(self.score) / float(self.scale_max) * 100, 1)

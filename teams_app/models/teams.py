@@ -8,20 +8,16 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from teams_app.database import utcnow
+from teams_app.database import LabelledEnum, enum_check, utcnow
 from teams_app.extensions import db
-from teams_app.models.people import User, enum_check
+from teams_app.models.people import User
 
 
-class TeamStatus(enum.StrEnum):
+class TeamStatus(LabelledEnum):
     PROPOSED = "proposed"
     ACTIVE = "active"
     DECLINED = "declined"
     CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class MemberRole(enum.StrEnum):

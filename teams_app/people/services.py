@@ -35,6 +35,7 @@ from teams_app.security import (
     read_link_token,
     verify_password,
 )
+from teams_app.urls import external_url
 from teams_app.validation import choice, required_text
 
 NAME_MAX = 120
@@ -269,8 +270,6 @@ def request_email_change(user: User, new_email: str, current_password: str) -> s
 
 
 def email_change_url(user: User, new_email: str) -> str:
-    from teams_app.urls import external_url
-
     token = make_link_token("email", user.id, user.password_hash, to=new_email, was=user.email)
     return external_url("account.confirm_email", token=token)
 

@@ -18,6 +18,7 @@ from teams_app.extensions import db
 from teams_app.models import Department, Stage, Team, TeamStatus, User, utcnow
 from teams_app.portfolio import queries
 from teams_app.portfolio.queries import AttentionItem, Overview, PortfolioFilter, Trends
+from teams_app.teams.queries import LISTED_STATUSES
 
 TEAM_CHOICES = 200  # the team filter lists the directory's first 200, as it always has
 
@@ -114,8 +115,6 @@ class FilterChoices:
 
 def _choices() -> dict[str, list[list[Any]]]:
     """The filter's options as (id, name): three narrow queries."""
-    from teams_app.teams.queries import LISTED_STATUSES
-
     status_rank = case(
         (Team.status == TeamStatus.ACTIVE.value, 0),
         (Team.status == TeamStatus.PROPOSED.value, 1),

@@ -20,7 +20,7 @@ from teams_app.permissions import require
 from teams_app.portfolio import board as board_queries
 from teams_app.portfolio import chart, exports, figures, queries
 from teams_app.satisfaction import queries as satisfaction_queries
-from teams_app.satisfaction import services as satisfaction
+from teams_app.satisfaction.figures import summarise as summarise_satisfaction
 from teams_app.stories.queries import featured_for_home
 from teams_app.urls import external_url
 from teams_app.views import csv_download, signed_in_only
@@ -178,7 +178,7 @@ def report() -> str:
         trends=trends,
         chart=chart.build(trends),
         satisfaction=[
-            satisfaction.summarise(s.metric, s.points, None) for s in satisfaction_queries.series()
+            summarise_satisfaction(s.metric, s.points, None) for s in satisfaction_queries.series()
         ],
         featured_story=featured_for_home(),
         now=now,

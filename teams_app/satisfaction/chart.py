@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from teams_app.satisfaction.queries import MonthCompletions, Series
-from teams_app.satisfaction.services import Point, period_label
+from teams_app.satisfaction.figures import MonthCompletions, Point, Series, period_label
 
 WIDTH, HEIGHT = 760, 250
 LEFT, RIGHT, TOP, BOTTOM = 78, 18, 30, 54

@@ -1,32 +1,29 @@
 """Reading satisfaction results: series per metric, the metrics recorded, the latest result for
-the home page, and the initiatives completed within a series' span (the chart's markers). Each
-is a fixed number of queries, whatever the number of results."""
+the home page, the change of a metric since a baseline, and the initiatives completed within a
+series' span (the chart's markers). Each is a fixed number of queries, whatever the number of
+results."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from teams_app.errors import NotFound
 from teams_app.extensions import db
-from teams_app.models import Initiative, SatisfactionResult, Team
-from teams_app.satisfaction.services import Point, change_pct, change_text, metric_key
-
-
-@dataclass
-class Series:
-    """One metric's results over time (organisation-wide or one department's), oldest first."""
-
-    metric: str
-    key: str
-    points: list[Point] = field(default_factory=list)
-
-    @property
-    def periods(self) -> list[str]:
-        return [p.period for p in self.points]
+from teams_app.models import Department, Initiative, SatisfactionResult, Team
+from teams_app.satisfaction.figures import (
+    Completion,
+    Latest,
+    MonthCompletions,
+    Point,
+    Series,
+    Summary,
+    metric_key,
+    month_bounds,
+    summarise,
+)
 
 
 def list_query(metric: str | None = None, department_id: int | None = None) -> Select[Any]:
@@ -79,36 +76,12 @@ def metrics() -> list[tuple[str, str]]:
 
 def departments_with_results() -> list[tuple[int, str]]:
     """(id, name) of the departments that have results of their own: one query."""
-    from teams_app.models import Department
-
     rows = db.session.execute(
         select(Department.id, Department.name)
         .where(Department.id.in_(select(SatisfactionResult.department_id).distinct()))
         .order_by(Department.name)
     ).all()
     return [(i, n) for i, n in rows]
-
-
-@dataclass
-class Latest:
-    """The newest organisation-wide result, with the one before it for the same metric."""
-
-    metric: str
-    point: Point
-    previous: Point | None
-
-    @property
-    def change_pct(self) -> float | None:
-        """The relative change since the previous result, as everywhere (None without one)."""
-        if self.previous is None:
-            return None
-        return change_pct(self.previous, self.point)
-
-    @property
-    def change_text(self) -> str | None:
-        if self.previous is None:
-            return None
-        return change_text(self.previous, self.point, self.change_pct)
 
 
 def latest(limit: int = 3) -> list[Latest]:
@@ -165,39 +138,6 @@ def latest(limit: int = 3) -> list[Latest]:
     ]
 
 
-@dataclass
-class Completion:
-    initiative_id: int
-    title: str
-    team: str
-    completed_on: date
-
-    @property
-    def period(self) -> str:
-        return self.completed_on.strftime("%Y-%m")
-
-
-def month_bounds(first: str, last: str) -> tuple[datetime, datetime]:
-    """From the first instant of month ``first`` to the first instant after month ``last`` (UTC)."""
-    start = datetime(int(first[:4]), int(first[5:]), 1, tzinfo=UTC)
-    year, month = int(last[:4]), int(last[5:])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return start, datetime(year, month, 1, tzinfo=UTC)
-
-
-@dataclass
-class MonthCompletions:
-    """The initiatives completed in one month: how many, and the first few of them."""
-
-    period: str
-    count: int
-    first: list[Completion] = field(default_factory=list)
-
-    @property
-    def more(self) -> int:
-        return self.count - len(self.first)
-
-
 TITLES_PER_MONTH = 5
 
 
@@ -239,3 +179,14 @@ def completions(first: str, last: str, per_month: int = TITLES_PER_MONTH) -> lis
         month = months.setdefault(row.period, MonthCompletions(row.period, int(row.n)))
         month.first.append(Completion(row.id, row.title, row.team, row.at.date()))
     return list(months.values())
+
+
+def summary(metric: str, baseline: str | None = None, department_id: int | None = None) -> Summary:
+    """The change of ``metric`` (organisation-wide, or one department's) from the baseline period
+    (default: the earliest) to the latest period. See ``change_pct`` for what the percentage
+    means."""
+    found = series(metric=metric, department_id=department_id)
+    if not found:
+        raise NotFound(f"There are no results for “{metric}”.")
+    one = found[0]
+    return summarise(one.metric, one.points, baseline)

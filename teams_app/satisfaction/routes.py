@@ -13,7 +13,7 @@ from teams_app.errors import RowErrors, ServiceError
 from teams_app.forms import department_options
 from teams_app.input_guard import parse_id
 from teams_app.permissions import require
-from teams_app.satisfaction import chart, queries, services
+from teams_app.satisfaction import chart, figures, queries, services
 from teams_app.satisfaction.forms import ImportForm, ResultForm
 from teams_app.views import apply_field_errors, current_person, signed_in_only
 
@@ -23,11 +23,11 @@ signed_in_only(bp)
 
 @dataclass
 class MetricCard:
-    series: queries.Series
-    summary: services.Summary
+    series: figures.Series
+    summary: figures.Summary
     chart: chart.Chart
-    completions: list[queries.MonthCompletions]  # the months within the series' span
-    by_period: dict[str, queries.MonthCompletions]
+    completions: list[figures.MonthCompletions]  # the months within the series' span
+    by_period: dict[str, figures.MonthCompletions]
     asked_baseline_missing: bool
 
     @property
@@ -35,7 +35,7 @@ class MetricCard:
         return sum(m.count for m in self.completions)
 
 
-def _cards(found: list[queries.Series], baseline: str | None) -> list[MetricCard]:
+def _cards(found: list[figures.Series], baseline: str | None) -> list[MetricCard]:
     """One card per metric: its chart, its change since the baseline (the chosen month when the
     metric has a result for it, else its earliest), and the completions within its span."""
     periods = sorted({p for s in found for p in s.periods})
@@ -47,7 +47,7 @@ def _cards(found: list[queries.Series], baseline: str | None) -> list[MetricCard
         cards.append(
             MetricCard(
                 series=one,
-                summary=services.summarise(one.metric, one.points, start),
+                summary=figures.summarise(one.metric, one.points, start),
                 chart=chart.build(one, within, start),
                 completions=within,
                 by_period={m.period: m for m in within},
@@ -61,7 +61,7 @@ def _cards(found: list[queries.Series], baseline: str | None) -> list[MetricCard
 def index() -> str:
     metric = (request.args.get("metric") or "").strip() or None
     department_id = request.args.get("department_id", type=parse_id)
-    baseline = services.check_period(request.args.get("baseline"))
+    baseline = figures.check_period(request.args.get("baseline"))
     found = queries.series(metric=metric, department_id=department_id)
     periods = sorted({p for s in found for p in s.periods})
     return render_template(
@@ -71,7 +71,7 @@ def index() -> str:
         departments=queries.departments_with_results(),
         periods=periods,
         chosen={"metric": metric, "department_id": department_id, "baseline": baseline},
-        period_label=services.period_label,
+        period_label=figures.period_label,
     )
 
 
@@ -96,7 +96,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
             status = exc.status
         else:
             flash(
-                f"Recorded {result.metric} for {services.period_label(result.period)}.",
+                f"Recorded {result.metric} for {figures.period_label(result.period)}.",
                 "success",
             )
             return redirect(url_for("satisfaction.index", metric=result.metric_key))

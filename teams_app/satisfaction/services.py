@@ -1,5 +1,5 @@
 """The rules of satisfaction results: leadership records one, or imports a CSV of many (every row
-checked first, then all imported or none); anyone reads the change against a baseline.
+checked first, then all imported or none). Reading them is ``queries``; their figures, ``figures``.
 
 Web views and the API call these. Each checks who is asking, then the input; records activity;
 and commits.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -19,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from teams_app import audit
 from teams_app.activity import record
-from teams_app.dates import month_text
-from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, RowErrors
+from teams_app.errors import Conflict, InvalidInput, NotAllowed, RowErrors
 from teams_app.extensions import db
 from teams_app.input_guard import MAX_ID
 from teams_app.models import Department, SatisfactionResult, User
 from teams_app.permissions import can
+from teams_app.satisfaction.figures import check_period, metric_key, period_label, plain
 
 METRIC_MAX = 80
 SCALE_LIMIT = Decimal(10_000)
@@ -38,17 +37,7 @@ CSV_TEMPLATE = (
     "2026-02,Customer satisfaction,3.7,5,398,\n"
 )
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 _CENT = Decimal("0.01")
-
-
-def period_label(period: str) -> str:
-    """ "2026-01" → "January 2026"."""
-    return month_text(period)
-
-
-def metric_key(metric: str) -> str:
-    return " ".join(metric.split()).lower()
 
 
 # --- Checking one result ------------------------------------------------------------------------
@@ -78,14 +67,6 @@ class CheckedResult:
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.period, metric_key(self.metric), self.department_id or 0)
-
-
-def check_period(value: Any) -> str | None:
-    """The period as "YYYY-MM" when it is a real month, else None."""
-    found = _PERIOD.match(str(value or "").strip())
-    if not found or not 1900 <= int(found.group(1)) <= 2999 or not 1 <= int(found.group(2)) <= 12:
-        return None
-    return found.group(0)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -436,121 +417,3 @@ def _audit_import(actor: User, outcome: str, **counts: int) -> None:
 def _field_order(field: str) -> int:
     order = ("csv", *CSV_COLUMNS, *CSV_OPTIONAL)
     return order.index(field) if field in order else len(order)
-
-
-# --- Reading the change -------------------------------------------------------------------------
-
-
-@dataclass
-class Point:
-    period: str
-    score: Decimal
-    scale_max: Decimal
-    respondents: int
-
-    @property
-    def percent(self) -> float:
-        """The score as a share of its scale, in percent (4.0 of 5 → 80.0)."""
-        return round(float(self.score) / float(self.scale_max) * 100, 1)
-
-    @property
-    def period_label(self) -> str:
-        return period_label(self.period)
-
-    @property
-    def score_text(self) -> str:
-        """On a short scale a whole score keeps one decimal ("4.0 of 5"), as surveys print it."""
-        text = plain(self.score)
-        return f"{text}.0" if "." not in text and self.scale_max <= 10 else text
-
-    @property
-    def scale_text(self) -> str:
-        return plain(self.scale_max)
-
-
-def plain(number: Decimal) -> str:
-    """4.20 → "4.2", 100.00 → "100" (never "1E+2")."""
-    return f"{Decimal(number).normalize():f}"
-
-
-@dataclass
-class Summary:
-    metric: str
-    baseline: Point
-    latest: Point
-    change_pct: float | None
-
-    @property
-    def change_text(self) -> str:
-        """ "+10.4% since January 2026" ("No change since …", or no comparison when the baseline
-        score is 0)."""
-        return change_text(self.baseline, self.latest, self.change_pct)
-
-    @property
-    def change_points(self) -> float:
-        """The same change in percentage points of the scale (what the chart's axis shows)."""
-        return round(self.latest.percent - self.baseline.percent, 1)
-
-
-def change_text(baseline: Point, latest: Point, pct: float | None) -> str:
-    """The one way a change in satisfaction is written, on every page and in the API: the
-    relative change of the score ("+10.4% since January 2026"); see ``change_pct``."""
-    since = f"since {period_label(baseline.period)}"
-    if baseline.period == latest.period:
-        return f"The first result: nothing earlier than {period_label(latest.period)}"
-    if pct is None:
-        return f"No comparison {since} (the baseline score is 0)"
-    if pct == 0:
-        return f"No change {since}"
-    return f"{pct:+.1f}% {since}"
-
-
-def change_pct(baseline: Point, latest: Point) -> float | None:
-    """The relative change of the score as a share of its scale, in percent, to one decimal.
-
-    Each score is first taken as a percentage of its own scale (so a survey that moved from a
-    5-point to a 10-point scale still compares), then: (latest% − baseline%) / baseline% × 100.
-    3.6 of 5 (72%) → 4.0 of 5 (80%) is +11.1%: "+11.1% since January". It is not a difference
-    in percentage points. None when the baseline is 0 (no relative change exists).
-    """
-    base = Decimal(baseline.score) / Decimal(baseline.scale_max)
-    if base == 0:
-        return None
-    now = Decimal(latest.score) / Decimal(latest.scale_max)
-    change = (now - base) / base * 100
-    return float(change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def summarise(metric: str, points: list[Point], baseline: str | None) -> Summary:
-    """The change from ``baseline`` (a period with a result; default the earliest) to the latest
-    result of a series sorted oldest first."""
-    if not points:
-        raise NotFound("There are no results for this metric.")
-    start = points[0]
-    if baseline is not None:
-        period = check_period(baseline)
-        if period is None:
-            raise InvalidInput.on("baseline", "Give the baseline month as YYYY-MM.")
-        found = next((p for p in points if p.period == period), None)
-        if found is None:
-            raise InvalidInput.on(
-                "baseline",
-                f"There is no {metric} result for {period_label(period)}: choose a month with "
-                "a result.",
-            )
-        start = found
-    latest = points[-1]
-    return Summary(metric, start, latest, change_pct(start, latest))
-
-
-def summary(metric: str, baseline: str | None = None, department_id: int | None = None) -> Summary:
-    """The change of ``metric`` (organisation-wide, or one department's) from the baseline period
-    (default: the earliest) to the latest period. See ``change_pct`` for what the percentage
-    means."""
-    from teams_app.satisfaction.queries import series
-
-    found = series(metric=metric, department_id=department_id)
-    if not found:
-        raise NotFound(f"There are no results for “{metric}”.")
-    one = found[0]
-    return summarise(one.metric, one.points, baseline)

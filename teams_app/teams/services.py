@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.models import (
     Activity,
+    Initiative,
     MemberRole,
     Membership,
     MemberState,
@@ -29,7 +31,7 @@ from teams_app.models import (
     User,
     utcnow,
 )
-from teams_app.permissions import can, is_lead
+from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
 from teams_app.validation import required_text
 
@@ -234,10 +236,6 @@ def update_charter(actor: User, team: Team, charter: Charter, version: int | Non
 
 def _reschedule_updates(team: Team) -> None:
     """A new update interval moves every initiative's next-update-due time."""
-    from datetime import timedelta
-
-    from teams_app.models import Initiative
-
     for initiative in db.session.scalars(select(Initiative).where(Initiative.team_id == team.id)):
         since = initiative.last_update_at or initiative.created_at
         initiative.update_due_at = since + timedelta(days=team.update_interval_days)
@@ -476,10 +474,6 @@ def _notify_after_commit(event: Activity) -> None:
 
 def leads_of(team: Team) -> list[User]:
     return [m.user for m in team.active_memberships() if m.role == MemberRole.LEAD.value]
-
-
-def is_team_lead(user: User, team: Team) -> bool:
-    return is_lead(user, team)
 
 
 def proposal_queue() -> list[Team]:

@@ -100,7 +100,7 @@ def test_the_api_is_left_to_its_bearer_tokens(api_as, staff):
 
 
 def test_one_click_unsubscribe_accepts_a_post_from_the_mail_provider(app, client, staff):
-    from teams_app.digests.services import unsubscribe_token
+    from teams_app.digests.unsubscribe import unsubscribe_token
 
     token = unsubscribe_token(staff)
     response = client.post(

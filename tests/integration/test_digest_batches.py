@@ -23,7 +23,7 @@ from sqlalchemy import select
 from jobs import digests as digest_jobs
 from teams_app.barriers import services as barriers
 from teams_app.digests import batches, content
-from teams_app.digests import services as digest_services
+from teams_app.digests.schedule import period_for
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
 from teams_app.mail import build_message, deliver, smtp_session
@@ -273,7 +273,7 @@ def test_a_batch_stops_at_the_job_timeout_and_records_the_message_it_was_sending
     _, people = a_team_of(4, run_jobs)
     smtp = counting_smtp(slow={2})
     now = utcnow()
-    work = [(p.id, digest_services.period_for(p, now).key) for p in people]
+    work = [(p.id, period_for(p, now).key) for p in people]
     with pytest.raises(JobTimeoutException), UnixSignalDeathPenalty(4, JobTimeoutException):
         batches.send_batch(work, "the-job", last_try=False)
     db.session.expire_all()

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from jobs import digests as digest_jobs
 from teams_app.barriers import services as barriers
-from teams_app.digests import content, services
+from teams_app.digests import content, ledger, services
+from teams_app.digests.unsubscribe import stop_digests
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
 from teams_app.models import Activity, DigestDelivery, User, utcnow
@@ -155,7 +156,7 @@ def test_two_ticks_and_a_repeated_job_send_one_mail_each(app, world, mailbox, ru
     rows = {r.user_id: r.status for r in db.session.scalars(select(DigestDelivery))}
     assert rows == {member.id: "sent", lead.id: "skipped"}
     key = db.session.scalar(select(DigestDelivery.period_key))
-    assert services.send(member.id, key) == "duplicate"
+    assert ledger.send(member.id, key) == "duplicate"
     assert digest_jobs.tick()["due"] == 0
     assert len(mailbox.to("mo@library.example")) == 1
 
@@ -226,9 +227,9 @@ def test_a_lapsed_claim_is_picked_up_by_the_next_tick(app, world, mailbox, run_j
     initiatives.create_initiative(lead, team, initiatives.Details(title="After a crash"))
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
     # A worker claimed it and died before sending.
-    row = services.claim(user, period, "dead-worker", utcnow())
+    row = ledger.claim(user, period, "dead-worker", utcnow())
     assert row is not None
-    assert services.send(member.id, period.key, "someone-else") == "duplicate"  # lease is live
+    assert ledger.send(member.id, period.key, "someone-else") == "duplicate"  # lease is live
     row.claimed_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     assert digest_jobs.tick() == {"due": 0, "retried": 1}
@@ -267,7 +268,7 @@ def test_turning_digests_off_after_the_tick_sends_nothing(app, world, mailbox, r
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Too late"))
     assert digest_jobs.tick()["due"] == 1
-    services.unsubscribe(db.session.get(User, member.id))
+    stop_digests(db.session.get(User, member.id))
     assert run_jobs() == 0
     assert mailbox.to("mo@library.example") == []
 
@@ -292,11 +293,11 @@ def test_a_lapsed_claim_of_someone_who_left_is_retired_not_retried_forever(app, 
     lead, member, team = world
     due_now(member)
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
-    row = services.claim(user, period, "dead-worker", utcnow())
+    row = ledger.claim(user, period, "dead-worker", utcnow())
     row.claimed_at = utcnow() - timedelta(hours=1)
     user.active = False
     db.session.commit()
-    assert services.send(member.id, period.key) == "inactive"
+    assert ledger.send(member.id, period.key) == "inactive"
     db.session.expire_all()
     assert db.session.get(DigestDelivery, row.id).status == "skipped"
     assert digest_jobs.tick() == {"due": 0, "retried": 0}
@@ -312,7 +313,7 @@ def test_a_digest_that_cannot_be_built_fails_visibly(app, world, monkeypatch):
 
     monkeypatch.setattr(content, "build", broken)
     with pytest.raises(RuntimeError):
-        services.send(member.id, period.key, last_try=True)
+        ledger.send(member.id, period.key, last_try=True)
     row = db.session.scalars(select(DigestDelivery)).one()
     assert (row.status, row.attempts) == ("failed", 1)
     assert "content exploded" in row.error
@@ -348,7 +349,7 @@ def test_a_second_execution_with_the_same_claim_backs_off_while_one_is_sending(a
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Once"))
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
-    row = services.claim(user, period, "shared-token", utcnow())
-    assert services._start_attempt(row, utcnow())  # the first execution is sending now
-    assert services.send(member.id, period.key, "shared-token") == "busy"
+    row = ledger.claim(user, period, "shared-token", utcnow())
+    assert ledger.start_attempt(row, utcnow())  # the first execution is sending now
+    assert ledger.send(member.id, period.key, "shared-token") == "busy"
     assert mailbox.to("mo@library.example") == []

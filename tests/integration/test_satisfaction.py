@@ -16,7 +16,7 @@ from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, RowEr
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
 from teams_app.models import Activity, Initiative, SatisfactionResult
-from teams_app.satisfaction import services
+from teams_app.satisfaction import queries, services
 from teams_app.satisfaction.services import ResultDetails
 from tests.conftest import login, post_form
 from tests.factories import DepartmentFactory, UserFactory, make_team
@@ -325,7 +325,7 @@ def test_staff_may_not_import(staff):
 
 def test_summary_states_the_relative_change_of_the_share_of_scale(leader):
     services.import_csv(leader, twelve_months())
-    s = services.summary("Customer satisfaction")
+    s = queries.summary("Customer satisfaction")
     assert (s.baseline.period, s.baseline.score, s.baseline.percent) == (
         "2025-04",
         Decimal("3.6"),
@@ -334,7 +334,7 @@ def test_summary_states_the_relative_change_of_the_share_of_scale(leader):
     assert (s.latest.period, s.latest.score, s.latest.percent) == ("2026-03", Decimal("4"), 80.0)
     assert s.change_pct == 11.1  # (80 - 72) / 72 * 100 = 11.11…
     assert s.change_text == "+11.1% since April 2025"
-    later = services.summary("customer satisfaction", baseline="2025-12")
+    later = queries.summary("customer satisfaction", baseline="2025-12")
     assert later.baseline.score == Decimal("3.8")
     assert later.change_pct == 5.3  # (80 - 76) / 76 * 100 = 5.26…
 
@@ -342,7 +342,7 @@ def test_summary_states_the_relative_change_of_the_share_of_scale(leader):
 def test_summary_compares_shares_of_scale_when_the_scale_changes(leader):
     services.record_result(leader, details(period="2026-01", score="3", scale_max="5"))
     services.record_result(leader, details(period="2026-02", score="66", scale_max="100"))
-    s = services.summary("Customer satisfaction")
+    s = queries.summary("Customer satisfaction")
     assert s.change_pct == 10.0  # 60% → 66%
     assert s.change_text == "+10.0% since January 2026"
 
@@ -351,20 +351,20 @@ def test_summary_of_a_fall_and_of_a_zero_baseline(leader):
     services.record_result(leader, details(period="2026-01", score="0"))
     services.record_result(leader, details(period="2026-02", score="4"))
     services.record_result(leader, details(period="2026-03", score="3"))
-    assert services.summary("Customer satisfaction").change_pct is None
-    fall = services.summary("Customer satisfaction", baseline="2026-02")
+    assert queries.summary("Customer satisfaction").change_pct is None
+    fall = queries.summary("Customer satisfaction", baseline="2026-02")
     assert fall.change_pct == -25.0 and fall.change_text == "-25.0% since February 2026"
 
 
 def test_summary_refuses_an_unknown_metric_and_a_baseline_without_a_result(leader):
     services.record_result(leader, details())
     with pytest.raises(NotFound):
-        services.summary("Staff engagement")
+        queries.summary("Staff engagement")
     with pytest.raises(InvalidInput) as caught:
-        services.summary("Customer satisfaction", baseline="2025-06")
+        queries.summary("Customer satisfaction", baseline="2025-06")
     assert list(caught.value.fields) == ["baseline"]
     with pytest.raises(InvalidInput):
-        services.summary("Customer satisfaction", baseline="June")
+        queries.summary("Customer satisfaction", baseline="June")
 
 
 def test_summary_for_one_department(leader):
@@ -372,7 +372,7 @@ def test_summary_for_one_department(leader):
     services.record_result(leader, details(period="2026-01", score="4", department_id=dept.id))
     services.record_result(leader, details(period="2026-02", score="4.4", department_id=dept.id))
     services.record_result(leader, details(period="2026-02", score="1"))
-    assert services.summary("Customer satisfaction", department_id=dept.id).change_pct == 10.0
+    assert queries.summary("Customer satisfaction", department_id=dept.id).change_pct == 10.0
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -606,7 +606,7 @@ def test_demo_results_rise_after_the_teams_started_and_seed_once(app):
     DepartmentFactory(name="Moore")
     assert seed_satisfaction() == 27
     assert seed_satisfaction() == 0
-    customers = services.summary("Customer satisfaction")
+    customers = queries.summary("Customer satisfaction")
     assert (customers.baseline.percent, customers.latest.percent) == (72.0, 80.0)
     assert customers.change_pct == 11.1
-    assert services.summary("Staff engagement").change_pct == 10.3
+    assert queries.summary("Staff engagement").change_pct == 10.3
