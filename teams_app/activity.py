@@ -20,6 +20,7 @@ from teams_app.models import (
     ApiToken,
     Barrier,
     Department,
+    Health,
     ImpactStory,
     Initiative,
     OutboxJob,
@@ -476,11 +477,19 @@ _FALLBACKS = {
 }
 
 
+def _health_words(value: str) -> str:
+    """A health inside a sentence: "on track" (``Health.label``, lower case)."""
+    try:
+        return Health(value).label.lower()
+    except ValueError:
+        return value.replace("_", " ")
+
+
 def describe(event: Activity) -> str:
     """One plain sentence for a feed, without the actor's name (templates put it first)."""
     template = SENTENCES.get(event.verb)
     if template is None:
         return event.verb.replace("_", " ")
     data = {**_FALLBACKS, **(event.data or {})}
-    data["health_text"] = str(data.get("health", "")).replace("_", " ")
+    data["health_text"] = _health_words(str(data.get("health", "")))
     return template.format(**data)

@@ -84,10 +84,8 @@ def _due(team: Team, since: datetime) -> datetime:
 
 
 def is_stale(initiative: Initiative, now: datetime | None = None) -> bool:
-    """No update for longer than the team's interval (finished initiatives are never stale)."""
-    if initiative.stage.kind != StageKind.OPEN.value:
-        return False
-    return initiative.update_due_at < (now or utcnow())
+    """No update for longer than the team's interval, now (the rule is ``Initiative.is_stale``)."""
+    return initiative.is_stale(now or utcnow())
 
 
 @dataclass
@@ -185,9 +183,8 @@ def move_initiative(
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         raise InvalidInput.on("note", f"Use at most {NOTE_MAX} characters.")
-    backwards = target.position < current.position
-    if (backwards or target.kind == StageKind.STOPPED.value) and not note:
-        why = "to stop it" if target.kind == StageKind.STOPPED.value else "to move it back"
+    why = initiative.note_needed_to(target)
+    if why and not note:
         raise InvalidInput.on("note", f"Add a note saying why you want {why}.")
 
     now = utcnow()

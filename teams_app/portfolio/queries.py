@@ -255,7 +255,7 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
     now = now or utcnow()
     today = now.date()
     stuck_since = now - timedelta(days=STUCK_DAYS)
-    stale = Initiative.update_due_at < now
+    stale = Initiative.stale_at(now)
     late = and_(Initiative.target_date.is_not(None), Initiative.target_date < today)
     stuck = Initiative.stage_entered_at < stuck_since
     rows = db.session.scalars(
@@ -274,7 +274,7 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
         reasons = []
         if i.health in ("off_track", "at_risk"):
             reasons.append(i.health)
-        if i.update_due_at < now:
+        if i.is_stale(now):
             reasons.append("stale")
         if i.target_date is not None and i.target_date < today:
             reasons.append("past_target")
