@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from teams_app.activity import TEAM_NOTICES, Verb
 from teams_app.extensions import db
 from teams_app.mail import send_mail, stable_message_id
 from teams_app.models import Activity, NoticeDelivery, NoticeStatus, Team, User, utcnow
@@ -67,7 +68,7 @@ def _notice(event: Activity, team: Team, actor: User | None) -> Notice | None:
     who = actor.name if actor else "Someone"
     data = event.data or {}
     match event.verb:
-        case "chartered":
+        case Verb.CHARTERED:
             note = f"\n\nTheir note: {data['note']}" if data.get("note") else ""
             return Notice(
                 f"{team.name} is chartered",
@@ -75,38 +76,38 @@ def _notice(event: Activity, team: Team, actor: User | None) -> Notice | None:
                 f"{who} chartered it with {data.get('sponsor', 'a sponsor')} as sponsor. "
                 f"It is now open for colleagues to join.{note}",
             )
-        case "declined":
+        case Verb.DECLINED:
             return Notice(
                 f"{team.name} was not chartered",
                 f"Your proposal {team.name} was declined.",
                 f"{who} gave this reason: {data.get('reason', '')}",
             )
-        case "requested_to_join":
+        case Verb.REQUESTED_TO_JOIN:
             message = f"\n\nTheir message: “{data['message']}”" if data.get("message") else ""
             return Notice(
                 f"{who} asks to join {team.name}",
                 f"{who} asks to join {team.name}.",
                 f"Accept or decline the request on the team page.{message}",
             )
-        case "accepted_request":
+        case Verb.ACCEPTED_REQUEST:
             return Notice(
                 f"Welcome to {team.name}",
                 f"You are now a member of {team.name}.",
                 f"{who} accepted your request.",
             )
-        case "declined_request":
+        case Verb.DECLINED_REQUEST:
             return Notice(
                 f"Your request to join {team.name}",
                 f"{who} declined your request to join {team.name}.",
                 "You can still follow the team's work on its page.",
             )
-        case "added_member":
+        case Verb.ADDED_MEMBER:
             return Notice(
                 f"You were added to {team.name}",
                 f"{who} added you to {team.name}.",
                 f"The team works on: {team.problem}",
             )
-        case "closed":
+        case Verb.CLOSED:
             return Notice(
                 f"{team.name} is closed",
                 f"{who} closed {team.name}.",
@@ -117,14 +118,14 @@ def _notice(event: Activity, team: Team, actor: User | None) -> Notice | None:
 
 def _recipients(event: Activity, team: Team) -> list[User]:
     data = event.data or {}
-    if event.verb in ("chartered", "declined"):
+    if event.verb in (Verb.CHARTERED, Verb.DECLINED):
         people = [team.proposed_by] if team.proposed_by else []
-    elif event.verb == "requested_to_join":
+    elif event.verb == Verb.REQUESTED_TO_JOIN:
         people = leads_of(team)
-    elif event.verb in ("accepted_request", "declined_request", "added_member"):
+    elif event.verb in (Verb.ACCEPTED_REQUEST, Verb.DECLINED_REQUEST, Verb.ADDED_MEMBER):
         person = db.session.get(User, data.get("user_id"))
         people = [person] if person else []
-    elif event.verb == "closed":
+    elif event.verb == Verb.CLOSED:
         people = [m.user for m in team.active_memberships()]
     else:
         people = []
@@ -134,7 +135,7 @@ def _recipients(event: Activity, team: Team) -> list[User]:
 def team_event(activity_id: int) -> int:
     """Send the event's notice to each recipient; returns how many mails went out."""
     event = db.session.get(Activity, activity_id)
-    if event is None or event.team_id is None:
+    if event is None or event.team_id is None or event.verb not in TEAM_NOTICES:
         return 0
     team = db.session.get(Team, event.team_id)
     if team is None:
@@ -158,7 +159,7 @@ def barrier_resolved(activity_id: int) -> int:
     from teams_app.models import Barrier
 
     event = db.session.get(Activity, activity_id)
-    if event is None or event.verb != "resolved_barrier":
+    if event is None or event.verb != Verb.RESOLVED_BARRIER:
         return 0
     barrier = db.session.get(Barrier, event.subject_id)
     reporter = barrier.reported_by if barrier is not None else None
@@ -192,7 +193,7 @@ def story_hidden(activity_id: int) -> int:
     from teams_app.models import ImpactStory
 
     event = db.session.get(Activity, activity_id)
-    if event is None or event.verb != "hid_story":
+    if event is None or event.verb != Verb.HID_STORY:
         return 0
     story = db.session.get(ImpactStory, event.subject_id)
     author = story.author if story is not None else None

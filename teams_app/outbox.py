@@ -20,7 +20,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from sqlalchemy import delete, func, or_, select, update
 
 from teams_app import audit
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, NotFound
 from teams_app.extensions import db
 from teams_app.models import NoticeDelivery, OutboxJob, OutboxStatus, User, utcnow
@@ -193,7 +193,7 @@ def resend(actor: User, outbox_id: int) -> OutboxJob:
         now,
         actor.id,
     )
-    record(actor, "resent_job", row, func=row.func, label=row.label, key=row.key)
+    record(actor, Verb.RESENT_JOB, row, func=row.func, label=row.label, key=row.key)
     _forget_failed_rq_job(row)
     push_after_commit(row)
     db.session.commit()

@@ -15,7 +15,7 @@ from teams_app.digests.schedule import zone_for
 from teams_app.drafts import pending_for_page
 from teams_app.markdown_text import excerpt
 from teams_app.markdown_text import render as render_markdown
-from teams_app.models import DepartmentKind, DigestFrequency, Level, Role
+from teams_app.models import Action, DepartmentKind, DigestFrequency, Health, Level, Role
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -60,6 +60,32 @@ def days_since(value: datetime | None) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return (datetime.now(UTC) - value).days
+
+
+def health_label(value: str) -> str:
+    """ "on_track" → "On track": every page words a health as ``Health.label`` does."""
+    return Health(value).label
+
+
+def due_phrase(action: Action, today: date) -> Markup:
+    """How an action's due date reads on a page, from the model's rules (``is_overdue``,
+    ``is_open``): "Overdue 3 days (24 Nov 2026)", "Due today", "Due in 2 days" (within a week),
+    "Due 24 Nov 2026" or "No due date"."""
+    if action.due_on is None:
+        return Markup('<span class="due text-body-secondary">No due date</span>')
+    days = (action.due_on - today).days
+    on_day = dates.date_element(action.due_on)
+    if action.is_overdue(today):
+        plural = "" if days == -1 else "s"
+        return Markup('<span class="due overdue">Overdue {} day{} ({})</span>').format(
+            -days, plural, on_day
+        )
+    if action.is_open and days == 0:
+        return Markup('<span class="due due-soon">Due today</span>')
+    if action.is_open and days <= 7:
+        plural = "" if days == 1 else "s"
+        return Markup('<span class="due due-soon">Due in {} day{}</span>').format(days, plural)
+    return Markup('<span class="due">Due {}</span>').format(on_day)
 
 
 def url_with(**changes: Any) -> str:
@@ -113,6 +139,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["month_text"] = dates.month_text
     app.jinja_env.filters["date_text"] = dates.date_text
     app.jinja_env.filters["days_since"] = days_since
+    app.jinja_env.filters["health_label"] = health_label
+    app.jinja_env.filters["due_phrase"] = due_phrase
     app.jinja_env.globals.update(
         url_with=url_with,
         nav_section=nav_section,
@@ -124,6 +152,7 @@ def init_app(app: Flask) -> None:
         Level=Level,
         DepartmentKind=DepartmentKind,
         DigestFrequency=DigestFrequency,
+        Health=Health,
         WEEKDAYS=WEEKDAYS,
         APP_NAME="Mission Teams",
     )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from teams_app import audit
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotFound
 from teams_app.extensions import db
 from teams_app.models import ApiToken, User, utcnow
@@ -48,7 +48,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     )
     db.session.add(token)
     db.session.flush()
-    record(user, "created_token", token, name=name)
+    record(user, Verb.CREATED_TOKEN, token, name=name)
     db.session.commit()
     audit.record("token.created", actor=user, object=token, name=name, prefix=token.prefix)
     return token, secret
@@ -59,7 +59,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise NotFound("No such token.")
     token.revoked_at = utcnow()
-    record(user, "revoked_token", token, name=token.name)
+    record(user, Verb.REVOKED_TOKEN, token, name=token.name)
     db.session.commit()
     audit.record("token.revoked", actor=user, object=token, name=token.name, prefix=token.prefix)
     return token

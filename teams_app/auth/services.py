@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from teams_app import audit
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import InvalidInput
 from teams_app.extensions import db
 from teams_app.models import Level, Role, User, utcnow
@@ -161,7 +161,7 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
         raise InvalidInput("Choose a stronger password.", fields={"password": problems})
     user.password_hash = hash_password(password)
     user.session_version += 1
-    record(user, "accepted_invitation" if purpose == "invite" else "reset_password", user)
+    record(user, Verb.ACCEPTED_INVITATION if purpose == "invite" else Verb.RESET_PASSWORD, user)
     db.session.commit()
     audit.record(
         "password.set" if purpose == "invite" else "password.reset", actor=user, object=user
@@ -209,7 +209,7 @@ def sign_up(email: str, name: str, department_id: int | None, level: str) -> Non
             if existing is None:
                 raise
         else:
-            record(user, "signed_up", user)
+            record(user, Verb.SIGNED_UP, user)
             enqueue_mail_after_commit("jobs.mail.send_signup_link", user.id)
     if existing is not None:
         enqueue_mail_after_commit("jobs.mail.send_signup_notice", existing.id)

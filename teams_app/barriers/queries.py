@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, case, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
+from teams_app.activity import Subject
 from teams_app.extensions import db
 from teams_app.models import (
     Action,
@@ -413,9 +414,9 @@ def history(barrier: Barrier) -> list[Activity]:
         .options(selectinload(Activity.actor))
         .where(
             or_(
-                and_(Activity.subject_type == "barrier", Activity.subject_id == barrier.id),
+                and_(Activity.subject_type == Subject.BARRIER, Activity.subject_id == barrier.id),
                 and_(
-                    Activity.subject_type == "action",
+                    Activity.subject_type == Subject.ACTION,
                     Activity.subject_id.in_(
                         select(Action.id).where(Action.barrier_id == barrier.id)
                     ),

@@ -16,7 +16,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.database import LabelledEnum
 from teams_app.dates import date_text
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -225,7 +225,7 @@ def report_barrier(actor: User, details: BarrierDetails) -> Barrier:
     db.session.add(barrier)
     db.session.flush()
     record(
-        actor, "reported_barrier", barrier, team=links.team, title=d.title, barrier_id=barrier.id
+        actor, Verb.REPORTED_BARRIER, barrier, team=links.team, title=d.title, barrier_id=barrier.id
     )
     db.session.commit()
     return barrier
@@ -266,9 +266,9 @@ def edit_barrier(
     data = {"title": d.title, "barrier_id": barrier.id}
     if relinked and links.team is not None:
         where = links.initiative.title if links.initiative else links.team.name
-        record(actor, "linked_barrier", barrier, team=links.team, to=where, **data)
+        record(actor, Verb.LINKED_BARRIER, barrier, team=links.team, to=where, **data)
     else:
-        record(actor, "edited_barrier", barrier, team=links.team, **data)
+        record(actor, Verb.EDITED_BARRIER, barrier, team=links.team, **data)
     _commit_versioned("barrier", barrier)
     return get_barrier(barrier.id)
 
@@ -325,12 +325,12 @@ def _settle(actor: User, barrier: Barrier, action: Action, fate: str, note: str)
     if fate == ActionFate.MOVE.value:
         assert barrier.initiative is not None
         action.initiative_id = barrier.initiative_id
-        verb = "moved_action"
+        verb = Verb.MOVED_ACTION
         extra = {"initiative": barrier.initiative.title}
     else:
         action.status, action.outcome = fate, note
         action.done_at = utcnow() if fate == ActionFate.FINISH.value else None
-        verb = "completed_action" if fate == ActionFate.FINISH.value else "dropped_action"
+        verb = Verb.COMPLETED_ACTION if fate == ActionFate.FINISH.value else Verb.DROPPED_ACTION
         extra = {"with_barrier": True}
     action.updated_at = utcnow()
     db.session.flush()
@@ -370,7 +370,7 @@ def resolve_barrier(
     barrier.resolved_at, barrier.resolved_by_id = utcnow(), actor.id
     event = record(
         actor,
-        "resolved_barrier",
+        Verb.RESOLVED_BARRIER,
         barrier,
         team=barrier.team,
         title=barrier.title,
@@ -432,11 +432,11 @@ def reopen_barrier(
         action.status, action.outcome, action.done_at = ActionStatus.PLANNED.value, None, None
         action.updated_at = utcnow()
         db.session.flush()
-        record(actor, "restored_action", action, team=barrier.team, **_action_data(action))
+        record(actor, Verb.RESTORED_ACTION, action, team=barrier.team, **_action_data(action))
     _refresh_status(barrier)
     record(
         actor,
-        "reopened_barrier",
+        Verb.REOPENED_BARRIER,
         barrier,
         team=barrier.team,
         title=barrier.title,
@@ -625,7 +625,7 @@ def log_action(
     db.session.refresh(action, ["barrier", "initiative", "owner"])
     if barrier is not None:
         _refresh_status(barrier)
-    record(actor, "logged_action", action, team=action.team, **_action_data(action))
+    record(actor, Verb.LOGGED_ACTION, action, team=action.team, **_action_data(action))
     if barrier is not None:
         _commit_versioned("barrier", barrier)  # its status may have changed
     else:
@@ -698,13 +698,13 @@ def update_action(actor: User, action: Action, change: ActionChange, version: in
     db.session.refresh(action, ["owner"])
     if action.barrier is not None:
         _refresh_status(action.barrier)
-    verb = "updated_action"
+    verb = Verb.UPDATED_ACTION
     if before != change.status:
         verb = {
-            "done": "completed_action",
-            "dropped": "dropped_action",
-            "doing": "started_action",
-        }.get(change.status, "updated_action")
+            "done": Verb.COMPLETED_ACTION,
+            "dropped": Verb.DROPPED_ACTION,
+            "doing": Verb.STARTED_ACTION,
+        }.get(change.status, Verb.UPDATED_ACTION)
     record(
         actor, verb, action, team=action.team, was=before, outcome=outcome, **_action_data(action)
     )

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
-from teams_app.activity import describe
+from teams_app.activity import Verb, describe
 from teams_app.dates import date_text, month_text
 from teams_app.digests.schedule import zone_for
 from teams_app.extensions import db
@@ -38,17 +38,19 @@ from teams_app.models import (
 from teams_app.urls import external_url
 
 # Team events worth a line in a digest (an edit of wording is not news).
-TEAM_VERBS = (
-    "moved_initiative",
-    "posted_update",
-    "created_initiative",
-    "reported_barrier",
-    "resolved_barrier",
-    "reopened_barrier",
-    "completed_action",
-    "joined",
-    "accepted_request",
-    "added_member",
+TEAM_VERBS = frozenset(
+    {
+        Verb.MOVED_INITIATIVE,
+        Verb.POSTED_UPDATE,
+        Verb.CREATED_INITIATIVE,
+        Verb.REPORTED_BARRIER,
+        Verb.RESOLVED_BARRIER,
+        Verb.REOPENED_BARRIER,
+        Verb.COMPLETED_ACTION,
+        Verb.JOINED,
+        Verb.ACCEPTED_REQUEST,
+        Verb.ADDED_MEMBER,
+    }
 )
 HEALTH_WORDS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
 
@@ -102,7 +104,7 @@ def _event_text(event: Activity) -> str:
     who = event.actor.name if event.actor else "Someone"
     text = f"{who} {describe(event)}"
     data = event.data or {}
-    if event.verb == "posted_update":
+    if event.verb == Verb.POSTED_UPDATE:
         before, after = str(data.get("previous_health") or ""), str(data.get("health") or "")
         if before and before != after:
             text = (
@@ -118,11 +120,11 @@ def _net_moves(events: Sequence[Activity]) -> list[tuple[Activity, str]]:
     place of its latest move. Moving through three stages in a week is one change to a reader."""
     moves: dict[int, list[Activity]] = {}
     for e in events:
-        if e.verb == "moved_initiative":
+        if e.verb == Verb.MOVED_INITIATIVE:
             moves.setdefault(e.subject_id, []).append(e)
     out: list[tuple[Activity, str]] = []
     for e in events:
-        if e.verb != "moved_initiative":
+        if e.verb != Verb.MOVED_INITIATIVE:
             out.append((e, _event_text(e)))
             continue
         group = moves[e.subject_id]
@@ -317,7 +319,7 @@ def _load_portfolio(sources: Sources, span: _Span) -> None:
             select(Activity)
             .options(joinedload(Activity.actor))
             .where(
-                Activity.verb == "posted_update",
+                Activity.verb == Verb.POSTED_UPDATE,
                 Activity.at > span.since,
                 Activity.at <= span.until,
             )
@@ -353,7 +355,7 @@ def _load_featured(sources: Sources, span: _Span) -> None:
                 and_(
                     Activity.subject_type == "impactstory",
                     Activity.subject_id == ImpactStory.id,
-                    Activity.verb == "featured_story",
+                    Activity.verb == Verb.FEATURED_STORY,
                 ),
             )
             .where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed
 from teams_app.extensions import db
 from teams_app.models import Initiative, Stage, StageKind, User
@@ -59,7 +59,7 @@ def add_stage(actor: User, name: str, kind: str) -> Stage:
     stage = Stage(name=name, name_key=name.lower(), kind=kind, position=last + 1)
     db.session.add(stage)
     db.session.flush()
-    record(actor, "added_stage", stage, name=name)
+    record(actor, Verb.ADDED_STAGE, stage, name=name)
     db.session.commit()
     return stage
 
@@ -69,7 +69,7 @@ def rename_stage(actor: User, stage: Stage, name: str, kind: str) -> Stage:
         raise NotAllowed("Only admins can change the pipeline.")
     name = _check_name(name, stage.id)
     choice("kind", kind, StageKind, "kind")
-    record(actor, "renamed_stage", stage, before=stage.name, after=name)
+    record(actor, Verb.RENAMED_STAGE, stage, before=stage.name, after=name)
     stage.name, stage.name_key, stage.kind = name, name.lower(), kind
     db.session.commit()
     return stage
@@ -90,7 +90,7 @@ def move_stage(actor: User, stage: Stage, direction: int) -> None:
         ordered[other].position,
         ordered[index].position,
     )
-    record(actor, "reordered_stage", stage, name=stage.name)
+    record(actor, Verb.REORDERED_STAGE, stage, name=stage.name)
     db.session.commit()
 
 
@@ -110,7 +110,7 @@ def delete_stage(actor: User, stage: Stage) -> None:
     )
     if used:
         raise Conflict(f"{stage.name} appears in initiatives' history; rename it instead.")
-    record(actor, "deleted_stage", stage, name=stage.name)
+    record(actor, Verb.DELETED_STAGE, stage, name=stage.name)
     db.session.delete(stage)
     db.session.commit()
 

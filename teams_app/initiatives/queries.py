@@ -54,7 +54,7 @@ def list_query(f: InitiativeFilter) -> Select[Any]:
     if f.owner_id:
         stmt = stmt.where(Initiative.owner_id == f.owner_id)
     if f.stale is not None:
-        stale = (Initiative.update_due_at < utcnow()) & (Stage.kind == StageKind.OPEN.value)
+        stale = Initiative.stale_at(utcnow())
         stmt = stmt.where(stale if f.stale else ~stale)
     return stmt.order_by(*SORTS.get(f.sort, SORTS["updated"]))
 

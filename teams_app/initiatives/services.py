@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.initiatives.pipeline import first_open_stage
@@ -84,10 +84,8 @@ def _due(team: Team, since: datetime) -> datetime:
 
 
 def is_stale(initiative: Initiative, now: datetime | None = None) -> bool:
-    """No update for longer than the team's interval (finished initiatives are never stale)."""
-    if initiative.stage.kind != StageKind.OPEN.value:
-        return False
-    return initiative.update_due_at < (now or utcnow())
+    """No update for longer than the team's interval, now (the rule is ``Initiative.is_stale``)."""
+    return initiative.is_stale(now or utcnow())
 
 
 @dataclass
@@ -133,7 +131,7 @@ def create_initiative(actor: User, team: Team, details: Details) -> Initiative:
     db.session.add(
         StageChange(initiative_id=initiative.id, to_stage_id=stage.id, by_id=actor.id, at=now)
     )
-    record(actor, "created_initiative", initiative, team=team, title=d.title)
+    record(actor, Verb.CREATED_INITIATIVE, initiative, team=team, title=d.title)
     db.session.commit()
     return initiative
 
@@ -152,7 +150,7 @@ def edit_initiative(
     initiative.title, initiative.summary = d.title, d.summary
     initiative.owner_id = d.owner_id or initiative.owner_id
     initiative.target_date = d.target_date
-    record(actor, "edited_initiative", initiative, team=initiative.team, title=d.title)
+    record(actor, Verb.EDITED_INITIATIVE, initiative, team=initiative.team, title=d.title)
     try:
         db.session.commit()
     except StaleDataError:
@@ -185,9 +183,8 @@ def move_initiative(
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         raise InvalidInput.on("note", f"Use at most {NOTE_MAX} characters.")
-    backwards = target.position < current.position
-    if (backwards or target.kind == StageKind.STOPPED.value) and not note:
-        why = "to stop it" if target.kind == StageKind.STOPPED.value else "to move it back"
+    why = initiative.note_needed_to(target)
+    if why and not note:
         raise InvalidInput.on("note", f"Add a note saying why you want {why}.")
 
     now = utcnow()
@@ -226,7 +223,7 @@ def move_initiative(
     )
     record(
         actor,
-        "moved_initiative",
+        Verb.MOVED_INITIATIVE,
         initiative,
         team=initiative.team,
         title=initiative.title,
@@ -270,7 +267,7 @@ def post_update(actor: User, initiative: Initiative, health: str, body: str) -> 
     db.session.flush()
     record(
         actor,
-        "posted_update",
+        Verb.POSTED_UPDATE,
         initiative,
         team=initiative.team,
         title=initiative.title,

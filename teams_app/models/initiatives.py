@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from teams_app.database import LabelledEnum, enum_check, utcnow
@@ -75,6 +75,25 @@ class Initiative(db.Model):  # type: ignore[name-defined]
     team: Mapped[Team] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     stage: Mapped[Stage] = relationship()
+
+    def is_stale(self, now: datetime) -> bool:
+        """No update within the team's interval. Only open initiatives go stale: a finished or
+        stopped one has nothing left to report. ``stale_at`` is the same rule in SQL."""
+        return self.stage.kind == StageKind.OPEN.value and self.update_due_at < now
+
+    def note_needed_to(self, target: Stage) -> str | None:
+        """Why a move to ``target`` must say why ("to stop it", "to move it back"), or None:
+        moving back or stopping needs a note, moving forward (even skipping stages) does not."""
+        if target.kind == StageKind.STOPPED.value:
+            return "to stop it"
+        if target.position < self.stage.position:
+            return "to move it back"
+        return None
+
+    @classmethod
+    def stale_at(cls, now: datetime) -> ColumnElement[bool]:
+        """``is_stale`` as a query condition (the query joins ``Stage``)."""
+        return and_(Stage.kind == StageKind.OPEN.value, cls.update_due_at < now)
 
 
 class StageChange(db.Model):  # type: ignore[name-defined]

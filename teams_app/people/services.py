@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from teams_app import audit
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.models import (
@@ -115,7 +115,7 @@ def invite_user(
         # Another request added this address between the look-up above and this insert.
         db.session.rollback()
         raise _email_taken() from exc
-    record(actor, "invited", user, email=email, role=user.role)
+    record(actor, Verb.INVITED, user, email=email, role=user.role)
     enqueue_mail_after_commit("jobs.mail.send_invitation", user.id, actor.id)
     db.session.commit()
     audit.record("user.invited", actor=actor, object=user, role=user.role)
@@ -137,7 +137,7 @@ def resend_invitation(actor: User, user: User) -> None:
     if not user.active:
         raise Conflict(f"{user.name}'s account is deactivated; reactivate it first.")
     user.invited_at = utcnow()
-    record(actor, "reinvited", user)
+    record(actor, Verb.REINVITED, user)
     enqueue_mail_after_commit("jobs.mail.send_invitation", user.id, actor.id)
     db.session.commit()
 
@@ -148,7 +148,7 @@ def set_role(actor: User, user: User, role: str) -> User:
         raise (NotAllowed if not actor.is_admin else InvalidInput)(problem)
     if user.role != role:
         before = user.role
-        record(actor, "changed_role", user, before=before, after=role)
+        record(actor, Verb.CHANGED_ROLE, user, before=before, after=role)
         user.role = role
         db.session.commit()
         audit.record("user.role_changed", actor=actor, object=user, before=before, after=role)
@@ -167,7 +167,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
         user.active = active
         if not active:
             user.session_version += 1
-        record(actor, "reactivated" if active else "deactivated", user)
+        record(actor, Verb.REACTIVATED if active else Verb.DEACTIVATED, user)
         db.session.commit()
         audit.record("user.reactivated" if active else "user.deactivated", actor=actor, object=user)
     return user
@@ -179,7 +179,7 @@ def end_sessions(actor: User, user: User) -> User:
     if not can(actor, "manage_users"):
         raise NotAllowed("Only admins can end other people's sessions.")
     user.session_version += 1
-    record(actor, "ended_sessions", user)
+    record(actor, Verb.ENDED_SESSIONS, user)
     db.session.commit()
     audit.record("user.sessions_ended", actor=actor, object=user)
     return user
@@ -227,7 +227,7 @@ def update_profile(user: User, changes: ProfileChanges) -> User:
         user.department_id = changes.department_id
     elif changes.clear_department:
         user.department_id = None
-    record(user, "updated_profile", user)
+    record(user, Verb.UPDATED_PROFILE, user)
     db.session.commit()
     return user
 
@@ -243,7 +243,7 @@ def change_password(user: User, current: str, new: str) -> User:
         raise InvalidInput("Choose a stronger password.", fields={"new_password": problems})
     user.password_hash = hash_password(new)
     user.session_version += 1
-    record(user, "changed_password", user)
+    record(user, Verb.CHANGED_PASSWORD, user)
     db.session.commit()
     audit.record("password.changed", actor=user, object=user)
     return user
@@ -296,7 +296,7 @@ def confirm_email_change(token: str) -> User:
         raise LinkError("Someone else has taken that address since. Ask for the change again.")
     before = user.email
     user.email = email
-    record(user, "changed_email", user)
+    record(user, Verb.CHANGED_EMAIL, user)
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -340,7 +340,7 @@ def create_department(actor: User | None, name: str, kind: str = "branch") -> De
     db.session.add(dept)
     db.session.flush()
     if actor is not None:
-        record(actor, "created_department", dept, name=name)
+        record(actor, Verb.CREATED_DEPARTMENT, dept, name=name)
     db.session.commit()
     return dept
 
@@ -356,7 +356,7 @@ def update_department(actor: User, dept: Department, name: str, kind: str) -> De
             f"A department named {name!r} already exists.",
             fields={"name": ["A department with this name already exists."]},
         )
-    record(actor, "updated_department", dept, before=dept.name, after=name)
+    record(actor, Verb.UPDATED_DEPARTMENT, dept, before=dept.name, after=name)
     dept.name, dept.name_key, dept.kind = name, name.lower(), kind
     db.session.commit()
     return dept
@@ -371,7 +371,7 @@ def delete_department(actor: User, dept: Department) -> None:
         raise Conflict(
             f"{dept.name} still has {count} staff; move them to another department first."
         )
-    record(actor, "deleted_department", dept, name=dept.name)
+    record(actor, Verb.DELETED_DEPARTMENT, dept, name=dept.name)
     db.session.delete(dept)
     db.session.commit()
 

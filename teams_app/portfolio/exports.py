@@ -67,7 +67,7 @@ def initiatives_csv(f: PortfolioFilter, url: Callable[[str, int], str]) -> Itera
             i.health,
             i.owner.name if i.owner else "",
             i.target_date.isoformat() if i.target_date else "",
-            "yes" if i.stage.kind == "open" and i.update_due_at < now else "no",
+            "yes" if i.is_stale(now) else "no",
             round((now - i.stage_entered_at).total_seconds() / 86400, 1),
             _stamp(i.created_at),
             _stamp(i.last_update_at),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload
 
+from teams_app.activity import Verb
 from teams_app.extensions import db
 from teams_app.models import (
     Barrier,
@@ -254,7 +255,7 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
     now = now or utcnow()
     today = now.date()
     stuck_since = now - timedelta(days=STUCK_DAYS)
-    stale = Initiative.update_due_at < now
+    stale = Initiative.stale_at(now)
     late = and_(Initiative.target_date.is_not(None), Initiative.target_date < today)
     stuck = Initiative.stage_entered_at < stuck_since
     rows = db.session.scalars(
@@ -273,7 +274,7 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
         reasons = []
         if i.health in ("off_track", "at_risk"):
             reasons.append(i.health)
-        if i.update_due_at < now:
+        if i.is_stale(now):
             reasons.append("stale")
         if i.target_date is not None and i.target_date < today:
             reasons.append("past_target")
@@ -474,7 +475,9 @@ def median_days_in_stage(f: PortfolioFilter, now: datetime | None = None) -> dic
 
 # --- What changed -------------------------------------------------------------------------------
 
-CHANGE_VERBS = ("moved_initiative", "posted_update", "resolved_barrier", "reopened_barrier")
+CHANGE_VERBS = frozenset(
+    {Verb.MOVED_INITIATIVE, Verb.POSTED_UPDATE, Verb.RESOLVED_BARRIER, Verb.REOPENED_BARRIER}
+)
 
 
 def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: int = 200) -> list:
@@ -502,7 +505,7 @@ def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: i
     return [
         e
         for e in events
-        if e.verb != "posted_update"
+        if e.verb != Verb.POSTED_UPDATE
         or (e.data or {}).get("previous_health") not in (None, (e.data or {}).get("health"))
     ]
 

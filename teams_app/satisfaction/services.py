@@ -17,7 +17,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from teams_app import audit
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, RowErrors
 from teams_app.extensions import db
 from teams_app.input_guard import MAX_ID
@@ -216,7 +216,7 @@ def record_result(actor: User, details: ResultDetails) -> SatisfactionResult:
     db.session.flush()
     record(
         actor,
-        "recorded_satisfaction",
+        Verb.RECORDED_SATISFACTION,
         result,
         metric=result.metric,
         period=result.period,
@@ -396,7 +396,7 @@ def import_csv(actor: User, text: str) -> list[SatisfactionResult]:
     periods = sorted(c.period for c in created)
     record(
         actor,
-        "imported_satisfaction",
+        Verb.IMPORTED_SATISFACTION,
         created[0],
         count=len(created),
         metrics=", ".join(sorted({c.metric for c in created})),

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from teams_app.activity import record
+from teams_app.activity import Verb, record
 from teams_app.dates import OUT_OF_RANGE, in_range, month_bounds
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
@@ -176,7 +176,7 @@ def share_story(actor: User, details: StoryDetails) -> ImpactStory:
     db.session.add(story)
     db.session.flush()
     db.session.refresh(story, ["initiative", "barrier"])
-    record(actor, "shared_story", story, team=_team_of(story), title=d.title, story_id=story.id)
+    record(actor, Verb.SHARED_STORY, story, team=_team_of(story), title=d.title, story_id=story.id)
     db.session.commit()
     audit_unsafe_markup(story, "body", story.body)
     return get_story(story.id)
@@ -200,7 +200,7 @@ def edit_story(
     story.no_personal_details = True
     _commit(story, flush_only=True)
     db.session.refresh(story, ["initiative", "barrier"])
-    record(actor, "edited_story", story, team=_team_of(story), title=d.title, story_id=story.id)
+    record(actor, Verb.EDITED_STORY, story, team=_team_of(story), title=d.title, story_id=story.id)
     _commit(story)
     audit_unsafe_markup(story, "body", story.body)
     return get_story(story.id)
@@ -217,7 +217,7 @@ def link_reported_barrier(actor: User, story_id: int, barrier: Barrier) -> Impac
     db.session.refresh(story, ["initiative", "barrier"])
     record(
         actor,
-        "reported_barrier_from_story",
+        Verb.REPORTED_BARRIER_FROM_STORY,
         story,
         team=_team_of(story),
         title=story.title,
@@ -254,7 +254,7 @@ def hide_story(actor: User, story: ImpactStory, reason: str | None) -> ImpactSto
     story.hidden_by_id, story.hidden_at = actor.id, utcnow()
     event = record(
         actor,
-        "hid_story",
+        Verb.HID_STORY,
         story,
         team=_team_of(story),
         title=story.title,
@@ -279,7 +279,9 @@ def unhide_story(actor: User, story: ImpactStory) -> ImpactStory:
         raise Conflict("This story is not hidden.")
     story.hidden = False
     story.hidden_reason = story.hidden_by_id = story.hidden_at = None
-    record(actor, "unhid_story", story, team=_team_of(story), title=story.title, story_id=story.id)
+    record(
+        actor, Verb.UNHID_STORY, story, team=_team_of(story), title=story.title, story_id=story.id
+    )
     _commit(story)
     return get_story(story.id)
 
@@ -318,7 +320,7 @@ def cheer(actor: User, story: ImpactStory) -> int:
     db.session.execute(
         update(table).where(table.c.id == story.id).values(cheer_count=table.c.cheer_count + 1)
     )
-    record(actor, "cheered_story", story, title=story.title, story_id=story.id)
+    record(actor, Verb.CHEERED_STORY, story, title=story.title, story_id=story.id)
     db.session.commit()
     return _count(story.id)
 
@@ -338,7 +340,7 @@ def uncheer(actor: User, story: ImpactStory) -> int:
         .where(table.c.id == story.id, table.c.cheer_count > 0)
         .values(cheer_count=table.c.cheer_count - 1)
     )
-    record(actor, "uncheered_story", story, title=story.title, story_id=story.id)
+    record(actor, Verb.UNCHEERED_STORY, story, title=story.title, story_id=story.id)
     db.session.commit()
     return _count(story.id)
 
@@ -381,7 +383,7 @@ def feature_story(actor: User, story: ImpactStory, month: str | None = None) -> 
     story.featured_month, story.featured_by_id = month, actor.id
     record(
         actor,
-        "featured_story",
+        Verb.FEATURED_STORY,
         story,
         team=_team_of(story),
         title=story.title,

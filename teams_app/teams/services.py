@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from teams_app.activity import record
+from teams_app.activity import TEAM_NOTICES, Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.models import (
@@ -172,7 +172,7 @@ def propose_team(actor: User, charter: Charter) -> Team:
     team.memberships.append(Membership(user_id=actor.id, role=MemberRole.LEAD.value, joined_at=now))
     db.session.add(team)
     db.session.flush()
-    record(actor, "proposed", team, team=team)
+    record(actor, Verb.PROPOSED, team, team=team)
     db.session.commit()
     return team
 
@@ -229,7 +229,7 @@ def update_charter(actor: User, team: Team, charter: Charter, version: int | Non
     if team.update_interval_days != c.update_interval_days:
         team.update_interval_days = c.update_interval_days
         _reschedule_updates(team)
-    record(actor, "edited_charter", team, team=team, fields=changed)
+    record(actor, Verb.EDITED_CHARTER, team, team=team, fields=changed)
     _commit_versioned(team)
     return team
 
@@ -270,7 +270,7 @@ def charter_team(actor: User, team: Team, sponsor_id: int | None, note: str | No
         raise InvalidInput.on("note", f"Use at most {NOTE_MAX} characters.")
     team.status = TeamStatus.ACTIVE.value
     team.sponsor_id, team.charter_note, team.chartered_at = sponsor.id, note, utcnow()
-    event = record(actor, "chartered", team, team=team, sponsor=sponsor.name, note=note)
+    event = record(actor, Verb.CHARTERED, team, team=team, sponsor=sponsor.name, note=note)
     _notify_after_commit(event)
     _commit_versioned(team)
     return team
@@ -283,7 +283,7 @@ def decline_team(actor: User, team: Team, reason: str) -> Team:
     _require_status(team, TeamStatus.PROPOSED, action="declined")
     reason = required_text("reason", reason, NOTE_MAX, "Say why the proposal is declined.")
     team.status, team.decline_reason, team.declined_at = TeamStatus.DECLINED.value, reason, utcnow()
-    event = record(actor, "declined", team, team=team, reason=reason)
+    event = record(actor, Verb.DECLINED, team, team=team, reason=reason)
     _notify_after_commit(event)
     _commit_versioned(team)
     return team
@@ -296,7 +296,7 @@ def close_team(actor: User, team: Team, summary: str) -> Team:
         raise NotAllowed("Only the team's leads and leadership can close it.")
     summary = required_text("summary", summary, TEXT_MAX, "Say what the team learned.")
     team.status, team.closing_summary, team.closed_at = TeamStatus.CLOSED.value, summary, utcnow()
-    event = record(actor, "closed", team, team=team)
+    event = record(actor, Verb.CLOSED, team, team=team)
     _notify_after_commit(event)
     _commit_versioned(team)
     return team
@@ -340,15 +340,15 @@ def join_team(actor: User, team: Team, message: str | None = None) -> Membership
     membership.message, membership.ended_at, membership.decided_by_id = message, None, None
     if team.open_to_join:
         membership.state, membership.joined_at = MemberState.ACTIVE.value, now
-        verb = "joined"
+        verb = Verb.JOINED
     else:
         membership.state, membership.requested_at = MemberState.REQUESTED.value, now
-        verb = "requested_to_join"
+        verb = Verb.REQUESTED_TO_JOIN
     if existing is None:
         team.memberships.append(membership)
     db.session.flush()
     event = record(actor, verb, team, team=team, user_id=actor.id, message=message)
-    if verb == "requested_to_join":
+    if verb in TEAM_NOTICES:
         _notify_after_commit(event)
     db.session.commit()
     return membership
@@ -380,7 +380,7 @@ def decide_request(actor: User, team: Team, user_id: int, accept: bool) -> Membe
     else:
         membership.state, membership.ended_at = MemberState.DECLINED.value, utcnow()
     membership.decided_by_id = actor.id
-    verb = "accepted_request" if accept else "declined_request"
+    verb = Verb.ACCEPTED_REQUEST if accept else Verb.DECLINED_REQUEST
     event = record(actor, verb, team, team=team, user_id=user_id, name=membership.user.name)
     _notify_after_commit(event)
     db.session.commit()
@@ -404,7 +404,7 @@ def add_member(actor: User, team: Team, user_id: int) -> Membership:
     membership.role, membership.state = MemberRole.MEMBER.value, MemberState.ACTIVE.value
     membership.joined_at, membership.ended_at, membership.decided_by_id = utcnow(), None, actor.id
     db.session.flush()
-    event = record(actor, "added_member", team, team=team, user_id=user_id, name=person.name)
+    event = record(actor, Verb.ADDED_MEMBER, team, team=team, user_id=user_id, name=person.name)
     _notify_after_commit(event)
     db.session.commit()
     return membership
@@ -429,7 +429,7 @@ def set_member_role(actor: User, team: Team, user_id: int, role: str) -> Members
     if role == MemberRole.MEMBER.value:
         _ensure_not_last_lead(team, membership, "step down")
     membership.role = role
-    verb = "promoted" if role == MemberRole.LEAD.value else "demoted"
+    verb = Verb.PROMOTED if role == MemberRole.LEAD.value else Verb.DEMOTED
     record(actor, verb, team, team=team, user_id=user_id, name=membership.user.name)
     db.session.commit()
     return membership
@@ -444,7 +444,7 @@ def remove_member(actor: User, team: Team, user_id: int) -> Membership:
         raise Conflict(f"{membership.user.name} is not an active member.")
     _ensure_not_last_lead(team, membership, "be removed")
     membership.state, membership.ended_at = MemberState.REMOVED.value, utcnow()
-    record(actor, "removed_member", team, team=team, user_id=user_id, name=membership.user.name)
+    record(actor, Verb.REMOVED_MEMBER, team, team=team, user_id=user_id, name=membership.user.name)
     db.session.commit()
     return membership
 
@@ -458,7 +458,7 @@ def leave_team(actor: User, team: Team) -> Membership:
         raise Conflict("You are not a member of this team.")
     _ensure_not_last_lead(team, membership, "leave")
     membership.state, membership.ended_at = MemberState.LEFT.value, utcnow()
-    record(actor, "left", team, team=team, user_id=actor.id)
+    record(actor, Verb.LEFT, team, team=team, user_id=actor.id)
     db.session.commit()
     return membership
 

@@ -31,3 +31,49 @@ def test_labelled_enum_derives_labels_unless_a_member_gives_its_own():
     assert Health.ON_TRACK.label == "On track"
     assert Affects.INTERNAL.label == "Internal customers"
     assert StoryKind.RECOVERY.value == "recovery" and StoryKind("recovery") is StoryKind.RECOVERY
+
+
+def _initiative(kind: str = "open", position: int = 2, due_in_days: int = 1):
+    from datetime import UTC, datetime, timedelta
+
+    from teams_app.models import Initiative, Stage
+
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    stage = Stage(name="Pilot", kind=kind, position=position)
+    return Initiative(stage=stage, update_due_at=now + timedelta(days=due_in_days)), now
+
+
+def test_only_open_initiatives_past_their_update_go_stale():
+    fresh, now = _initiative(due_in_days=1)
+    late, _ = _initiative(due_in_days=-1)
+    done, _ = _initiative(kind="done", due_in_days=-30)
+    assert (fresh.is_stale(now), late.is_stale(now), done.is_stale(now)) == (False, True, False)
+
+
+def test_moving_back_or_stopping_needs_a_note_and_moving_on_does_not():
+    from teams_app.models import Stage
+
+    initiative, _ = _initiative(position=2)
+    assert initiative.note_needed_to(Stage(kind="open", position=4)) is None
+    assert initiative.note_needed_to(Stage(kind="done", position=5)) is None
+    assert initiative.note_needed_to(Stage(kind="open", position=1)) == "to move it back"
+    assert initiative.note_needed_to(Stage(kind="stopped", position=6)) == "to stop it"
+
+
+def test_due_phrase_reads_from_the_actions_rules():
+    from datetime import date
+
+    from teams_app.models import Action
+    from teams_app.templating import due_phrase
+
+    today = date(2026, 3, 2)
+
+    def text(status: str, due_on: date | None) -> str:
+        return str(due_phrase(Action(status=status, due_on=due_on), today))
+
+    assert "Overdue 2 days" in text("planned", date(2026, 2, 28))
+    assert "Overdue 1 day (" in text("doing", date(2026, 3, 1))
+    assert ">Due today<" in text("planned", today)
+    assert "Due in 1 day<" in text("planned", date(2026, 3, 3))
+    assert "Due <time" in text("done", date(2026, 2, 1))  # finished: never overdue
+    assert "No due date" in text("planned", None)

@@ -1,7 +1,9 @@
 // The team board: move cards between stages with a mouse or a finger (SortableJS, vendored) or
 // the keyboard ("Pick up", arrow keys, Enter). Every move posts the card's own plain Move form
-// with fetch, so the server applies exactly the same rules as without JavaScript; when it says a
-// note is needed (moving back, stopping), the board asks for one and sends the move again.
+// with fetch: the script only fills in the form's own fields (the stage it was dropped on, a note)
+// and sends the form as it is, so the server applies exactly the same rules as without JavaScript.
+// Which moves need a note is the server's to say (``needs_note`` in its answer); the board then
+// asks for one and sends the move again. No rule about stages is restated here.
 (function () {
   "use strict";
   var board = document.querySelector(".board");
@@ -41,6 +43,9 @@
 
   // Put a card back where it was (a refused or cancelled move).
   function putBack(card, origin) {
+    var form = card.querySelector(".move-form");
+    form.elements.to_stage_id.value = card.getAttribute("data-stage-id");
+    form.elements.note.value = "";
     var list = listOf(origin.column);
     list.insertBefore(card, list.children[origin.index] || null);
     refreshCounts();
@@ -48,15 +53,13 @@
 
   function send(card, column, origin, note) {
     var form = card.querySelector(".move-form");
-    var body = new URLSearchParams(new FormData(form));
-    body.set("to_stage_id", column.getAttribute("data-stage-id"));
-    body.set("from_stage_id", card.getAttribute("data-stage-id"));
-    body.set("note", note || "");
+    form.elements.to_stage_id.value = column.getAttribute("data-stage-id");
+    form.elements.note.value = note || "";
     say("Moving “" + card.getAttribute("data-title") + "” to " + stageName(column) + "…");
-    return fetch(card.getAttribute("data-move-url"), {
+    return fetch(form.action, {
       method: "POST",
       headers: { "Accept": "application/json" },
-      body: body,
+      body: new URLSearchParams(new FormData(form)),
       credentials: "same-origin",
     }).then(function (response) {
       return response.json().then(function (data) { return { status: response.status, data: data }; },
@@ -65,8 +68,9 @@
       if (result.status === 200) {
         var id = column.getAttribute("data-stage-id");
         card.setAttribute("data-stage-id", id);
-        form.querySelector('[name="from_stage_id"]').value = id;
-        form.querySelector('[name="to_stage_id"]').value = id;
+        form.elements.from_stage_id.value = id;
+        form.elements.to_stage_id.value = id;
+        form.elements.note.value = "";
         hideError();
         refreshCounts();
         say(result.data.message);
