@@ -69,6 +69,14 @@ _SENTENCES = {
     "featured_story": "made “{title}” the Impact Story of the Month for {month}",
     "reported_barrier_from_story": "reported the barrier “{barrier}” from the story “{title}”",
     "resent_job": "resent the failed job “{label}”",
+    "created_survey": "started the survey “{title}”",
+    "edited_survey": "edited the survey “{title}”",
+    "named_survey_owners": "named the owners of the survey “{title}”",
+    "copied_survey": "copied the survey “{title}” for wave {wave}",
+    "revised_survey": "made a new version of the survey “{title}”",
+    "published_survey": "published the survey “{title}”",
+    "announced_survey": "announced the survey “{title}” by mail",
+    "closed_survey": "closed the survey “{title}”",
 }
 
 
