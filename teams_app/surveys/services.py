@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _t
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -925,15 +926,15 @@ def field_name(question: SurveyQuestion | int) -> str:
 
 
 def _parse(survey: Survey, submission: Submission) -> list[_Parsed]:
-    """Every answer checked against its question: ratings within the scale, choices of that
-    question, text within its length, departments that exist, required questions answered.
-    All problems at once, keyed by ``q<id>``."""
+    """Every answer checked against its question (messages in the respondent's language):
+    ratings within the scale, choices of that question, text within its length, departments
+    that exist, required questions answered. All problems at once, keyed by ``q<id>``."""
     problems: dict[str, list[str]] = {}
     by_id = {q.id: q for q in survey.questions}
     for qid in submission.answers:
         if qid not in by_id:
             problems.setdefault("answers", []).append(
-                "An answer was sent for a question this survey does not ask."
+                _t("An answer was sent for a question this survey does not ask.")
             )
             break
     department_questions = [q for q in survey.questions if q.kind == QuestionKind.DEPARTMENT.value]
@@ -956,13 +957,15 @@ def _parse(survey: Survey, submission: Submission) -> list[_Parsed]:
         kind = q.kind_enum
         if _empty(raw):
             if q.required:
-                problems.setdefault(name, []).append("Please answer this question.")
+                problems.setdefault(name, []).append(_t("Please answer this question."))
             continue
         if kind.is_rating:
             low, high = kind.scale or (0, 0)
             value = _as_int(raw[0] if isinstance(raw, list | tuple) and len(raw) == 1 else raw)
             if value is None or not low <= value <= high:
-                problems.setdefault(name, []).append(f"Choose a rating from {low} to {high}.")
+                problems.setdefault(name, []).append(
+                    _t("Choose a rating from %(low)d to %(high)d.", low=low, high=high)
+                )
                 continue
             parsed.append(_Parsed(q, value=value))
         elif kind.is_choice:
@@ -970,29 +973,35 @@ def _parse(survey: Survey, submission: Submission) -> list[_Parsed]:
             ids = [_as_int(v) for v in values if not _empty(v)]
             allowed = {c.id for c in q.choices}
             if any(i is None or i not in allowed for i in ids):
-                problems.setdefault(name, []).append("Choose from this question's choices.")
+                problems.setdefault(name, []).append(_t("Choose from this question's choices."))
                 continue
             unique = sorted({i for i in ids if i is not None})
             if kind == QuestionKind.SINGLE and len(unique) > 1:
-                problems.setdefault(name, []).append("Choose one answer.")
+                problems.setdefault(name, []).append(_t("Choose one answer."))
                 continue
             parsed.append(_Parsed(q, choice_ids=unique))
         elif kind.is_text:
             if not isinstance(raw, str):
-                problems.setdefault(name, []).append("Answer in words.")
+                problems.setdefault(name, []).append(_t("Answer in words."))
                 continue
             text = raw.strip()
             limit = kind.max_length or 0
             if len(text) > limit:
                 problems.setdefault(name, []).append(
-                    f"Please keep it to {limit} characters (this is {len(text)})."
+                    _t(
+                        "Please keep it to %(limit)d characters (this is %(length)d).",
+                        limit=limit,
+                        length=len(text),
+                    )
                 )
                 continue
             parsed.append(_Parsed(q, text=text))
         else:  # department
             dept = _as_int(raw)
             if dept is None or dept not in department_ids:
-                problems.setdefault(name, []).append("Choose a branch or department from the list.")
+                problems.setdefault(name, []).append(
+                    _t("Choose a branch or department from the list.")
+                )
                 continue
             parsed.append(_Parsed(q, department_id=dept))
     if problems:
