@@ -461,3 +461,28 @@ def test_only_managers_close_and_publish(leader, staff):
     with pytest.raises(NotAllowed):
         services.close(staff, services.get_survey(survey.id))
     assert db.session.get(Survey, survey.id).status == "open"
+
+
+def test_demo_surveys(app):
+    from teams_app.demo import seed
+    from teams_app.models import SurveyParticipation
+
+    seed()
+    surveys = db.session.scalars(select(Survey).order_by(Survey.id)).all()
+    wave1, wave2, staff_survey = surveys
+    assert wave1.status == "closed" and wave1.response_count == 60
+    assert wave2.previous_wave_id == wave1.id and wave2.status == "open"
+    assert wave2.response_count == 45
+    assert staff_survey.anonymous and staff_survey.response_count == count(SurveyParticipation)
+    coded = db.session.scalars(
+        select(SurveyComment).where(SurveyComment.survey_id == wave1.id)
+    ).all()
+    assert coded and all(c.coded_as for c in coded)
+    assert len({c.barrier_id for c in coded if c.coded_as == "new_barrier"}) == 2
+    assert any(c.coded_as == "evidence" for c in coded)
+    assert db.session.scalar(
+        select(func.count())
+        .select_from(SatisfactionResult)
+        .where(SatisfactionResult.metric == "Service desk satisfaction")
+    )
+    assert seed() and len(db.session.scalars(select(Survey)).all()) == 3  # run again: no more
