@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean bench wrk test-faults fault-tools
+.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean translations bench wrk test-faults fault-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -112,6 +112,13 @@ bench: install-test wrk oidc-provider
 	$(BIN)/python -m bench.run
 	@if [ -f bench/digests.py ]; then $(BIN)/python -m bench.digests; fi
 	$(BIN)/python -m bench.sso
+
+# The survey pages' wording: extract, merge into each catalogue, compile (the .mo files are
+# committed, so installing needs no step; run this after changing a _() string).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _t -k gettext -k ngettext:1,2 --no-location -o teams_app/translations/messages.pot .
+	$(BIN)/pybabel update -i teams_app/translations/messages.pot -d teams_app/translations --no-location
+	$(BIN)/pybabel compile -d teams_app/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules

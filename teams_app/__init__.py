@@ -113,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.satisfaction.routes import bp as satisfaction_bp
     from teams_app.sso.routes import bp as sso_bp
     from teams_app.stories.routes import bp as stories_bp
+    from teams_app.surveys.public import bp as public_surveys_bp
+    from teams_app.surveys.routes import bp as surveys_bp
     from teams_app.teams.routes import bp as teams_bp
 
     app.register_blueprint(main_bp)
@@ -123,6 +125,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(barriers_bp)
     app.register_blueprint(stories_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(public_surveys_bp)
     app.register_blueprint(digests_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(satisfaction_bp)
@@ -146,6 +150,8 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from teams_app import templating
     from teams_app.permissions import register_template_helpers as register_can
+    from teams_app.surveys import i18n
 
     register_can(app)
     templating.init_app(app)
+    i18n.init_app(app)

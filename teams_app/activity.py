@@ -26,6 +26,7 @@ from teams_app.models import (
     OutboxJob,
     SatisfactionResult,
     Stage,
+    Survey,
     Team,
     User,
 )
@@ -103,6 +104,15 @@ class Verb(enum.StrEnum):
     CREATED_TOKEN = "created_token"
     REVOKED_TOKEN = "revoked_token"
     RESENT_JOB = "resent_job"
+    # Surveys
+    CREATED_SURVEY = "created_survey"
+    EDITED_SURVEY = "edited_survey"
+    NAMED_SURVEY_OWNERS = "named_survey_owners"
+    COPIED_SURVEY = "copied_survey"
+    REVISED_SURVEY = "revised_survey"
+    PUBLISHED_SURVEY = "published_survey"
+    ANNOUNCED_SURVEY = "announced_survey"
+    CLOSED_SURVEY = "closed_survey"
 
 
 class Subject(enum.StrEnum):
@@ -119,6 +129,7 @@ class Subject(enum.StrEnum):
     DEPARTMENT = "department"
     TOKEN = "apitoken"
     JOB = "outboxjob"
+    SURVEY = "survey"
 
 
 SUBJECT_TYPES: dict[type, Subject] = {
@@ -133,6 +144,7 @@ SUBJECT_TYPES: dict[type, Subject] = {
     Department: Subject.DEPARTMENT,
     ApiToken: Subject.TOKEN,
     OutboxJob: Subject.JOB,
+    Survey: Subject.SURVEY,
 }
 
 
@@ -290,6 +302,23 @@ class JobResent(TypedDict):
     key: str | None
 
 
+class SurveyTitle(TypedDict):
+    title: str
+
+
+class SurveyRevised(SurveyTitle):
+    source_id: int
+
+
+class SurveyCopied(SurveyRevised):
+    wave: int
+
+
+class SurveyClosed(SurveyTitle):
+    period: str | None
+    results: int
+
+
 PAYLOADS: dict[Verb, type] = {
     Verb.PROPOSED: NoData,
     Verb.EDITED_CHARTER: Charter,
@@ -353,6 +382,14 @@ PAYLOADS: dict[Verb, type] = {
     Verb.CREATED_TOKEN: Named,
     Verb.REVOKED_TOKEN: Named,
     Verb.RESENT_JOB: JobResent,
+    Verb.CREATED_SURVEY: SurveyTitle,
+    Verb.EDITED_SURVEY: SurveyTitle,
+    Verb.NAMED_SURVEY_OWNERS: SurveyTitle,
+    Verb.COPIED_SURVEY: SurveyCopied,
+    Verb.REVISED_SURVEY: SurveyRevised,
+    Verb.PUBLISHED_SURVEY: SurveyTitle,
+    Verb.ANNOUNCED_SURVEY: SurveyTitle,
+    Verb.CLOSED_SURVEY: SurveyClosed,
 }
 
 # The team events that mail the people they concern (jobs/notify.py writes and addresses them).
@@ -462,6 +499,14 @@ SENTENCES: dict[str, str] = {
     Verb.FEATURED_STORY: "made “{title}” the Impact Story of the Month for {month}",
     Verb.REPORTED_BARRIER_FROM_STORY: "reported the barrier “{barrier}” from the story “{title}”",
     Verb.RESENT_JOB: "resent the failed job “{label}”",
+    Verb.CREATED_SURVEY: "started the survey “{title}”",
+    Verb.EDITED_SURVEY: "edited the survey “{title}”",
+    Verb.NAMED_SURVEY_OWNERS: "named the owners of the survey “{title}”",
+    Verb.COPIED_SURVEY: "copied the survey “{title}” for wave {wave}",
+    Verb.REVISED_SURVEY: "made a new version of the survey “{title}”",
+    Verb.PUBLISHED_SURVEY: "published the survey “{title}”",
+    Verb.ANNOUNCED_SURVEY: "announced the survey “{title}” by mail",
+    Verb.CLOSED_SURVEY: "closed the survey “{title}”",
 }
 
 # What a sentence says when an old row lacks a key (rows written before a payload grew one).

@@ -158,6 +158,11 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         "MAIL_FILE_DIR": str(instance / "mail"),
         "INVITE_MAX_AGE": int(env.get("INVITE_MAX_AGE", str(7 * 24 * 3600))),
         "RESET_MAX_AGE": int(env.get("RESET_MAX_AGE", "3600")),
+        # Survey reports and closing leave out any group with fewer respondents than this.
+        "SURVEY_MIN_GROUP": _count(env, "SURVEY_MIN_GROUP", 5, minimum=1),
+        # Public survey answers: per client address, and the least time a person takes.
+        "SURVEY_PUBLIC_LIMIT": env.get("SURVEY_PUBLIC_LIMIT", "30 per minute"),
+        "SURVEY_MIN_FILL_SECONDS": _count(env, "SURVEY_MIN_FILL_SECONDS", 3, minimum=0),
         # Production cookies carry the __Host- prefix: Secure, Path=/ and no Domain, so no
         # other host (a sibling subdomain included) can set or overwrite them.
         "SESSION_COOKIE_NAME": "__Host-session" if production else "session",

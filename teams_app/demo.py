@@ -15,6 +15,7 @@ from teams_app.extensions import db
 from teams_app.models import Department, Level, Role, Team, User, utcnow
 from teams_app.people.services import find_department, find_user_by_email
 from teams_app.security import hash_password
+from teams_app.surveys.demo import seed_surveys
 
 DEMO_DOMAIN = "pioneer.example"
 DEMO_PASSWORDS = {
@@ -1021,6 +1022,7 @@ def seed() -> str:
     added_barriers = seed_barriers()
     seed_stories()
     seed_satisfaction()
+    seed_surveys(_person("Louise Director"))
     seed_outbox()
     seed_identities()
 

@@ -337,6 +337,47 @@ def may_record_satisfaction(user: User, _: Any) -> bool:
     return user.is_leadership
 
 
+# --- Surveys ------------------------------------------------------------------------------------
+# Leadership builds surveys and names owners; an owner may do on their survey what leadership
+# may. Survey predicates read survey.owners; pages load them with the survey.
+
+
+def owns_survey(user: User, survey: Any) -> bool:
+    return any(o.user_id == user.id for o in survey.owners)
+
+
+@rule("create_survey")
+def may_create_survey(user: User, _: Any) -> bool:
+    """Start a survey: leadership (admins hold leadership powers)."""
+    return user.is_leadership
+
+
+@rule("name_survey_owners")
+def may_name_survey_owners(user: User, _: Any) -> bool:
+    """Name the people who may run a survey alongside leadership: leadership."""
+    return user.is_leadership
+
+
+@rule("manage_survey")
+def may_manage_survey(user: User, survey: Any) -> bool:
+    """Edit, preview, publish, close, copy, announce and code the comments of a survey: its
+    owners and leadership."""
+    return user.is_leadership or owns_survey(user, survey)
+
+
+@rule("view_survey")
+def may_view_survey(user: User, survey: Any) -> bool:
+    """A draft is seen by its owners and leadership; a published survey by everyone signed in."""
+    return survey.status != "draft" or may_manage_survey(user, survey)
+
+
+@rule("answer_survey")
+def may_answer_survey(user: User, survey: Any) -> bool:
+    """Answer signed in: staff surveys (and "both") once published. Customers answer through the
+    public link, which needs no account and asks no rule."""
+    return survey.status != "draft" and survey.audience in ("staff", "both")
+
+
 # --- Sign-in ------------------------------------------------------------------------------------
 
 

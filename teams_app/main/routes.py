@@ -25,6 +25,7 @@ from teams_app.queue import redis_ok
 from teams_app.readiness import readiness
 from teams_app.satisfaction import queries as satisfaction
 from teams_app.stories.queries import featured_for_home
+from teams_app.surveys import services as surveys
 from teams_app.teams import queries, services
 
 bp = Blueprint("main", __name__)
@@ -47,6 +48,8 @@ def home() -> str | Response:
         you_said=barriers.you_said_we_did(current_user),
         latest_satisfaction=satisfaction.latest(),
         featured_story=featured_for_home(),
+        open_surveys=surveys.open_staff_surveys(current_user),
+        closes_text=surveys.closes_text,
         today=barriers.today_for(current_user),
         now=utcnow(),
     )

@@ -43,6 +43,24 @@ from teams_app.models.people import (
 from teams_app.models.satisfaction import SatisfactionResult
 from teams_app.models.sso import Setting, UserIdentity
 from teams_app.models.stories import Cheer, ImpactStory, StoryKind
+from teams_app.models.surveys import (
+    ANONYMITY_THRESHOLD,
+    CommentCode,
+    QuestionKind,
+    ResponseChannel,
+    Survey,
+    SurveyAnswer,
+    SurveyAnswerChoice,
+    SurveyAudience,
+    SurveyChoice,
+    SurveyComment,
+    SurveyCommentTheme,
+    SurveyOwner,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyStatus,
+)
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
 __all__ = [
@@ -91,4 +109,20 @@ __all__ = [
     "NoticeStatus",
     "OutboxJob",
     "OutboxStatus",
+    "ANONYMITY_THRESHOLD",
+    "CommentCode",
+    "QuestionKind",
+    "ResponseChannel",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyAnswerChoice",
+    "SurveyAudience",
+    "SurveyChoice",
+    "SurveyComment",
+    "SurveyCommentTheme",
+    "SurveyOwner",
+    "SurveyParticipation",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveyStatus",
 ]

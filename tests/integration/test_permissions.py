@@ -20,6 +20,7 @@ from tests.factories import (
     make_story,
     make_team,
 )
+from tests.integration.surveys.helpers import make_survey
 
 ROLES = ("anon", "staff", "member", "lead", "leadership", "admin")
 # Routes no role rule applies to: served files.
@@ -250,6 +251,31 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/admin/audit"): s4(302, 403, 403, 200),
     ("GET", "/admin/users/<int:user_id>/sign-out"): s4(302, 403, 403, 200),
     ("POST", "/admin/users/<int:user_id>/sign-out"): s4(302, 403, 403, 302),
+    # Surveys: <survey_id> is a published survey for staff and customers (leadership's, no
+    # owners, no answers yet) with a required rating; <question_id> is its first question.
+    # "close" sorts after "answer", so the answer page sees it open; the public pages get the
+    # world's invalid <token> (404).
+    ("GET", "/surveys/"): s4(302, 200, 200, 200),
+    ("GET", "/surveys/new"): s4(302, 403, 200, 200),
+    ("POST", "/surveys/new"): s4(302, 403, 422, 422),
+    ("GET", "/surveys/<int:survey_id>"): s4(302, 200, 200, 200),
+    ("GET", "/surveys/<int:survey_id>/edit"): s4(302, 403, 200, 200),
+    ("POST", "/surveys/<int:survey_id>/edit"): s4(302, 403, 422, 422),
+    ("POST", "/surveys/<int:survey_id>/questions/<int:question_id>/move"): s4(302, 403, 302, 302),
+    ("GET", "/surveys/<int:survey_id>/preview"): s4(302, 403, 200, 200),
+    ("POST", "/surveys/<int:survey_id>/publish"): s4(302, 403, 302, 302),
+    ("POST", "/surveys/<int:survey_id>/announce"): s4(302, 403, 302, 302),
+    ("POST", "/surveys/<int:survey_id>/close"): s4(302, 403, 302, 302),
+    ("POST", "/surveys/<int:survey_id>/copy"): s4(302, 403, 302, 302),
+    ("POST", "/surveys/<int:survey_id>/new-version"): s4(302, 403, 302, 302),
+    ("POST", "/surveys/<int:survey_id>/owners"): s4(302, 403, 302, 302),
+    ("GET", "/surveys/<int:survey_id>/poster"): s4(302, 403, 200, 200),
+    ("GET", "/surveys/<int:survey_id>/answer"): s4(302, 200, 200, 200),
+    ("POST", "/surveys/<int:survey_id>/answer"): s4(302, 422, 422, 422),
+    ("GET", "/s/<token>"): s4(404, 404, 404, 404),
+    ("POST", "/s/<token>"): s4(404, 404, 404, 404),
+    ("GET", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
+    ("POST", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
 }
 PROPOSED_TEAM_ROUTES = {
     "/teams/<slug>/charter",
@@ -313,7 +339,11 @@ def world(app):
     )
     db.session.add(identity)
     db.session.commit()
+    survey_lead = UserFactory(role="leadership", name="Survey Leader")
+    survey = make_survey(survey_lead, audience="both")
     return {
+        "survey_id": survey.id,
+        "question_id": survey.questions[0].id,
         "job_id": failed_job.id,
         "provider": "nosuch",
         "identity_id": identity.id,
