@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, render_template
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
 
 from teams_app.errors import ServiceError
 
@@ -24,6 +25,49 @@ def apply_field_errors(
             placed = True
     if not placed:
         flash(error.message, "danger")
+
+
+def edit_with_version(
+    form: FlaskForm,
+    save: Callable[[int | None], Any],
+    *,
+    saved: str,
+    then: str | Callable[[], str],
+    template: str,
+    **context: Any,
+) -> BaseResponse | tuple[str, int]:
+    """The one way an HTML page saves a versioned edit (a team's charter, an initiative, a
+    barrier, an action, a story).
+
+    On a valid post, ``save(version)`` runs the service with the version from the form's hidden
+    ``version`` field; then "saved" is flashed and the person goes to ``then``. When someone else
+    saved first (``StaleEdit``) the page comes back with 409, showing their version as
+    ``current`` beside the person's input, the form now carrying the saved version (so saving
+    again replaces it). Other refusals go next to their fields (422), a 403 propagates. A GET,
+    or an invalid post, renders ``template`` with ``form`` and ``context``."""
+    from flask import redirect
+
+    from teams_app.errors import NotAllowed
+    from teams_app.versioning import StaleEdit, form_version
+
+    current = None
+    if form.validate_on_submit():
+        version_field: Any = form.version
+        try:
+            save(form_version(version_field.data))
+        except StaleEdit as exc:
+            current = exc.current
+            version_field.data = str(current.version)
+            flash(exc.message, "warning")
+        except NotAllowed:
+            raise
+        except ServiceError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash(saved, "success")
+            return redirect(then() if callable(then) else then)
+    status = 409 if current is not None else (422 if form.errors else 200)
+    return render_template(template, form=form, current=current, **context), status
 
 
 def get_or_404(model: Any, ident: Any) -> Any:

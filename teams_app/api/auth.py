@@ -119,15 +119,36 @@ def require_json_body() -> None:
         )
 
 
-def require_api(action: str) -> Callable[[F], F]:
-    """Check a permission before the body is parsed, so a caller who may not act gets 403
-    rather than a list of validation errors about a request they could never make."""
+def require_api(
+    action: str,
+    *,
+    load: Callable[..., Any] | None = None,
+    state: Callable[[Any], None] | None = None,
+    unless: Callable[[Any], bool] | None = None,
+    message: str = "Your role does not allow this.",
+) -> Callable[[F], F]:
+    """The API's one permission guard, run before the body is parsed, so a caller who may not
+    act gets 403 rather than a list of validation errors about a request they could never make.
+
+    With ``load``, the view's path arguments name the object the action is on:
+
+    1. ``load(**path arguments)`` fetches it; one that does not exist, or that the caller may
+       not see, raises ``NotFound`` (404);
+    2. ``state(obj)`` refuses an object in the wrong state whoever asks (a ``Conflict``, 409),
+       as the contract wants;
+    3. ``permissions.can(caller, action, obj)``, else 403 with ``message``; ``unless(obj)``
+       true leaves the decision to the service (a closed barrier: 409, or a reopen).
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not can(api_user(), action):
-                abort(403, description="Your role does not allow this.")
+            obj = load(**kwargs) if load is not None else None
+            if obj is not None and state is not None:
+                state(obj)
+            left_to_service = obj is not None and unless is not None and unless(obj)
+            if not left_to_service and not can(api_user(), action, obj):
+                abort(403, description=message)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -4,18 +4,16 @@ pages (``teams_app.barriers.services``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import marshmallow as ma
-from flask import abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
-from teams_app.api.auth import api_user, protect
+from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.initiatives import TeamRefSchema
 from teams_app.api.people import DepartmentRefSchema
 from teams_app.api.schemas import (
@@ -29,7 +27,7 @@ from teams_app.api.schemas import (
 )
 from teams_app.api.teams import UserRefSchema
 from teams_app.barriers import queries, services
-from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from teams_app.errors import InvalidInput, NotFound
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
 from teams_app.models import (
@@ -45,9 +43,7 @@ from teams_app.models import (
     User,
 )
 from teams_app.pagination import paginate
-from teams_app.permissions import can
-
-F = TypeVar("F", bound=Callable[..., Any])
+from teams_app.versioning import api_version
 
 CATEGORIES = [c.value for c in BarrierCategory]
 AFFECTS = [a.value for a in Affects]
@@ -55,17 +51,6 @@ SEVERITIES = [s.value for s in Severity]
 SOURCES = [s.value for s in BarrierSource]
 STATUSES = [s.value for s in BarrierStatus]
 ACTION_STATUSES = [s.value for s in ActionStatus]
-DETAIL_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "affects",
-    "severity",
-    "source",
-    "team_id",
-    "initiative_id",
-    "department_id",
-)
 
 blp = protect(Blueprint("api_barriers", __name__, description="Barriers and actions"))
 
@@ -286,51 +271,12 @@ def _with_owner_departments(stmt: Select[Any]) -> Select[Any]:
     return stmt.options(joinedload(Action.owner).joinedload(User.department))
 
 
-def _version(data: dict[str, Any]) -> int | None:
-    """The version from the body, else from If-Match (None when neither is sent)."""
-    if data.get("version") is not None:
-        return int(data["version"])
-    header = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
-    return int(header) if header.isdigit() else None
+def _barrier_at(barrier_id: int, **_: Any) -> Barrier:
+    return services.get_barrier(barrier_id)
 
 
-def _need_version(version: int | None) -> int:
-    if version is None:
-        raise InvalidInput.on("version", "Send the version you edited (or an If-Match header).")
-    return version
-
-
-def barrier_guard(view: F) -> F:
-    """Before the body is parsed: a caller who may not edit an unresolved barrier gets 403, not
-    field errors. A closed barrier is left to the services (409, or a reopen by whoever may)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        barrier = services.get_barrier(kwargs["barrier_id"])
-        if not barrier.is_closed and not can(api_user(), "edit_barrier", barrier):
-            abort(403, description="Only its reporter, the team working on it and leadership.")
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
-
-
-def action_guard(view: F) -> F:
-    """Before the body is parsed: an action on a closed barrier is a conflict (409), and a caller
-    who may not update the action gets 403 rather than field errors."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        action = services.get_action(kwargs["action_id"])
-        if action.is_frozen and action.barrier is not None:
-            raise Conflict(
-                f"Its barrier is closed as {action.barrier.status}. Reopen the barrier (with a "
-                "reason) to change its actions."
-            )
-        if not can(api_user(), "update_action", action):
-            abort(403, description="Only the action's owner and the team's leads can update it.")
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
+def _action_at(action_id: int, **_: Any) -> Action:
+    return services.get_action(action_id)
 
 
 def _body_subject(kind: str, load: Callable[[int], Any], ident: int | None) -> Any:
@@ -341,84 +287,6 @@ def _body_subject(kind: str, load: Callable[[int], Any], ident: int | None) -> A
         return load(ident)
     except NotFound:
         raise InvalidInput.on(f"{kind}_id", f"There is no such {kind}.") from None
-
-
-def _merged_details(barrier: Barrier, sent: dict[str, Any]) -> services.BarrierDetails:
-    """The barrier's current details with what was sent applied. Naming only an initiative takes
-    its team; naming only another team drops an initiative that belongs to a different team."""
-    current = {name: getattr(barrier, name) for name in DETAIL_FIELDS}
-    if sent.get("initiative_id") is not None and "team_id" not in sent:
-        current["team_id"] = None
-    if "team_id" in sent and "initiative_id" not in sent:
-        linked = barrier.initiative
-        if linked is not None and linked.team_id != sent["team_id"]:
-            current["initiative_id"] = None
-    current.update(sent)
-    return services.BarrierDetails(**current)
-
-
-def _patch_closed(
-    actor: User,
-    barrier: Barrier,
-    status: str | None,
-    reason: str | None,
-    version: int | None,
-    restore: list[int] | None = None,
-) -> Barrier:
-    """A closed barrier only reopens (status open, with a reason); anything else is a conflict."""
-    if status == BarrierStatus.ADDRESSING.value:
-        raise InvalidInput.on(
-            "status",
-            "A barrier is addressing while it has planned or running actions: reopen it (status "
-            "open, with a reason), then log an action.",
-        )
-    if status != BarrierStatus.OPEN.value:
-        raise Conflict(
-            f"This barrier is closed as {barrier.status}. Reopen it (status open, with a reason) "
-            "to change it."
-        )
-    return services.reopen_barrier(actor, barrier, reason, _need_version(version), restore=restore)
-
-
-def _patch_unresolved(
-    actor: User,
-    barrier: Barrier,
-    sent: dict[str, Any],
-    status: str | None,
-    resolution: str | None,
-    version: int | None,
-    fates: dict[str, str] | None = None,
-) -> Barrier:
-    closing = status in {r.value for r in services.Resolution}
-    if status is not None and not closing and status != barrier.status:
-        raise InvalidInput.on(
-            "status",
-            f"This barrier is {barrier.status}: open and addressing follow from its actions "
-            "(addressing while one is planned or running). Log or finish an action instead.",
-        )
-    if resolution is not None and not closing:
-        raise InvalidInput.on("resolution", "Send a resolution with status removed or accepted.")
-    if fates and not closing:
-        raise InvalidInput.on("open_actions", "Send open_actions with status removed or accepted.")
-    if closing and not can(actor, "resolve_barrier", barrier):
-        raise NotAllowed("Only the leads of the team working on it and leadership can close it.")
-    version = _need_version(version)
-    if closing and not (resolution or "").strip():
-        # Refused before any edit is saved, so a failed close leaves the barrier untouched.
-        raise InvalidInput.on(
-            "resolution", "Say what was done (removed) or why we live with it (accepted)."
-        )
-    if closing:
-        services.fates_for(barrier, services.open_actions(barrier), fates or {})
-    if sent:
-        barrier = services.edit_barrier(actor, barrier, _merged_details(barrier, sent), version)
-        version = barrier.version
-    elif version != barrier.version:
-        raise services.Stale("barrier", barrier)
-    if closing:
-        assert status is not None
-        barrier = services.resolve_barrier(actor, barrier, status, resolution, version, fates)
-    return barrier
 
 
 # --- Barriers -----------------------------------------------------------------------------------
@@ -472,40 +340,29 @@ class BarrierItem(MethodView):
         """One barrier with its actions, resolution and version."""
         return services.get_barrier(barrier_id)
 
-    @barrier_guard
+    @require_api(
+        "edit_barrier",
+        load=_barrier_at,
+        unless=lambda barrier: barrier.is_closed,  # the service: 409, or a reopen
+        message="Only its reporter, the team working on it and leadership.",
+    )
     @blp.arguments(BarrierPatchSchema)
     @blp.response(200, BarrierDetailSchema)
     def patch(self, data: dict[str, Any], barrier_id: int) -> Barrier:
         """Edit or re-link an unresolved barrier; close it (status removed/accepted with a
         resolution); reopen a closed one (status open with a reason). A stale version answers
         409; any other change to a closed barrier 409 too."""
-        actor = api_user()
+        version = api_version(data, required=False)  # the service says when it needs one
+        change = services.BarrierChange(
+            status=data.pop("status", None),
+            resolution=data.pop("resolution", None),
+            reason=data.pop("reason", None),
+            fates=data.pop("open_actions", None),
+            restore=data.pop("restore_actions", None),
+            details=data,
+        )
         barrier = services.get_barrier(barrier_id)
-        version = _version(data)
-        status = data.pop("status", None)
-        resolution = data.pop("resolution", None)
-        reason = data.pop("reason", None)
-        fates = data.pop("open_actions", None)
-        restore = data.pop("restore_actions", None)
-        data.pop("version", None)
-        if barrier.is_closed:
-            if data or fates:
-                raise Conflict(
-                    f"This barrier is closed as {barrier.status}. Reopen it first (status open, "
-                    "with a reason), then change it."
-                )
-            barrier = _patch_closed(actor, barrier, status, reason, version, restore)
-        elif reason is not None and status == BarrierStatus.OPEN.value and not data:
-            barrier = services.reopen_barrier(actor, barrier, reason, version)  # 409: not closed
-        else:
-            if reason is not None:
-                raise InvalidInput.on("reason", "A reason goes with reopening a closed barrier.")
-            if restore:
-                raise InvalidInput.on(
-                    "restore_actions", "restore_actions goes with reopening a closed barrier."
-                )
-            barrier = _patch_unresolved(actor, barrier, data, status, resolution, version, fates)
-        return services.get_barrier(barrier.id)
+        return services.change_barrier(api_user(), barrier, change, version)
 
 
 # --- Actions ------------------------------------------------------------------------------------
@@ -555,14 +412,18 @@ class ActionItem(MethodView):
         """One action with its barrier or initiative."""
         return services.get_action(action_id)
 
-    @action_guard
+    @require_api(
+        "update_action",
+        load=_action_at,
+        state=services.refuse_frozen,
+        message="Only the action's owner and the team's leads can update it.",
+    )
     @blp.arguments(ActionPatchSchema)
     @blp.response(200, ActionSchema)
     def patch(self, data: dict[str, Any], action_id: int) -> Action:
         """The owner or a lead moves it on: status, outcome (needed for done), due date, wording,
         owner. Its barrier's status follows."""
         action = services.get_action(action_id)
-        version = _version(data)
-        data.pop("version", None)
+        version = api_version(data)
         change = services.change_for(action, **data)
         return services.update_action(api_user(), action, change, version)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import marshmallow as ma
-from flask import abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from teams_app.api.auth import api_user, protect
+from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.api.teams import UserRefSchema
 from teams_app.initiatives import pipeline, queries, services
 from teams_app.markdown_text import render
 from teams_app.models import Health, Initiative, StageKind
-from teams_app.permissions import can
 from teams_app.teams import services as teams
+from teams_app.versioning import api_version
 
-F = TypeVar("F", bound=Callable[..., Any])
 HEALTHS = [h.value for h in Health]
 
 blp = protect(Blueprint("api_initiatives", __name__, description="Stages and initiatives"))
@@ -119,19 +115,8 @@ class UpdateCreateSchema(BodySchema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=services.BODY_MAX))
 
 
-def guard(action: str) -> Callable[[F], F]:
-    """Check the initiative permission before the body is parsed (403, not field errors)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not can(api_user(), action, services.get_initiative(kwargs["initiative_id"])):
-                abort(403, description="Your role does not allow this.")
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
+def _initiative_at(initiative_id: int, **_: Any) -> Initiative:
+    return services.get_initiative(initiative_id)
 
 
 @blp.route("/stages")
@@ -174,16 +159,13 @@ class InitiativeItem(MethodView):
         """One initiative with stage, health, staleness and version."""
         return services.get_initiative(initiative_id)
 
-    @guard("edit_initiative")
+    @require_api("edit_initiative", load=_initiative_at)
     @blp.arguments(InitiativePatchSchema)
     @blp.response(200, InitiativeSchema)
     def patch(self, data: dict[str, Any], initiative_id: int) -> Initiative:
         """Edit title, summary, owner, target date. A stale version answers 409."""
         initiative = services.get_initiative(initiative_id)
-        version = data.pop("version", None)
-        if version is None:
-            header = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
-            version = int(header) if header.isdigit() else None
+        version = api_version(data)
         current = {
             k: getattr(initiative, k) for k in ("title", "summary", "owner_id", "target_date")
         }
@@ -194,7 +176,7 @@ class InitiativeItem(MethodView):
 
 @blp.route("/initiatives/<int:initiative_id>/stage")
 class InitiativeStage(MethodView):
-    @guard("move_initiative")
+    @require_api("move_initiative", load=_initiative_at)
     @blp.arguments(MoveSchema)
     @blp.response(200, InitiativeSchema)
     def post(self, data: dict[str, Any], initiative_id: int) -> Initiative:
@@ -224,7 +206,7 @@ class InitiativeUpdates(MethodView):
         """Status updates, newest first."""
         return services.updates(services.get_initiative(initiative_id))
 
-    @guard("post_update")
+    @require_api("post_update", load=_initiative_at)
     @blp.arguments(UpdateCreateSchema)
     @blp.response(201, UpdateSchema)
     def post(self, data: dict[str, Any], initiative_id: int) -> Any:

@@ -3,17 +3,15 @@ same service as the pages (``teams_app.stories.services``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import marshmallow as ma
-from flask import abort, g, request
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from teams_app.api.auth import api_user, protect
+from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.people import DepartmentRefSchema
 from teams_app.api.schemas import (
     BodySchema,
@@ -26,14 +24,14 @@ from teams_app.api.schemas import (
     page_of,
 )
 from teams_app.api.teams import UserRefSchema
-from teams_app.errors import InvalidInput, NotFound
+from teams_app.errors import NotFound
 from teams_app.markdown_text import render
 from teams_app.models import ImpactStory, StoryKind
 from teams_app.pagination import paginate
 from teams_app.permissions import can
 from teams_app.stories import queries, services
+from teams_app.versioning import api_version
 
-F = TypeVar("F", bound=Callable[..., Any])
 KINDS = [k.value for k in StoryKind]
 
 blp = protect(Blueprint("api_stories", __name__, description="Impact stories"))
@@ -156,29 +154,9 @@ class FeaturedArgsSchema(QuerySchema):
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def guard(action: str, message: str) -> Callable[[F], F]:
-    """Before the body is parsed: a story the caller may not see is 404, and a caller who may not
-    do ``action`` to it gets 403 rather than field errors."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = api_user()
-            story = services.get_story(kwargs["story_id"], user)
-            if not can(user, action, story):
-                abort(403, description=message)
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
-
-
-def _version(data: dict[str, Any]) -> int | None:
-    if data.get("version") is not None:
-        return int(data["version"])
-    header = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
-    return int(header) if header.isdigit() else None
+def _story_at(story_id: int, **_: Any) -> ImpactStory:
+    """The story, as the caller may see it (a hidden one is 404 to others)."""
+    return services.get_story(story_id, api_user())
 
 
 DETAIL_FIELDS = (
@@ -248,17 +226,16 @@ class StoryItem(MethodView):
         """One story, with ``body_html`` (sanitised), ``cheer_count`` and ``cheered_by_me``."""
         return services.get_story(story_id, api_user())
 
-    @guard("edit_story", "Only the person who shared a story can edit it.")
+    @require_api(
+        "edit_story", load=_story_at, message="Only the person who shared a story can edit it."
+    )
     @blp.arguments(StoryPatchSchema)
     @blp.response(200, StorySchema)
     def patch(self, data: dict[str, Any], story_id: int) -> ImpactStory:
         """The author edits the story. Send ``version`` (or If-Match): 422 without, 409 stale."""
         user = api_user()
         story = services.get_story(story_id, user)
-        version = _version(data)
-        data.pop("version", None)
-        if version is None:
-            raise InvalidInput.on("version", "Send the version you edited (or an If-Match header).")
+        version = api_version(data)
         return services.edit_story(user, story, _merged(story, data), version)
 
 
@@ -280,7 +257,7 @@ class StoryCheer(MethodView):
 
 @blp.route("/stories/<int:story_id>/hide")
 class StoryHide(MethodView):
-    @guard("hide_story", "Only leadership can hide a story.")
+    @require_api("hide_story", load=_story_at, message="Only leadership can hide a story.")
     @blp.arguments(HideSchema)
     @blp.response(200, StorySchema)
     def post(self, data: dict[str, Any], story_id: int) -> ImpactStory:
@@ -300,7 +277,11 @@ class StoryUnhide(MethodView):
 
 @blp.route("/stories/<int:story_id>/feature")
 class StoryFeature(MethodView):
-    @guard("feature_story", "Only leadership can pick the Impact Story of the Month.")
+    @require_api(
+        "feature_story",
+        load=_story_at,
+        message="Only leadership can pick the Impact Story of the Month.",
+    )
     @blp.arguments(FeatureSchema, required=False)
     @blp.response(200, StorySchema)
     def post(self, data: dict[str, Any], story_id: int) -> ImpactStory:

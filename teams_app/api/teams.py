@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial
 from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -18,9 +17,9 @@ from teams_app.api.people import DepartmentRefSchema
 from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.models import MemberRole, Membership, MemberState, Team, TeamStatus
 from teams_app.pagination import paginate
-from teams_app.permissions import can
 from teams_app.teams import queries, services
 from teams_app.teams.services import MAX_TEAM_SIZE, MESSAGE_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX
+from teams_app.versioning import api_version
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,31 +168,19 @@ def _team(team_id: int) -> Team:
     return services.get_team(team_id)
 
 
-def _version(data: dict[str, Any]) -> int | None:
-    """The version from the body, else from If-Match (the service refuses when neither is sent)."""
-    if "version" in data:
-        return int(data["version"])
-    header = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
-    return int(header) if header.isdigit() else None
+def _team_at(team_id: int, **_: Any) -> Team:
+    return _team(team_id)
 
 
-def team_guard(action: str) -> Callable[[F], F]:
-    """Check a team's state, then the caller's permission, before the body is parsed: acting on
-    a team in the wrong state is 409 for everyone, and a caller who may not act gets 403, not a
-    list of field errors."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            team = _team(kwargs["team_id"])
-            services.ensure_team_state(action, team)  # 409 for a team in the wrong state
-            if not can(api_user(), action, team):
-                abort(403, description="Your role in this team does not allow this.")
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
+def on_team(action: str) -> Callable[[F], F]:
+    """``require_api`` on the path's team: its state first (409 whoever asks), then the
+    caller's place in it (403)."""
+    return require_api(
+        action,
+        load=_team_at,
+        state=partial(services.ensure_team_state, action),
+        message="Your role in this team does not allow this.",
+    )
 
 
 @blp.route("/teams")
@@ -229,15 +216,15 @@ class TeamItem(MethodView):
         """One team: charter, status, sponsor, members and requests, version."""
         return _full(_team(team_id))
 
-    @team_guard("edit_charter")
+    @on_team("edit_charter")
     @blp.arguments(TeamPatchSchema)
     @blp.response(200, TeamSchema)
     def patch(self, data: dict[str, Any], team_id: int) -> dict[str, Any]:
         """Edit the charter (leads, leadership). A stale version answers 409."""
         team = _team(team_id)
-        version = _version(data)
+        version = api_version(data)
         current = {k: getattr(team, k) for k in CharterFieldsSchema().fields}
-        current.update({k: v for k, v in data.items() if k != "version"})
+        current.update(data)
         services.update_charter(api_user(), team, services.Charter(**current), version)
         return _full(team)
 
@@ -267,7 +254,7 @@ class TeamDecline(MethodView):
 
 @blp.route("/teams/<int:team_id>/close")
 class TeamClose(MethodView):
-    @team_guard("close_team")
+    @on_team("close_team")
     @blp.arguments(CloseSchema)
     @blp.response(200, TeamSchema)
     def post(self, data: dict[str, Any], team_id: int) -> dict[str, Any]:
@@ -294,7 +281,7 @@ class TeamLeave(MethodView):
 
 @blp.route("/teams/<int:team_id>/members")
 class TeamMembers(MethodView):
-    @team_guard("manage_members")
+    @on_team("manage_members")
     @blp.arguments(AddMemberSchema)
     @blp.response(201, MemberSchema)
     def post(self, data: dict[str, Any], team_id: int) -> Membership:
@@ -304,7 +291,7 @@ class TeamMembers(MethodView):
 
 @blp.route("/teams/<int:team_id>/members/<int:user_id>")
 class TeamMember(MethodView):
-    @team_guard("manage_members")
+    @on_team("manage_members")
     @blp.arguments(MemberPatchSchema)
     @blp.response(200, MemberSchema)
     def patch(self, data: dict[str, Any], team_id: int, user_id: int) -> Membership:
@@ -314,7 +301,7 @@ class TeamMember(MethodView):
             return services.decide_request(api_user(), team, user_id, data["state"] == "active")
         return services.set_member_role(api_user(), team, user_id, data["role"])
 
-    @team_guard("manage_members")
+    @on_team("manage_members")
     @blp.response(204)
     def delete(self, team_id: int, user_id: int) -> None:
         """A lead removes a member (not the last lead)."""

@@ -1,12 +1,12 @@
-"""Barrier and action pages: the register (with CSV export), report and edit, one barrier with
-its actions and history, resolve and reopen, log and update actions, and "my actions"."""
+"""Barrier pages: the register (with CSV export), report and edit, one barrier with its actions
+and history, resolve and reopen. The action pages (log, update, "my actions") are on the same
+blueprint, in ``action_routes``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     flash,
@@ -22,20 +22,19 @@ from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response as BaseResponse
 
 from teams_app.barriers import queries, services
+from teams_app.barriers.action_routes import owner_choices
+from teams_app.barriers.blueprint import barrier_url, bp, id_or_none
 from teams_app.barriers.forms import (
     ActionForm,
-    ActionUpdateForm,
     BarrierForm,
     ReopenForm,
     ResolveForm,
 )
-from teams_app.errors import NotAllowed, ServiceError
+from teams_app.errors import ServiceError
 from teams_app.extensions import db
 from teams_app.forms import options
-from teams_app.initiatives import services as initiatives
 from teams_app.input_guard import parse_id
 from teams_app.models import (
-    ActionStatus,
     Affects,
     Barrier,
     BarrierCategory,
@@ -44,7 +43,6 @@ from teams_app.models import (
     Severity,
     Team,
     TeamStatus,
-    User,
     utcnow,
 )
 from teams_app.pagination import clamp, paginate
@@ -53,16 +51,13 @@ from teams_app.permissions import require
 from teams_app.stories import queries as story_queries
 from teams_app.stories import services as stories
 from teams_app.urls import external_url
+from teams_app.versioning import form_version
 from teams_app.views import (
     apply_field_errors,
     csv_download,
     current_person,
-    safe_local_url,
-    signed_in_only,
+    edit_with_version,
 )
-
-bp = Blueprint("barriers", __name__)
-signed_in_only(bp)
 
 _me = current_person
 
@@ -203,11 +198,6 @@ def _details(form: BarrierForm) -> services.BarrierDetails:
     )
 
 
-def _barrier_url(barrier: Barrier | int) -> str:
-    barrier_id = barrier if isinstance(barrier, int) else barrier.id
-    return url_for("barriers.show", barrier_id=barrier_id)
-
-
 @bp.route("/barriers/new", methods=["GET", "POST"])
 def new() -> str | BaseResponse | tuple[str, int]:
     require(current_user, "report_barrier")
@@ -222,7 +212,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
         if request.args.get("source") in {"survey", "staff", "customer", "story"}:
             form.source.data = request.args["source"]
         _prefill_from_story(form, request.args.get("story", type=parse_id))
-    from_story = stories.visible_story(_me(), _id_or_none(form.story.data))
+    from_story = stories.visible_story(_me(), id_or_none(form.story.data))
     if form.validate_on_submit():
         try:
             barrier = services.report_barrier(_me(), _details(form))
@@ -232,7 +222,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
             if from_story is not None:
                 stories.link_reported_barrier(_me(), from_story.id, barrier)
             flash("Thank you: the barrier is on the register.", "success")
-            return redirect(_barrier_url(barrier))
+            return redirect(barrier_url(barrier))
     return render_template("barriers/form.html", form=form, barrier=None, story=from_story), (
         422 if form.errors else 200
     )
@@ -257,7 +247,7 @@ def edit(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
     require(current_user, "edit_barrier", barrier)
     if barrier.is_closed:
         flash("This barrier is closed. Reopen it to change it.", "warning")
-        return redirect(_barrier_url(barrier))
+        return redirect(barrier_url(barrier))
     form = BarrierForm(obj=barrier if request.method == "GET" else None)
     _fill_choices(form, barrier)
     if request.method == "GET":
@@ -265,26 +255,14 @@ def edit(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
         form.initiative_id.data = barrier.initiative_id or 0
         form.department_id.data = barrier.department_id or 0
         form.version.data = str(barrier.version)
-    current = None
-    if form.validate_on_submit():
-        raw = str(form.version.data or "")
-        try:
-            services.edit_barrier(
-                _me(), barrier, _details(form), int(raw) if raw.isdigit() else None
-            )
-        except services.Stale as exc:
-            current = exc.current
-            form.version.data = str(current.version)
-            flash(exc.message, "warning")
-        except ServiceError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Saved.", "success")
-            return redirect(_barrier_url(barrier))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template(
-        "barriers/form.html", form=form, barrier=barrier, current=current
-    ), status
+    return edit_with_version(
+        form,
+        lambda version: services.edit_barrier(_me(), barrier, _details(form), version),
+        saved="Saved.",
+        then=barrier_url(barrier),
+        template="barriers/form.html",
+        barrier=barrier,
+    )
 
 
 # --- One barrier --------------------------------------------------------------------------------
@@ -302,7 +280,7 @@ def _render_barrier(
     me = _me()
     if action_form is None:
         action_form = ActionForm(formdata=None, barrier_id=str(barrier.id))
-        _owner_choices(action_form, barrier.team)
+        owner_choices(action_form, barrier.team)
     return render_template(
         "barriers/show.html",
         barrier=barrier,
@@ -330,17 +308,12 @@ def _fates_from_form() -> dict[str, str]:
 
 
 def _restore_from_form() -> list[int]:
-    return [i for i in (_id_or_none(v) for v in request.form.getlist("restore_actions")) if i]
+    return [i for i in (id_or_none(v) for v in request.form.getlist("restore_actions")) if i]
 
 
 @bp.get("/barriers/<int:barrier_id>")
 def show(barrier_id: int) -> str:
     return _render_barrier(services.get_barrier(barrier_id))
-
-
-def _version(raw: Any) -> int | None:
-    text = str(raw or "")
-    return int(text) if text.isdigit() else None
 
 
 @bp.post("/barriers/<int:barrier_id>/resolve")
@@ -356,7 +329,7 @@ def resolve(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
                 barrier,
                 form.outcome.data or "",
                 form.resolution.data,
-                _version(form.version.data),
+                form_version(form.version.data),
                 fates=fates,
             )
         except ServiceError as exc:
@@ -371,7 +344,7 @@ def resolve(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
                 else ""
             )
             flash(f"Closed as {form.outcome.data}.{told}", "success")
-            return redirect(_barrier_url(barrier))
+            return redirect(barrier_url(barrier))
     else:
         status = 422
     return _render_barrier(
@@ -388,7 +361,7 @@ def reopen(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         try:
             services.reopen_barrier(
-                _me(), barrier, form.reason.data, _version(form.version.data), restore=restore
+                _me(), barrier, form.reason.data, form_version(form.version.data), restore=restore
             )
         except ServiceError as exc:
             apply_field_errors(form, exc)
@@ -400,164 +373,9 @@ def reopen(barrier_id: int) -> str | BaseResponse | tuple[str, int]:
                 else ""
             )
             flash(f"Reopened.{back}", "success")
-            return redirect(_barrier_url(barrier))
+            return redirect(barrier_url(barrier))
     else:
         status = 422
     return _render_barrier(
         services.get_barrier(barrier_id), reopen_form=form, restore=restore
     ), status
-
-
-# --- Actions ------------------------------------------------------------------------------------
-
-
-def _owner_choices(
-    form: ActionForm | ActionUpdateForm, team: Team | None, keep: User | None = None
-) -> None:
-    """The team's members (or every active person when no team works on it), me first."""
-    me = _me()
-    if team is not None:
-        people = [m.user for m in team.active_memberships()]
-    else:
-        people = list(
-            db.session.scalars(
-                select(User)
-                .where(User.active.is_(True), User.password_hash.is_not(None))
-                .order_by(User.name)
-            )
-        )
-    if keep is not None and keep not in people:
-        people.append(keep)
-    people = sorted(
-        {p.id: p for p in people if p.id != me.id}.values(), key=lambda u: u.name.lower()
-    )
-    form.owner_id.choices = options([(me.id, f"Me ({me.name})")] + [(p.id, p.name) for p in people])
-
-
-def _id_or_none(raw: Any) -> int | None:
-    try:
-        return parse_id(str(raw or ""))
-    except ValueError:
-        return None
-
-
-def _subject_from(form: ActionForm) -> tuple[Barrier | None, Initiative | None]:
-    barrier_id, initiative_id = (
-        _id_or_none(form.barrier_id.data),
-        _id_or_none(form.initiative_id.data),
-    )
-    barrier = services.get_barrier(barrier_id) if barrier_id else None
-    initiative = initiatives.get_initiative(initiative_id) if initiative_id else None
-    return barrier, initiative
-
-
-def _subject_url(barrier: Barrier | None, initiative: Initiative | None) -> str:
-    if barrier is not None:
-        return _barrier_url(barrier)
-    assert initiative is not None  # an action has one or the other (a check constraint)
-    return url_for("initiatives.show", initiative_id=initiative.id)
-
-
-@bp.route("/actions/new", methods=["GET", "POST"])
-def new_action() -> str | BaseResponse | tuple[str, int]:
-    """Log an action against a barrier (``?barrier=``) or an initiative (``?initiative=``)."""
-    form = ActionForm()
-    if request.method == "GET":
-        form.barrier_id.data = request.args.get("barrier", "")
-        form.initiative_id.data = request.args.get("initiative", "")
-    barrier, initiative = _subject_from(form)
-    subject = barrier or initiative
-    if subject is None:
-        flash("Open a barrier or an initiative to log an action on it.", "warning")
-        return redirect(url_for("barriers.my_actions"))
-    require(current_user, "log_action", subject)
-    _owner_choices(form, subject.team)
-    if request.method == "GET":
-        form.owner_id.data = current_user.id
-    back = _subject_url(barrier, initiative)
-    if form.validate_on_submit():
-        details = services.ActionDetails(
-            description=form.description.data or "",
-            owner_id=form.owner_id.data or None,
-            due_on=form.due_on.data,
-        )
-        try:
-            services.log_action(_me(), details, barrier=barrier, initiative=initiative)
-        except NotAllowed:
-            raise
-        except ServiceError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Action logged.", "success")
-            return redirect(safe_local_url(form.next.data, back) + "#actions")
-    return render_template(
-        "barriers/action_form.html",
-        form=form,
-        barrier=barrier,
-        initiative=initiative,
-        back=back,
-        action=None,
-    ), (422 if form.errors else 200)
-
-
-@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
-def edit_action(action_id: int) -> str | BaseResponse | tuple[str, int]:
-    action = services.get_action(action_id)
-    require(current_user, "update_action", action)
-    if action.is_frozen and action.barrier is not None:
-        flash("This action's barrier is closed. Reopen the barrier to change it.", "warning")
-        return redirect(_barrier_url(action.barrier))
-    # Only a GET fills the form from the action: a post stands on what it sends (a missing
-    # version must not quietly become the current one).
-    form = ActionUpdateForm(obj=action if request.method == "GET" else None)
-    _owner_choices(form, action.team, keep=action.owner)
-    if request.method == "GET":
-        form.version.data = str(action.version)
-        form.next.data = request.args.get("next", "")
-        if request.args.get("status") in {s.value for s in ActionStatus}:
-            form.status.data = request.args["status"]
-    back = _subject_url(action.barrier, action.initiative)
-    current = None
-    if form.validate_on_submit():
-        change = services.change_for(
-            action,
-            status=form.status.data or "",
-            description=form.description.data or "",
-            owner_id=form.owner_id.data or None,
-            due_on=form.due_on.data,
-            outcome=form.outcome.data,
-        )
-        try:
-            services.update_action(_me(), action, change, _version(form.version.data))
-        except services.Stale as exc:
-            current = exc.current
-            form.version.data = str(current.version)
-            flash(exc.message, "warning")
-        except NotAllowed:
-            raise
-        except ServiceError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Action updated.", "success")
-            return redirect(safe_local_url(form.next.data, back))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template(
-        "barriers/action_form.html",
-        form=form,
-        action=action,
-        barrier=action.barrier,
-        initiative=action.initiative,
-        back=safe_local_url(form.next.data, back),
-        current=current,
-    ), status
-
-
-@bp.get("/actions/")
-def my_actions() -> str:
-    me = _me()
-    return render_template(
-        "barriers/my_actions.html",
-        actions=queries.my_actions(me),
-        finished=queries.my_finished_actions(me),
-        today=queries.today_for(me),
-    )

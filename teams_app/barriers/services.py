@@ -7,19 +7,20 @@ asking, then the input; records activity; and commits.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import Verb, record
 from teams_app.database import LabelledEnum
 from teams_app.dates import date_text
-from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from teams_app.extensions import db
 from teams_app.models import (
     Action,
@@ -40,6 +41,7 @@ from teams_app.models import (
 from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
 from teams_app.validation import choice, required_text
+from teams_app.versioning import API_MISSING, check_version, commit_versioned, need_version
 
 TITLE_MAX = 160
 DESCRIPTION_MAX = 4000
@@ -61,18 +63,6 @@ class ActionFate(LabelledEnum):
     FINISH = "done", "Finish it (mark it done)"
     DROP = "dropped", "Drop it, with the resolution as the reason"
     MOVE = "initiative", "Keep it going on the initiative"
-
-
-class Stale(Conflict):
-    """Someone saved first; ``current`` is what they saved, to show beside the user's input."""
-
-    def __init__(self, what: str, current: Barrier | Action) -> None:
-        super().__init__(
-            f"Someone else changed this {what} while you were editing. Their version is shown; "
-            "your changes are kept. Save again to replace theirs.",
-            fields={"version": [f"The current version is {current.version}."]},
-        )
-        self.current = current
 
 
 def get_barrier(barrier_id: int) -> Barrier:
@@ -242,21 +232,26 @@ def edit_barrier(
     actor: User, barrier: Barrier, details: BarrierDetails, version: int | None
 ) -> Barrier:
     """Edit or re-link an open barrier. Handing it to another team needs a place on that team."""
+    _edit(actor, barrier, details, version)
+    _commit_versioned(barrier)
+    return get_barrier(barrier.id)
+
+
+def _edit(actor: User, barrier: Barrier, details: BarrierDetails, version: int | None) -> None:
+    """``edit_barrier`` without the commit."""
     _refuse_closed(barrier)
     if not can(actor, "edit_barrier", barrier):
         raise NotAllowed(
             "Only the person who reported it, the team working on it and leadership can edit it."
         )
-    if version is None:
-        raise InvalidInput.on("version", "Send the version you edited.")
+    need_version(version)
     d, links = _checked(details)
     moving = links.team is not None and links.team.id != barrier.team_id
     if moving and links.team is not None and not can(actor, "link_barrier", links.team):
         raise InvalidInput.on(
             "team_id", f"Only members of {links.team.name} can hand it a barrier."
         )
-    if version != barrier.version:
-        raise Stale("barrier", barrier)
+    check_version(barrier, version)
     relinked = (d.team_id, d.initiative_id) != (barrier.team_id, barrier.initiative_id)
     barrier.title, barrier.description = d.title, d.description
     barrier.category, barrier.affects, barrier.source = d.category, d.affects, d.source
@@ -269,8 +264,6 @@ def edit_barrier(
         record(actor, Verb.LINKED_BARRIER, barrier, team=links.team, to=where, **data)
     else:
         record(actor, Verb.EDITED_BARRIER, barrier, team=links.team, **data)
-    _commit_versioned("barrier", barrier)
-    return get_barrier(barrier.id)
 
 
 def open_actions(barrier: Barrier) -> list[Action]:
@@ -350,6 +343,15 @@ def resolve_barrier(
 
     Each action still open on it is finished, dropped (the resolution is its outcome) or moved
     to the barrier's initiative, as ``fates`` says: closing never strands an action."""
+    _resolve(actor, barrier, outcome, resolution, version, fates)
+    _commit_versioned(barrier)
+    return get_barrier(barrier.id)
+
+
+def _resolve_checks(
+    actor: User, barrier: Barrier, outcome: str, resolution: str | None, fates: dict[str, str]
+) -> tuple[str, list[Action], dict[int, str]]:
+    """What closing asks, checked: the note, the open actions and each one's fate."""
     _refuse_closed(barrier)
     if not can(actor, "resolve_barrier", barrier):
         raise NotAllowed("Only the leads of the team working on it and leadership can close it.")
@@ -361,9 +363,21 @@ def resolve_barrier(
         "Say what was done (removed) or why we live with it (accepted).",
     )
     running = open_actions(barrier)
-    chosen = fates_for(barrier, running, fates or {})
-    if version is not None and version != barrier.version:
-        raise Stale("barrier", barrier)
+    return note, running, fates_for(barrier, running, fates)
+
+
+def _resolve(
+    actor: User,
+    barrier: Barrier,
+    outcome: str,
+    resolution: str | None,
+    version: int | None = None,
+    fates: dict[str, str] | None = None,
+) -> None:
+    """``resolve_barrier`` without the commit (the reporter's mail goes after it)."""
+    note, running, chosen = _resolve_checks(actor, barrier, outcome, resolution, fates or {})
+    if version is not None:
+        check_version(barrier, version)
     for action in running:
         _settle(actor, barrier, action, chosen[action.id], note)
     barrier.status, barrier.resolution = outcome, note
@@ -378,14 +392,12 @@ def resolve_barrier(
         outcome=outcome,
         resolution=note,
     )
-    _commit_versioned("barrier", barrier, flush_only=True)
+    _commit_versioned(barrier, flush_only=True)
     reporter = barrier.reported_by
     if reporter is not None and reporter.id != actor.id and reporter.active:
         enqueue_mail_after_commit(
             "jobs.notify.barrier_resolved", event.id, key=f"barrier_resolved:{event.id}"
         )
-    _commit_versioned("barrier", barrier)
-    return get_barrier(barrier.id)
 
 
 def dropped_actions(barrier: Barrier) -> list[Action]:
@@ -416,8 +428,8 @@ def reopen_barrier(
             "reopen it."
         )
     why = required_text("reason", reason, RESOLUTION_MAX, "Say why it needs reopening.")
-    if version is not None and version != barrier.version:
-        raise Stale("barrier", barrier)
+    if version is not None:
+        check_version(barrier, version)
     dropped = {a.id: a for a in dropped_actions(barrier)}
     unknown = [i for i in restore or [] if i not in dropped]
     if unknown:
@@ -444,7 +456,126 @@ def reopen_barrier(
         reason=why,
         was=previous,
     )
-    _commit_versioned("barrier", barrier)
+    _commit_versioned(barrier)
+    return get_barrier(barrier.id)
+
+
+DETAIL_FIELDS = tuple(f.name for f in dataclasses.fields(BarrierDetails))
+
+
+@dataclass
+class BarrierChange:
+    """What one change of a barrier asks (the API's PATCH): the detail fields sent, and a move
+    to another status with what that needs."""
+
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    status: str | None = None
+    resolution: str | None = None
+    reason: str | None = None
+    fates: dict[str, str] | None = None
+    restore: list[int] | None = None
+
+
+def details_with(barrier: Barrier, sent: dict[str, Any]) -> BarrierDetails:
+    """The barrier's current details with ``sent`` applied. Naming only an initiative takes its
+    team; naming only another team drops an initiative that belongs to a different team."""
+    current = {name: getattr(barrier, name) for name in DETAIL_FIELDS}
+    if sent.get("initiative_id") is not None and "team_id" not in sent:
+        current["team_id"] = None
+    if "team_id" in sent and "initiative_id" not in sent:
+        linked = barrier.initiative
+        if linked is not None and linked.team_id != sent["team_id"]:
+            current["initiative_id"] = None
+    current.update(sent)
+    return BarrierDetails(**current)
+
+
+def change_barrier(
+    actor: User, barrier: Barrier, change: BarrierChange, version: int | None
+) -> Barrier:
+    """One unit of work for any change to a barrier: edit or re-link an unresolved one, close
+    it (status removed/accepted, with a resolution), or both at once; reopen a closed one
+    (status open, with a reason). One commit: a refusal at any step leaves it as it was."""
+    try:
+        if barrier.is_closed:
+            return _change_closed(actor, barrier, change, version)
+        reopening = change.reason is not None and change.status == BarrierStatus.OPEN.value
+        if reopening and not change.details:
+            return reopen_barrier(actor, barrier, change.reason, version)  # 409: not closed
+        return _change_unresolved(actor, barrier, change, version)
+    except ServiceError:
+        db.session.rollback()  # nothing half-done stays in the session
+        raise
+
+
+def _change_closed(
+    actor: User, barrier: Barrier, change: BarrierChange, version: int | None
+) -> Barrier:
+    """A closed barrier only reopens (status open, with a reason); anything else is a conflict."""
+    if change.details or change.fates:
+        raise Conflict(
+            f"This barrier is closed as {barrier.status}. Reopen it first (status open, with a "
+            "reason), then change it."
+        )
+    if change.status == BarrierStatus.ADDRESSING.value:
+        raise InvalidInput.on(
+            "status",
+            "A barrier is addressing while it has planned or running actions: reopen it (status "
+            "open, with a reason), then log an action.",
+        )
+    if change.status != BarrierStatus.OPEN.value:
+        raise Conflict(
+            f"This barrier is closed as {barrier.status}. Reopen it (status open, with a reason) "
+            "to change it."
+        )
+    return reopen_barrier(
+        actor, barrier, change.reason, _need_api_version(version), restore=change.restore
+    )
+
+
+def _need_api_version(version: int | None) -> int:
+    return need_version(version, API_MISSING)
+
+
+def _change_unresolved(
+    actor: User, barrier: Barrier, change: BarrierChange, version: int | None
+) -> Barrier:
+    status, resolution, fates = change.status, change.resolution, change.fates
+    if change.reason is not None:
+        raise InvalidInput.on("reason", "A reason goes with reopening a closed barrier.")
+    if change.restore:
+        raise InvalidInput.on(
+            "restore_actions", "restore_actions goes with reopening a closed barrier."
+        )
+    closing = status in {r.value for r in Resolution}
+    if status is not None and not closing and status != barrier.status:
+        raise InvalidInput.on(
+            "status",
+            f"This barrier is {barrier.status}: open and addressing follow from its actions "
+            "(addressing while one is planned or running). Log or finish an action instead.",
+        )
+    if resolution is not None and not closing:
+        raise InvalidInput.on("resolution", "Send a resolution with status removed or accepted.")
+    if fates and not closing:
+        raise InvalidInput.on("open_actions", "Send open_actions with status removed or accepted.")
+    if closing and not can(actor, "resolve_barrier", barrier):
+        raise NotAllowed("Only the leads of the team working on it and leadership can close it.")
+    version = _need_api_version(version)
+    if closing:
+        # Everything closing needs is checked before the edit is applied.
+        assert status is not None
+        _resolve_checks(actor, barrier, status, resolution, fates or {})
+    if change.details:
+        _edit(actor, barrier, details_with(barrier, change.details), version)
+        _commit_versioned(barrier, flush_only=True)
+        barrier = get_barrier(barrier.id)  # the team or initiative it now names
+        version = barrier.version
+    else:
+        check_version(barrier, version)
+    if closing:
+        assert status is not None
+        _resolve(actor, barrier, status, resolution, version, fates)
+    _commit_versioned(barrier)
     return get_barrier(barrier.id)
 
 
@@ -452,7 +583,7 @@ def _refresh_status(barrier: Barrier) -> None:
     """An unresolved barrier is "addressing" while it has a planned or running action."""
     if barrier.is_closed:
         return
-    _commit_versioned("barrier", barrier, flush_only=True)
+    _commit_versioned(barrier, flush_only=True)
     running = db.session.scalar(
         select(
             exists().where(
@@ -466,18 +597,10 @@ def _refresh_status(barrier: Barrier) -> None:
     barrier.updated_at = utcnow()
 
 
-def _commit_versioned(what: str, obj: Barrier | Action, *, flush_only: bool = False) -> None:
-    """Commit (or only flush): a row someone saved since we loaded it raises Stale, not a
-    StaleDataError, whether the race shows at a mid-service flush or at the commit."""
-    try:
-        if flush_only:
-            db.session.flush()
-        else:
-            db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        fresh = get_barrier(obj.id) if isinstance(obj, Barrier) else get_action(obj.id)
-        raise Stale(what, fresh) from None
+def _commit_versioned(obj: Barrier | Action, *, flush_only: bool = False) -> None:
+    """``commit_versioned`` with the loader that brings what the barrier or action page reads."""
+    reload = get_barrier if isinstance(obj, Barrier) else get_action
+    commit_versioned(obj, reload, flush_only=flush_only)
 
 
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -627,7 +750,7 @@ def log_action(
         _refresh_status(barrier)
     record(actor, Verb.LOGGED_ACTION, action, team=action.team, **_action_data(action))
     if barrier is not None:
-        _commit_versioned("barrier", barrier)  # its status may have changed
+        _commit_versioned(barrier)  # its status may have changed
     else:
         db.session.commit()
     return get_action(action.id)
@@ -664,16 +787,22 @@ def change_for(action: Action, **changes: object) -> ActionChange:
     return replace(current, **changes)  # type: ignore[arg-type]
 
 
+def refuse_frozen(action: Action) -> None:
+    """An action left on a closed barrier does not change until the barrier reopens (409)."""
+    if action.is_frozen and action.barrier is not None:
+        raise Conflict(
+            f"Its barrier is closed as {action.barrier.status}. Reopen the barrier (with a "
+            "reason) to change its actions."
+        )
+
+
 def update_action(actor: User, action: Action, change: ActionChange, version: int | None) -> Action:
     """The owner or a lead moves an action on: status, outcome, due date, wording, owner.
     Done needs an outcome. Its barrier's status follows."""
-    if action.is_frozen:
-        assert action.barrier is not None
-        _refuse_closed(action.barrier)
+    refuse_frozen(action)
     if not can(actor, "update_action", action):
         raise NotAllowed("Only the action's owner and the team's leads can update it.")
-    if version is None:
-        raise InvalidInput.on("version", "Send the version you edited.")
+    need_version(version)
     choice("status", change.status, ActionStatus, "status")
     d = _checked_action(
         ActionDetails(change.description, change.owner_id, change.due_on),
@@ -685,8 +814,7 @@ def update_action(actor: User, action: Action, change: ActionChange, version: in
         raise InvalidInput.on("outcome", f"Use at most {OUTCOME_MAX} characters.")
     if change.status == ActionStatus.DONE.value and not outcome:
         raise InvalidInput.on("outcome", "Say what came of it: the outcome is needed when done.")
-    if version != action.version:
-        raise Stale("action", action)
+    check_version(action, version)
     before = action.status
     action.status, action.outcome = change.status, outcome
     action.description, action.owner_id, action.due_on = d.description, d.owner_id, d.due_on
@@ -694,7 +822,7 @@ def update_action(actor: User, action: Action, change: ActionChange, version: in
         action.done_at = utcnow()
     elif change.status != ActionStatus.DONE.value:
         action.done_at = None
-    _commit_versioned("action", action, flush_only=True)
+    _commit_versioned(action, flush_only=True)
     db.session.refresh(action, ["owner"])
     if action.barrier is not None:
         _refresh_status(action.barrier)
@@ -708,5 +836,5 @@ def update_action(actor: User, action: Action, change: ActionChange, version: in
     record(
         actor, verb, action, team=action.team, was=before, outcome=outcome, **_action_data(action)
     )
-    _commit_versioned("action", action)
+    _commit_versioned(action)
     return get_action(action.id)

@@ -28,7 +28,13 @@ from teams_app.people import search as people_search
 from teams_app.permissions import require
 from teams_app.teams import services as teams
 from teams_app.teams.queries import TeamFilter, directory_query
-from teams_app.views import apply_field_errors, current_person, safe_local_url, signed_in_only
+from teams_app.views import (
+    apply_field_errors,
+    current_person,
+    edit_with_version,
+    safe_local_url,
+    signed_in_only,
+)
 
 bp = Blueprint("initiatives", __name__)
 signed_in_only(bp)
@@ -160,36 +166,25 @@ def edit(initiative_id: int) -> str | Response | tuple[str, int]:
     require(current_user, "edit_initiative", initiative)
     form = InitiativeForm(obj=initiative)
     form.owner_id.choices = _owner_choices(initiative.team_id)
-    current = None
-    if form.validate_on_submit():
-        raw = str(form.version.data or "")
+
+    def save(version: int | None) -> None:
         details = services.Details(
             title=form.title.data or "",
             summary=form.summary.data,
             owner_id=form.owner_id.data or None,
             target_date=form.target_date.data,
         )
-        try:
-            services.edit_initiative(
-                _me(), initiative, details, int(raw) if raw.isdigit() else None
-            )
-        except services.InitiativeStale as exc:
-            current = exc.current
-            form.version.data = str(current.version)
-            flash(exc.message, "warning")
-        except ServiceError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Saved.", "success")
-            return redirect(_page_url(initiative))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template(
-        "initiatives/form.html",
-        form=form,
+        services.edit_initiative(_me(), initiative, details, version)
+
+    return edit_with_version(
+        form,
+        save,
+        saved="Saved.",
+        then=_page_url(initiative),
+        template="initiatives/form.html",
         team=initiative.team,
         initiative=initiative,
-        current=current,
-    ), status
+    )
 
 
 @bp.post("/initiatives/<int:initiative_id>/move")

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -34,23 +33,12 @@ from teams_app.models import (
 )
 from teams_app.permissions import can
 from teams_app.validation import choice, required_text
+from teams_app.versioning import check_version, commit_versioned, need_version
 
 TITLE_MAX = 160
 SUMMARY_MAX = 4000
 NOTE_MAX = 2000
 BODY_MAX = 10000
-
-
-class InitiativeStale(Conflict):
-    """Someone saved the initiative first; ``current`` is what they saved."""
-
-    def __init__(self, initiative: Initiative) -> None:
-        super().__init__(
-            "Someone else changed this initiative while you were editing. Their version is "
-            "shown; your changes are kept. Save again to replace theirs.",
-            fields={"version": [f"The current version is {initiative.version}."]},
-        )
-        self.current = initiative
 
 
 class MovedMeanwhile(Conflict):
@@ -142,20 +130,14 @@ def edit_initiative(
     """Members edit title, summary, owner and target date; a stale version is refused."""
     if not can(actor, "edit_initiative", initiative):
         raise NotAllowed("Only members of the team can edit its initiatives.")
-    if version is None:
-        raise InvalidInput.on("version", "Send the version you edited.")
+    need_version(version)
     d = _checked(initiative.team, details)
-    if version != initiative.version:
-        raise InitiativeStale(initiative)
+    check_version(initiative, version)
     initiative.title, initiative.summary = d.title, d.summary
     initiative.owner_id = d.owner_id or initiative.owner_id
     initiative.target_date = d.target_date
     record(actor, Verb.EDITED_INITIATIVE, initiative, team=initiative.team, title=d.title)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise InitiativeStale(get_initiative(initiative.id)) from None
+    commit_versioned(initiative, get_initiative)
     return initiative
 
 

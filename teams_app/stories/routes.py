@@ -3,8 +3,6 @@ the month's ranking for leadership (with the Feature button) and the archive of 
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,6 +22,7 @@ from teams_app.stories.forms import FeatureForm, HideForm, StoryForm
 from teams_app.views import (
     apply_field_errors,
     current_person,
+    edit_with_version,
     flash_outcome,
     safe_local_url,
     signed_in_only,
@@ -155,26 +154,14 @@ def edit(story_id: int) -> str | BaseResponse | tuple[str, int]:
         form.initiative_id.data = story.initiative_id or 0
         form.barrier_id.data = story.barrier_id or 0
         form.version.data = str(story.version)
-    current = None
-    if form.validate_on_submit():
-        try:
-            services.edit_story(_me(), story, _details(form), _version(form.version.data))
-        except services.Stale as exc:
-            current = exc.current
-            form.version.data = str(current.version)
-            flash(exc.message, "warning")
-        except ServiceError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Saved.", "success")
-            return redirect(_story_url(story))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template("stories/form.html", form=form, story=story, current=current), status
-
-
-def _version(raw: Any) -> int | None:
-    text = str(raw or "")
-    return int(text) if text.isdigit() else None
+    return edit_with_version(
+        form,
+        lambda version: services.edit_story(_me(), story, _details(form), version),
+        saved="Saved.",
+        then=_story_url(story),
+        template="stories/form.html",
+        story=story,
+    )
 
 
 # --- One story ----------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from datetime import date
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import Verb, record
 from teams_app.dates import OUT_OF_RANGE, in_range, month_bounds
@@ -34,22 +33,11 @@ from teams_app.models import (
 from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
 from teams_app.validation import required_text
+from teams_app.versioning import check_version, commit_versioned, need_version
 
 TITLE_MAX = 160
 BODY_MAX = 10_000
 REASON_MAX = 2000
-
-
-class Stale(Conflict):
-    """Someone saved first; ``current`` is what they saved."""
-
-    def __init__(self, current: ImpactStory) -> None:
-        super().__init__(
-            "Someone else changed this story while you were editing. Their version is shown; "
-            "your changes are kept. Save again to replace theirs.",
-            fields={"version": [f"The current version is {current.version}."]},
-        )
-        self.current = current
 
 
 def this_month() -> str:
@@ -188,11 +176,9 @@ def edit_story(
     """The author edits their story; a stale version is a conflict that changes nothing."""
     if not can(actor, "edit_story", story):
         raise NotAllowed("Only the person who shared a story can edit it.")
-    if version is None:
-        raise InvalidInput.on("version", "Send the version you edited.")
+    need_version(version)
     d = _checked(details)
-    if version != story.version:
-        raise Stale(story)
+    check_version(story, version)
     assert d.occurred_on is not None
     story.title, story.body, story.kind = d.title, d.body, d.kind
     story.department_id, story.occurred_on = d.department_id, d.occurred_on
@@ -230,14 +216,7 @@ def link_reported_barrier(actor: User, story_id: int, barrier: Barrier) -> Impac
 
 
 def _commit(story: ImpactStory, *, flush_only: bool = False) -> None:
-    try:
-        if flush_only:
-            db.session.flush()
-        else:
-            db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Stale(get_story(story.id)) from None
+    commit_versioned(story, get_story, flush_only=flush_only)
 
 
 # --- Hide and unhide ----------------------------------------------------------------------------

@@ -37,7 +37,13 @@ from teams_app.teams.forms import (
     RoleForm,
     TeamForm,
 )
-from teams_app.views import apply_field_errors, current_person, flash_outcome, signed_in_only
+from teams_app.views import (
+    apply_field_errors,
+    current_person,
+    edit_with_version,
+    flash_outcome,
+    signed_in_only,
+)
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -170,23 +176,14 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
     require(current_user, "edit_charter", team)
     # join_policy is not a column: give the current one, so a post without it changes nothing.
     form = TeamForm(obj=team, join_policy="open" if team.open_to_join else "ask")
-    current = None
-    if form.validate_on_submit():
-        try:
-            raw = str(form.version.data or "")
-            version = int(raw) if raw.isdigit() else None
-            services.update_charter(_me(), team, _charter_from(form), version)
-        except services.StaleVersion as exc:
-            current = exc.current
-            form.version.data = str(current.version)
-            flash(exc.message, "warning")
-        except ServiceError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("The charter is saved.", "success")
-            return redirect(_team_url(team))
-    status = 409 if current is not None else (422 if form.errors else 200)
-    return render_template("teams/form.html", form=form, team=team, current=current), status
+    return edit_with_version(
+        form,
+        lambda version: services.update_charter(_me(), team, _charter_from(form), version),
+        saved="The charter is saved.",
+        then=lambda: _team_url(team),
+        template="teams/form.html",
+        team=team,
+    )
 
 
 def _unless_proposed(team: Team, done: str) -> Response | None:

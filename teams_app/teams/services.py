@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import TEAM_NOTICES, Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -34,24 +33,13 @@ from teams_app.models import (
 from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
 from teams_app.validation import required_text
+from teams_app.versioning import check_version, commit_versioned, need_version
 
 NAME_MAX = 120
 TEXT_MAX = 4000
 NOTE_MAX = 2000
 MESSAGE_MAX = 500
 MAX_TEAM_SIZE = 500
-
-
-class StaleVersion(Conflict):
-    """Someone saved the team first; ``current`` is what they saved."""
-
-    def __init__(self, team: Team) -> None:
-        super().__init__(
-            "Someone else saved this team's charter while you were editing. Their version is "
-            "shown; your changes are kept in the form. Save again to replace theirs.",
-            fields={"version": [f"The current version is {team.version}."]},
-        )
-        self.current = team
 
 
 # --- Loading -----------------------------------------------------------------------------------
@@ -200,16 +188,14 @@ def update_charter(actor: User, team: Team, charter: Charter, version: int | Non
     ensure_team_state("edit_charter", team)
     if not can(actor, "edit_charter", team):
         raise NotAllowed("Only the team's leads and leadership can edit the charter.")
-    if version is None:
-        raise InvalidInput.on("version", "Send the version you edited.")
+    need_version(version)
     c = _checked_charter(charter, team_id=team.id)
     if c.max_members is not None and c.max_members < len(team.active_memberships()):
         raise InvalidInput.on(
             "max_members",
             f"The team already has {len(team.active_memberships())} members; choose at least that.",
         )
-    if version != team.version:
-        raise StaleVersion(team)
+    check_version(team, version)
     changed = [
         f
         for f in (
@@ -230,7 +216,7 @@ def update_charter(actor: User, team: Team, charter: Charter, version: int | Non
         team.update_interval_days = c.update_interval_days
         _reschedule_updates(team)
     record(actor, Verb.EDITED_CHARTER, team, team=team, fields=changed)
-    _commit_versioned(team)
+    commit_versioned(team, get_team)
     return team
 
 
@@ -239,15 +225,6 @@ def _reschedule_updates(team: Team) -> None:
     for initiative in db.session.scalars(select(Initiative).where(Initiative.team_id == team.id)):
         since = initiative.last_update_at or initiative.created_at
         initiative.update_due_at = since + timedelta(days=team.update_interval_days)
-
-
-def _commit_versioned(team: Team) -> None:
-    """Commit; a concurrent save of the same team row becomes a StaleVersion conflict."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleVersion(get_team(team.id)) from None
 
 
 def _require_status(team: Team, *allowed: TeamStatus, action: str) -> None:
@@ -272,7 +249,7 @@ def charter_team(actor: User, team: Team, sponsor_id: int | None, note: str | No
     team.sponsor_id, team.charter_note, team.chartered_at = sponsor.id, note, utcnow()
     event = record(actor, Verb.CHARTERED, team, team=team, sponsor=sponsor.name, note=note)
     _notify_after_commit(event)
-    _commit_versioned(team)
+    commit_versioned(team, get_team)
     return team
 
 
@@ -285,7 +262,7 @@ def decline_team(actor: User, team: Team, reason: str) -> Team:
     team.status, team.decline_reason, team.declined_at = TeamStatus.DECLINED.value, reason, utcnow()
     event = record(actor, Verb.DECLINED, team, team=team, reason=reason)
     _notify_after_commit(event)
-    _commit_versioned(team)
+    commit_versioned(team, get_team)
     return team
 
 
@@ -298,7 +275,7 @@ def close_team(actor: User, team: Team, summary: str) -> Team:
     team.status, team.closing_summary, team.closed_at = TeamStatus.CLOSED.value, summary, utcnow()
     event = record(actor, Verb.CLOSED, team, team=team)
     _notify_after_commit(event)
-    _commit_versioned(team)
+    commit_versioned(team, get_team)
     return team
 
 

@@ -17,6 +17,7 @@ from teams_app.extensions import db
 from teams_app.initiatives.services import Details, create_initiative
 from teams_app.models import Action, Activity, Barrier, Severity, utcnow
 from teams_app.queue import get_queue
+from teams_app.versioning import StaleEdit
 from tests.factories import DepartmentFactory, UserFactory, make_team
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def test_a_stale_edit_is_refused_and_shows_the_saved_version(staff):
     barrier = report(staff)
     old = fresh(barrier).version
     edit(staff, barrier, title="First save")
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.edit_barrier(staff, fresh(barrier), same_as(barrier, title="Second save"), old)
     assert isinstance(raised.value, Conflict)
     assert raised.value.current.title == "First save"
@@ -423,7 +424,7 @@ def test_resolving_with_a_stale_version_is_refused(staff, team):
     barrier = report(staff, team_id=team.id)
     old = fresh(barrier).version
     edit(staff, barrier, title="Renamed")
-    with pytest.raises(services.Stale):
+    with pytest.raises(StaleEdit):
         services.resolve_barrier(staff, fresh(barrier), "removed", "Done.", old)
     assert fresh(barrier).status == "open"
 
@@ -729,7 +730,7 @@ def test_a_stale_action_update_is_refused(staff, team):
     old_version = old.version
     update(staff, action, description="First")
     current = services.get_action(action.id)
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.update_action(
             staff, current, services.change_for(current, description="Second"), old_version
         )
@@ -1259,7 +1260,7 @@ def test_an_edit_racing_another_save_is_stale(staff):
     barrier = fresh(report(staff))
     version = barrier.version
     saved_meanwhile(Barrier, barrier.id, title="Theirs")
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.edit_barrier(staff, barrier, same_as(barrier, title="Mine"), version)
     assert raised.value.current.title == "Theirs"
     assert fresh(barrier).title == "Theirs"
@@ -1269,7 +1270,7 @@ def test_a_resolve_racing_another_save_is_stale(staff, team, mailbox, run_jobs):
     barrier = fresh(report(UserFactory(), team_id=team.id))
     version = barrier.version
     saved_meanwhile(Barrier, barrier.id, title="Theirs")
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.resolve_barrier(staff, barrier, "removed", "Done.", version)
     assert raised.value.current.title == "Theirs"
     assert fresh(barrier).status == "open"
@@ -1284,7 +1285,7 @@ def test_a_reopen_racing_another_save_is_stale(staff, team):
     barrier = fresh(barrier)
     version = barrier.version
     saved_meanwhile(Barrier, barrier.id, resolution="Theirs")
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.reopen_barrier(staff, barrier, "Back again.", version)
     assert raised.value.current.resolution == "Theirs"
     assert fresh(barrier).status == "removed"
@@ -1294,7 +1295,7 @@ def test_an_action_update_racing_another_save_is_stale(staff, team):
     action = services.get_action(log(staff, report(staff, team_id=team.id)).id)
     version = action.version
     saved_meanwhile(Action, action.id, description="Theirs")
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.update_action(
             staff, action, services.change_for(action, description="Mine"), version
         )
@@ -1305,7 +1306,7 @@ def test_an_action_update_racing_another_save_is_stale(staff, team):
 def test_logging_an_action_while_the_barrier_is_saved_meanwhile_is_stale(staff, team):
     barrier = fresh(report(staff, team_id=team.id))
     saved_meanwhile(Barrier, barrier.id, title="Theirs")
-    with pytest.raises(services.Stale) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.log_action(staff, services.ActionDetails("Call the vendor"), barrier=barrier)
     assert raised.value.current.title == "Theirs"
     assert db.session.query(Action).count() == 0

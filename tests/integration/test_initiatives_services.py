@@ -12,6 +12,7 @@ from teams_app.extensions import db
 from teams_app.initiatives import pipeline, services
 from teams_app.markdown_text import render
 from teams_app.models import Activity, StageChange, utcnow
+from teams_app.versioning import StaleEdit
 from tests.factories import UserFactory, make_team
 
 
@@ -168,7 +169,7 @@ def test_edit_with_a_stale_version_is_refused(team, staff):
     initiative = new(team, staff)
     version = initiative.version
     services.edit_initiative(staff, initiative, services.Details(title="First"), version)
-    with pytest.raises(services.InitiativeStale):
+    with pytest.raises(StaleEdit):
         services.edit_initiative(
             staff, services.get_initiative(initiative.id), services.Details(title="Second"), version
         )

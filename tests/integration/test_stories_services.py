@@ -11,6 +11,7 @@ from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
 from teams_app.models import Activity, Cheer, ImpactStory, utcnow
 from teams_app.stories import queries, services
+from teams_app.versioning import StaleEdit
 from tests.factories import DepartmentFactory, UserFactory, make_story, make_team
 
 
@@ -135,7 +136,7 @@ def test_a_stale_edit_is_refused_and_changes_nothing(staff):
     story = make_story(staff, title="First")
     old = story.version
     services.edit_story(staff, story, details(title="Second"), old)
-    with pytest.raises(services.Stale) as exc:
+    with pytest.raises(StaleEdit) as exc:
         services.edit_story(staff, services.get_story(story.id), details(title="Third"), old)
     assert exc.value.current.title == "Second"
     assert services.get_story(story.id).title == "Second"

@@ -9,6 +9,7 @@ from teams_app.extensions import db
 from teams_app.models import Activity, MemberState
 from teams_app.teams import services
 from teams_app.teams.queries import at_the_table
+from teams_app.versioning import StaleEdit
 from tests.factories import UserFactory, make_team
 
 
@@ -213,7 +214,7 @@ def test_charter_edit_with_a_stale_version_is_refused(staff, leader):
     team = make_team(staff)
     version = team.version
     services.update_charter(leader, team, charter(name=team.name, goal="First edit"), version)
-    with pytest.raises(services.StaleVersion) as raised:
+    with pytest.raises(StaleEdit) as raised:
         services.update_charter(
             staff, services.get_team(team.id), charter(name=team.name, goal="Second"), version
         )
