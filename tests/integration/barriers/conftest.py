@@ -20,11 +20,6 @@ from tests.integration.barriers.helpers import (
 
 
 @pytest.fixture
-def member(app):
-    return UserFactory(name="Mo Member")
-
-
-@pytest.fixture
 def member2(app):
     return UserFactory(name="Mia Member")
 
@@ -35,13 +30,13 @@ def outsider(app):
 
 
 @pytest.fixture
-def team(staff, member, member2):
+def team_of_three(staff, member, member2):
     """Sam Staff leads it; Mo and Mia are plain members."""
     return make_team(staff, name="Desk Team", members=(member, member2))
 
 
 @pytest.fixture
-def register(staff, team, leader, outsider):
+def register(staff, team_of_three, leader, outsider):
     """Four barriers, one per status, reported a day apart (oldest first)."""
     north = DepartmentFactory(name="North Branch")
     south = DepartmentFactory(name="South Branch")
@@ -52,7 +47,7 @@ def register(staff, team, leader, outsider):
         severity="low",
         affects="customers",
         department_id=north.id,
-        team_id=team.id,
+        team_id=team_of_three.id,
     )
     addressing = report(
         outsider,
@@ -71,7 +66,7 @@ def register(staff, team, leader, outsider):
         severity="high",
         affects="staff",
         department_id=north.id,
-        team_id=team.id,
+        team_id=team_of_three.id,
     )
     resolve(staff, removed)
     accepted = report(staff, title="Parking is far away", category="facilities", affects="internal")
@@ -83,15 +78,15 @@ def register(staff, team, leader, outsider):
     by_name = {"open": opened, "addressing": addressing, "removed": removed, "accepted": accepted}
     return SimpleNamespace(
         ids={name: b.id for name, b in by_name.items()},
-        refs={"north": north.id, "south": south.id, "team": team.id},
+        refs={"north": north.id, "south": south.id, "team": team_of_three.id},
     )
 
 
 @pytest.fixture
-def my_work(staff, team, member, member2):
+def my_work(staff, team_of_three, member, member2):
     """Mo's actions in a scrambled order, some finished, and one of Mia's."""
     today = date.today()
-    barrier = report(staff, team_id=team.id)
+    barrier = report(staff, team_id=team_of_three.id)
     made = {}
     for name, due in (
         ("undated", None),

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from teams_app.barriers import services
 from teams_app.extensions import db
 from teams_app.initiatives.services import Details, create_initiative
-from teams_app.models import Action, Activity, Barrier
+from teams_app.models import Activity, Barrier
+from tests.factories import make_action
 
 
 def details(**changes):
@@ -59,25 +60,10 @@ def reopen(actor, barrier, reason="They jam again.", restore=None):
 
 
 def log(actor, barrier=None, initiative=None, description="Call the vendor", **kw):
-    """Log an action. A due date already past is given as logged earlier, when it was still
-    ahead (a new action cannot be due in the past)."""
-    due = kw.get("due_on")
-    past = due is not None and due < services.today_for(actor)
-    if past:
-        kw["due_on"] = None
-    action = services.log_action(
-        actor,
-        services.ActionDetails(description, **kw),
-        barrier=fresh(barrier) if barrier is not None else None,
-        initiative=initiative,
-    )
-    if past:
-        db.session.execute(
-            Action.__table__.update().where(Action.id == action.id).values(due_on=due)
-        )
-        db.session.commit()
-        action = services.get_action(action.id)
-    return action
+    """Log an action (``make_action``: a due date already past is given as logged earlier,
+    when it was still ahead, since a new action cannot be due in the past)."""
+    due = kw.pop("due_on", None)
+    return make_action(actor, description, due, barrier=barrier, initiative=initiative, **kw)
 
 
 def update(actor, action, **changes):

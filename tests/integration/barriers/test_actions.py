@@ -32,15 +32,15 @@ def test_an_action_needs_a_barrier_or_an_initiative(staff):
     assert db.session.query(Action).count() == 0
 
 
-def test_no_actions_on_a_closed_barrier(staff, team):
-    barrier = report(staff, team_id=team.id)
+def test_no_actions_on_a_closed_barrier(staff, team_of_three):
+    barrier = report(staff, team_id=team_of_three.id)
     resolve(staff, barrier)
     with pytest.raises(Conflict):
         log(staff, barrier)
 
 
-def test_only_members_of_the_working_team_log_actions(outsider, team, member):
-    barrier = report(outsider, team_id=team.id)
+def test_only_members_of_the_working_team_log_actions(outsider, team_of_three, member):
+    barrier = report(outsider, team_id=team_of_three.id)
     with pytest.raises(NotAllowed):
         log(outsider, barrier)  # the reporter is not on the team
     assert fresh(barrier).status == "open"
@@ -59,8 +59,8 @@ def test_on_a_barrier_with_no_team_only_leadership_logs(staff, leader):
     )
 
 
-def test_logging_makes_the_barrier_addressing(staff, team, member):
-    barrier = report(staff, team_id=team.id)
+def test_logging_makes_the_barrier_addressing(staff, team_of_three, member):
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(staff, barrier, description="  Call the vendor  ", owner_id=member.id)
     assert (action.status, action.description, action.owner_id) == (
         "planned",
@@ -71,18 +71,18 @@ def test_logging_makes_the_barrier_addressing(staff, team, member):
     [event] = db.session.scalars(
         select(Activity).where(Activity.subject_type == "action", Activity.subject_id == action.id)
     ).all()
-    assert (event.verb, event.team_id) == ("logged_action", team.id)
+    assert (event.verb, event.team_id) == ("logged_action", team_of_three.id)
     assert describe(event) == "logged an action: “Call the vendor”"
 
 
-def test_the_owner_defaults_to_whoever_logs_it(staff, team):
-    barrier = report(staff, team_id=team.id)
+def test_the_owner_defaults_to_whoever_logs_it(staff, team_of_three):
+    barrier = report(staff, team_id=team_of_three.id)
     assert log(staff, barrier).owner_id == staff.id
 
 
 @pytest.mark.parametrize("kind", ["inactive", "pending", "unknown"])
-def test_the_owner_must_be_an_active_staff_member(staff, team, kind):
-    barrier = report(staff, team_id=team.id)
+def test_the_owner_must_be_an_active_staff_member(staff, team_of_three, kind):
+    barrier = report(staff, team_id=team_of_three.id)
     owner_id = {
         "inactive": lambda: UserFactory(active=False).id,
         "pending": lambda: UserFactory(password_hash=None).id,
@@ -96,30 +96,30 @@ def test_the_owner_must_be_an_active_staff_member(staff, team, kind):
 
 
 @pytest.mark.parametrize("description", ["", "   ", None, "x" * 2001])
-def test_an_action_needs_a_description(staff, team, description):
-    barrier = report(staff, team_id=team.id)
+def test_an_action_needs_a_description(staff, team_of_three, description):
+    barrier = report(staff, team_id=team_of_three.id)
     with pytest.raises(InvalidInput) as raised:
         log(staff, barrier, description=description)
     assert "description" in raised.value.fields
 
 
-def test_actions_on_an_initiative(staff, team, member, outsider):
-    initiative = initiative_of(team, staff)
+def test_actions_on_an_initiative(staff, team_of_three, member, outsider):
+    initiative = initiative_of(team_of_three, staff)
     action = log(member, initiative=initiative, due_on=date(2030, 1, 31))
     assert (action.initiative_id, action.barrier_id, action.due_on) == (
         initiative.id,
         None,
         date(2030, 1, 31),
     )
-    assert action.team.id == team.id
+    assert action.team.id == team_of_three.id
     with pytest.raises(NotAllowed):
         log(outsider, initiative=initiative)
 
 
 def test_the_owner_and_a_lead_update_an_action_but_other_members_cannot(
-    staff, team, member, member2
+    staff, team_of_three, member, member2
 ):
-    barrier = report(staff, team_id=team.id)
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(staff, barrier, owner_id=member.id)
     moved = update(member, action, status="doing")
     assert moved.status == "doing" and moved.version == 2
@@ -129,23 +129,23 @@ def test_the_owner_and_a_lead_update_an_action_but_other_members_cannot(
     assert services.get_action(action.id).status == "doing"
 
 
-def test_leadership_updates_any_action(staff, team, leader):
-    barrier = report(staff, team_id=team.id)
+def test_leadership_updates_any_action(staff, team_of_three, leader):
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(staff, barrier)
     assert update(leader, action, description="Call the other vendor").description == (
         "Call the other vendor"
     )
 
 
-def test_an_unknown_status_is_refused(staff, team):
-    action = log(staff, report(staff, team_id=team.id))
+def test_an_unknown_status_is_refused(staff, team_of_three):
+    action = log(staff, report(staff, team_id=team_of_three.id))
     with pytest.raises(InvalidInput) as raised:
         update(staff, action, status="finished")
     assert "status" in raised.value.fields
 
 
-def test_done_needs_an_outcome(staff, team):
-    barrier = report(staff, team_id=team.id)
+def test_done_needs_an_outcome(staff, team_of_three):
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(staff, barrier)
     for outcome in (None, "  "):
         with pytest.raises(InvalidInput) as raised:
@@ -155,15 +155,15 @@ def test_done_needs_an_outcome(staff, team):
     assert fresh(barrier).status == "addressing"
 
 
-def test_an_update_is_validated_like_a_new_action(staff, team):
-    action = log(staff, report(staff, team_id=team.id))
+def test_an_update_is_validated_like_a_new_action(staff, team_of_three):
+    action = log(staff, report(staff, team_id=team_of_three.id))
     with pytest.raises(InvalidInput) as raised:
         update(staff, action, description=" ", owner_id=999_999)
     assert set(raised.value.fields) == {"description", "owner_id"}
 
 
-def test_done_stamps_the_time_and_the_barrier_follows_its_actions(staff, team):
-    barrier = report(staff, team_id=team.id)
+def test_done_stamps_the_time_and_the_barrier_follows_its_actions(staff, team_of_three):
+    barrier = report(staff, team_id=team_of_three.id)
     first = log(staff, barrier, description="Call the vendor")
     second = log(staff, barrier, description="Order paper")
     done = update(staff, first, status="done", outcome="They came.")
@@ -184,8 +184,8 @@ def test_done_stamps_the_time_and_the_barrier_follows_its_actions(staff, team):
     assert action_verbs[4:] == ["dropped_action"]
 
 
-def test_back_from_done_clears_done_at_and_the_barrier_is_addressed_again(staff, team):
-    barrier = report(staff, team_id=team.id)
+def test_back_from_done_clears_done_at_and_the_barrier_is_addressed_again(staff, team_of_three):
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(staff, barrier)
     done = update(staff, action, status="done", outcome="Sorted.")
     stamped = done.done_at
@@ -197,8 +197,8 @@ def test_back_from_done_clears_done_at_and_the_barrier_is_addressed_again(staff,
     assert fresh(barrier).status == "addressing"
 
 
-def test_a_stale_action_update_is_refused(staff, team):
-    action = log(staff, report(staff, team_id=team.id))
+def test_a_stale_action_update_is_refused(staff, team_of_three):
+    action = log(staff, report(staff, team_id=team_of_three.id))
     old = services.get_action(action.id)
     old_version = old.version
     update(staff, action, description="First")
@@ -212,16 +212,16 @@ def test_a_stale_action_update_is_refused(staff, team):
     assert services.get_action(action.id).description == "First"
 
 
-def test_an_action_update_without_a_version_is_refused(staff, team):
-    action = log(staff, report(staff, team_id=team.id))
+def test_an_action_update_without_a_version_is_refused(staff, team_of_three):
+    action = log(staff, report(staff, team_id=team_of_three.id))
     current = services.get_action(action.id)
     with pytest.raises(InvalidInput) as raised:
         services.update_action(staff, current, services.change_for(current), None)
     assert "version" in raised.value.fields
 
 
-def test_actions_of_a_closed_barrier_are_frozen(staff, team, leader):
-    barrier = report(staff, team_id=team.id)
+def test_actions_of_a_closed_barrier_are_frozen(staff, team_of_three, leader):
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(staff, barrier)
     resolve(staff, barrier, all="dropped")
     for actor in (staff, leader):

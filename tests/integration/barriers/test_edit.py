@@ -34,8 +34,8 @@ def test_the_reporter_edits_their_open_barrier(outsider):
     assert verbs_of(barrier) == ["reported_barrier", "edited_barrier"]
 
 
-def test_a_member_of_the_linked_team_edits(outsider, team, member):
-    barrier = report(outsider, team_id=team.id)
+def test_a_member_of_the_linked_team_edits(outsider, team_of_three, member):
+    barrier = report(outsider, team_id=team_of_three.id)
     assert edit(member, barrier, category="process").category == "process"
 
 
@@ -44,15 +44,15 @@ def test_leadership_edits_any_open_barrier(outsider, leader):
     assert edit(leader, barrier, affects="staff").affects == "staff"
 
 
-def test_an_unrelated_staff_member_cannot_edit(staff, team, outsider):
-    barrier = report(staff, team_id=team.id)
+def test_an_unrelated_staff_member_cannot_edit(staff, team_of_three, outsider):
+    barrier = report(staff, team_id=team_of_three.id)
     with pytest.raises(NotAllowed):
         edit(outsider, barrier, title="Mine now")
     assert fresh(barrier).title == "Printers jam at the desk"
 
 
-def test_a_closed_barrier_cannot_be_edited_even_by_leadership(staff, team, leader):
-    barrier = report(staff, team_id=team.id)
+def test_a_closed_barrier_cannot_be_edited_even_by_leadership(staff, team_of_three, leader):
+    barrier = report(staff, team_id=team_of_three.id)
     resolve(staff, barrier)
     for actor in (staff, leader):
         with pytest.raises(Conflict):
@@ -87,35 +87,35 @@ def test_edits_are_validated_like_reports(staff):
     assert set(raised.value.fields) == {"title", "severity"}
 
 
-def test_handing_a_barrier_to_a_team_needs_a_place_on_it(outsider, staff, team, leader):
+def test_handing_a_barrier_to_a_team_needs_a_place_on_it(outsider, staff, team_of_three, leader):
     barrier = report(outsider)
     with pytest.raises(InvalidInput) as raised:
-        edit(outsider, barrier, team_id=team.id)
+        edit(outsider, barrier, team_id=team_of_three.id)
     assert "team_id" in raised.value.fields
     assert fresh(barrier).team_id is None
     # Leadership may hand it to any active team, and members to their own.
-    assert edit(leader, barrier, team_id=team.id).team_id == team.id
+    assert edit(leader, barrier, team_id=team_of_three.id).team_id == team_of_three.id
     own = report(staff)
-    assert edit(staff, own, team_id=team.id).team_id == team.id
+    assert edit(staff, own, team_id=team_of_three.id).team_id == team_of_three.id
 
 
-def test_a_team_member_cannot_hand_it_on_to_another_team(outsider, team, member):
-    barrier = report(outsider, team_id=team.id)
+def test_a_team_member_cannot_hand_it_on_to_another_team(outsider, team_of_three, member):
+    barrier = report(outsider, team_id=team_of_three.id)
     other = make_team(UserFactory(), name="Other Team")
     with pytest.raises(InvalidInput) as raised:
         edit(member, barrier, team_id=other.id)
     assert "team_id" in raised.value.fields
-    assert fresh(barrier).team_id == team.id
+    assert fresh(barrier).team_id == team_of_three.id
 
 
-def test_relinking_records_linked_barrier_in_the_teams_feed(staff, team):
+def test_relinking_records_linked_barrier_in_the_teams_feed(staff, team_of_three):
     barrier = report(staff)
-    edit(staff, barrier, team_id=team.id)
-    initiative = initiative_of(team, staff)
+    edit(staff, barrier, team_id=team_of_three.id)
+    initiative = initiative_of(team_of_three, staff)
     edit(staff, barrier, initiative_id=initiative.id)
     events = events_of(barrier)
     assert [e.verb for e in events] == ["reported_barrier", "linked_barrier", "linked_barrier"]
-    assert [e.team_id for e in events] == [None, team.id, team.id]
+    assert [e.team_id for e in events] == [None, team_of_three.id, team_of_three.id]
     assert describe(events[1]) == "linked the barrier “Printers jam at the desk” to Desk Team"
     assert describe(events[2]).endswith("to Yes list")
     assert fresh(barrier).initiative_id == initiative.id

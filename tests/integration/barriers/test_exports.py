@@ -22,12 +22,12 @@ from tests.integration.barriers.helpers import (
 # --- Queries: you said, we did; history; similar; CSV -------------------------------------------
 
 
-def test_you_said_we_did_lists_my_barriers_closed_lately(outsider, staff, team):
-    recent = report(outsider, team_id=team.id, title="Recent")
-    latest = report(outsider, team_id=team.id, title="Latest")
-    old = report(outsider, team_id=team.id, title="Old")
-    report(outsider, team_id=team.id, title="Still open")
-    someone_elses = report(staff, team_id=team.id, title="Someone else's")
+def test_you_said_we_did_lists_my_barriers_closed_lately(outsider, staff, team_of_three):
+    recent = report(outsider, team_id=team_of_three.id, title="Recent")
+    latest = report(outsider, team_id=team_of_three.id, title="Latest")
+    old = report(outsider, team_id=team_of_three.id, title="Old")
+    report(outsider, team_id=team_of_three.id, title="Still open")
+    someone_elses = report(staff, team_id=team_of_three.id, title="Someone else's")
     for b in (recent, latest, old, someone_elses):
         resolve(staff, b)
     now = utcnow()
@@ -42,20 +42,20 @@ def test_you_said_we_did_lists_my_barriers_closed_lately(outsider, staff, team):
     ]
 
 
-def test_a_reopened_barrier_leaves_you_said_we_did(outsider, staff, team):
-    barrier = report(outsider, team_id=team.id)
+def test_a_reopened_barrier_leaves_you_said_we_did(outsider, staff, team_of_three):
+    barrier = report(outsider, team_id=team_of_three.id)
     resolve(staff, barrier)
     assert [b.id for b in queries.you_said_we_did(outsider)] == [barrier.id]
     reopen(outsider, barrier)
     assert queries.you_said_we_did(outsider) == []
 
 
-def test_history_includes_the_events_of_its_actions(staff, team, member):
-    barrier = report(staff, team_id=team.id)
+def test_history_includes_the_events_of_its_actions(staff, team_of_three, member):
+    barrier = report(staff, team_id=team_of_three.id)
     action = log(member, barrier)
     update(member, action, status="done", outcome="Called.")
     resolve(staff, barrier)
-    other = report(staff, team_id=team.id, title="Another barrier")
+    other = report(staff, team_id=team_of_three.id, title="Another barrier")
     log(member, other)
     events = queries.history(fresh(barrier))
     assert [e.verb for e in events] == [
@@ -68,11 +68,11 @@ def test_history_includes_the_events_of_its_actions(staff, team, member):
     assert describe(events[2]) == "marked the action “Call the vendor” done"
 
 
-def test_similar_open_finds_shared_words_and_skips_closed_ones(staff, team, leader):
+def test_similar_open_finds_shared_words_and_skips_closed_ones(staff, team_of_three, leader):
     jams = report(staff, title="Printer jams in the library")
     toner = report(staff, title="Printer out of toner")
     report(staff, title="Wifi drops at noon")
-    broken = report(staff, title="Printer broken", team_id=team.id)
+    broken = report(staff, title="Printer broken", team_id=team_of_three.id)
     resolve(staff, broken)
     found = services.similar_open("The printer jams again")
     assert [b.id for b in found] == [jams.id, toner.id]  # most shared words first

@@ -204,36 +204,39 @@ def test_actions_query_finds_the_overdue(my_work, member2):
     }
 
 
-def test_an_action_due_today_is_not_overdue(staff, team):
+def test_an_action_due_today_is_not_overdue(staff, team_of_three):
     today = date.today()
-    log(staff, report(staff, team_id=team.id), due_on=today)
+    log(staff, report(staff, team_id=team_of_three.id), due_on=today)
     stmt = queries.actions_query(queries.ActionFilter(overdue=True), today=today)
     assert db.session.scalars(stmt).unique().all() == []
     stmt = queries.actions_query(queries.ActionFilter(overdue=True), today=today + timedelta(1))
     assert len(db.session.scalars(stmt).unique().all()) == 1
 
 
-def test_actions_query_filters_by_status_and_subject(my_work, staff, team):
-    other = log(staff, report(staff, team_id=team.id, title="Another one"))
+def test_actions_query_filters_by_status_and_subject(my_work, staff, team_of_three):
+    other = log(staff, report(staff, team_id=team_of_three.id, title="Another one"))
     stmt = queries.actions_query(queries.ActionFilter(status="doing"))
     assert [a.description for a in db.session.scalars(stmt).unique()] == ["doing"]
     stmt = queries.actions_query(queries.ActionFilter(barrier_id=other.barrier_id))
     assert [a.id for a in db.session.scalars(stmt).unique()] == [other.id]
 
 
-def test_actions_of_a_team_and_an_initiative(staff, team, member):
-    initiative = initiative_of(team, staff)
+def test_actions_of_a_team_and_an_initiative(staff, team_of_three, member):
+    initiative = initiative_of(team_of_three, staff)
     linked = report(staff, initiative_id=initiative.id)
     on_initiative = log(member, initiative=initiative, description="On the initiative")
     on_barrier = log(member, linked, description="On its barrier")
-    elsewhere = log(staff, report(staff, team_id=team.id), description="Elsewhere")
+    elsewhere = log(staff, report(staff, team_id=team_of_three.id), description="Elsewhere")
     assert {a.id for a in queries.actions_of_initiative(initiative.id)} == {
         on_initiative.id,
         on_barrier.id,
     }
     assert {a.id for a in queries.actions_of_barrier(linked.id)} == {on_barrier.id}
     update(staff, elsewhere, status="dropped")
-    assert {a.id for a in queries.team_actions(team.id)} == {on_initiative.id, on_barrier.id}
+    assert {a.id for a in queries.team_actions(team_of_three.id)} == {
+        on_initiative.id,
+        on_barrier.id,
+    }
 
 
 def test_barriers_for_a_team_put_unresolved_first_worst_first(register):
@@ -287,7 +290,7 @@ def _bulk(n, *, owner, team, reporter, start):
 
 
 def test_register_and_my_actions_run_a_fixed_number_of_queries(
-    staff, team, member, outsider, count_queries
+    staff, team_of_three, member, outsider, count_queries
 ):
     f = queries.BarrierFilter(status="unresolved", sort="severity")
 
@@ -314,10 +317,10 @@ def test_register_and_my_actions_run_a_fixed_number_of_queries(
             for a in queries.my_actions(member)
         ]
 
-    _bulk(10, owner=member, team=team, reporter=outsider, start=0)
+    _bulk(10, owner=member, team=team_of_three, reporter=outsider, start=0)
     small = (count_queries(register_page), count_queries(my_actions_page))
     assert len(register_page()) == 10 and len(my_actions_page()) == 10
-    _bulk(990, owner=member, team=team, reporter=outsider, start=10)
+    _bulk(990, owner=member, team=team_of_three, reporter=outsider, start=10)
     large = (count_queries(register_page), count_queries(my_actions_page))
     assert len(register_page()) == 1000 and len(my_actions_page()) == 1000
     assert small == large, f"{small} queries with 10 barriers, {large} with 1,000"

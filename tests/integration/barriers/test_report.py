@@ -82,29 +82,29 @@ def test_a_team_that_is_not_active_cannot_take_a_barrier(staff, status):
     assert barrier_count() == 0
 
 
-def test_department_and_team_links_are_kept(staff, team):
+def test_department_and_team_links_are_kept(staff, team_of_three):
     branch = DepartmentFactory(name="North Branch")
-    barrier = report(staff, department_id=branch.id, team_id=team.id)
+    barrier = report(staff, department_id=branch.id, team_id=team_of_three.id)
     barrier = fresh(barrier)
     assert barrier.department.name == "North Branch" and barrier.team.name == "Desk Team"
 
 
-def test_an_initiative_brings_its_team_and_the_event_is_filed_there(staff, team, outsider):
-    initiative = initiative_of(team, staff)
+def test_an_initiative_brings_its_team_and_the_event_is_filed_there(staff, team_of_three, outsider):
+    initiative = initiative_of(team_of_three, staff)
     barrier = report(outsider, initiative_id=initiative.id)
-    assert (barrier.initiative_id, barrier.team_id) == (initiative.id, team.id)
+    assert (barrier.initiative_id, barrier.team_id) == (initiative.id, team_of_three.id)
     [event] = events_of(barrier)
-    assert (event.verb, event.team_id) == ("reported_barrier", team.id)
+    assert (event.verb, event.team_id) == ("reported_barrier", team_of_three.id)
 
 
-def test_naming_the_initiatives_own_team_too_is_fine(staff, team):
-    initiative = initiative_of(team, staff)
-    barrier = report(staff, initiative_id=initiative.id, team_id=team.id)
-    assert barrier.team_id == team.id
+def test_naming_the_initiatives_own_team_too_is_fine(staff, team_of_three):
+    initiative = initiative_of(team_of_three, staff)
+    barrier = report(staff, initiative_id=initiative.id, team_id=team_of_three.id)
+    assert barrier.team_id == team_of_three.id
 
 
-def test_a_team_that_contradicts_the_initiative_is_refused(staff, team):
-    initiative = initiative_of(team, staff)
+def test_a_team_that_contradicts_the_initiative_is_refused(staff, team_of_three):
+    initiative = initiative_of(team_of_three, staff)
     other = make_team(UserFactory(), name="Other Team")
     with pytest.raises(InvalidInput) as raised:
         report(staff, initiative_id=initiative.id, team_id=other.id)
@@ -112,10 +112,10 @@ def test_a_team_that_contradicts_the_initiative_is_refused(staff, team):
     assert barrier_count() == 0
 
 
-def test_reporting_to_a_team_files_the_event_in_its_feed(outsider, team):
-    barrier = report(outsider, team_id=team.id)
+def test_reporting_to_a_team_files_the_event_in_its_feed(outsider, team_of_three):
+    barrier = report(outsider, team_id=team_of_three.id)
     [event] = events_of(barrier)
-    assert event.team_id == team.id and event.data["barrier_id"] == barrier.id
+    assert event.team_id == team_of_three.id and event.data["barrier_id"] == barrier.id
 
 
 def test_a_title_is_kept_on_one_line(app):

@@ -39,8 +39,8 @@ def test_an_edit_racing_another_save_is_stale(staff):
     assert fresh(barrier).title == "Theirs"
 
 
-def test_a_resolve_racing_another_save_is_stale(staff, team, mailbox, run_jobs):
-    barrier = fresh(report(UserFactory(), team_id=team.id))
+def test_a_resolve_racing_another_save_is_stale(staff, team_of_three, mailbox, run_jobs):
+    barrier = fresh(report(UserFactory(), team_id=team_of_three.id))
     version = barrier.version
     saved_meanwhile(Barrier, barrier.id, title="Theirs")
     with pytest.raises(services.Stale) as raised:
@@ -52,8 +52,8 @@ def test_a_resolve_racing_another_save_is_stale(staff, team, mailbox, run_jobs):
     assert [m for m in mailbox.messages if "Theirs" in m["Subject"]] == []
 
 
-def test_a_reopen_racing_another_save_is_stale(staff, team):
-    barrier = report(staff, team_id=team.id)
+def test_a_reopen_racing_another_save_is_stale(staff, team_of_three):
+    barrier = report(staff, team_id=team_of_three.id)
     resolve(staff, barrier)
     barrier = fresh(barrier)
     version = barrier.version
@@ -64,8 +64,8 @@ def test_a_reopen_racing_another_save_is_stale(staff, team):
     assert fresh(barrier).status == "removed"
 
 
-def test_an_action_update_racing_another_save_is_stale(staff, team):
-    action = services.get_action(log(staff, report(staff, team_id=team.id)).id)
+def test_an_action_update_racing_another_save_is_stale(staff, team_of_three):
+    action = services.get_action(log(staff, report(staff, team_id=team_of_three.id)).id)
     version = action.version
     saved_meanwhile(Action, action.id, description="Theirs")
     with pytest.raises(services.Stale) as raised:
@@ -76,8 +76,8 @@ def test_an_action_update_racing_another_save_is_stale(staff, team):
     assert services.get_action(action.id).description == "Theirs"
 
 
-def test_logging_an_action_while_the_barrier_is_saved_meanwhile_is_stale(staff, team):
-    barrier = fresh(report(staff, team_id=team.id))
+def test_logging_an_action_while_the_barrier_is_saved_meanwhile_is_stale(staff, team_of_three):
+    barrier = fresh(report(staff, team_id=team_of_three.id))
     saved_meanwhile(Barrier, barrier.id, title="Theirs")
     with pytest.raises(services.Stale) as raised:
         services.log_action(staff, services.ActionDetails("Call the vendor"), barrier=barrier)
