@@ -285,6 +285,29 @@ def admin(app: Flask) -> Any:
     return factories.UserFactory(role="admin", name="Ada Admin", level="manager")
 
 
+@pytest.fixture
+def member(app: Flask) -> Any:
+    """A plain member of the Desk Team (``team``)."""
+    return factories.UserFactory(name="Mo Member")
+
+
+@pytest.fixture
+def colleague(app: Flask) -> Any:
+    """Another staff member, who cheers and reads what Sam Staff shares."""
+    return factories.UserFactory(name="Cara Colleague")
+
+
+# --- Teams --------------------------------------------------------------------------------------
+# One ``team`` for every test that needs "a team": a file that needs another kind of team names
+# its own fixture after what differs (``team_of_three``, ``lenas_team``, ...).
+
+
+@pytest.fixture
+def team(staff: Any, member: Any) -> Any:
+    """The Desk Team, active: Sam Staff leads it, Mo Member is a plain member."""
+    return factories.make_team(staff, name="Desk Team", members=(member,))
+
+
 def csrf_from(client: FlaskClient, path: str) -> str:
     html = client.get(path).get_data(as_text=True)
     found = CSRF_RE.search(html)

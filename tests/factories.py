@@ -1,4 +1,6 @@
-"""factory_boy factories that write through the app's own session."""
+"""The one place tests build data: factory_boy factories for people and departments (written
+through the app's own session), and the demo's builders (teams_app/demo/builders.py), which go
+through the services, with test defaults."""
 
 from __future__ import annotations
 
@@ -8,9 +10,25 @@ from typing import Any
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from teams_app.demo import builders
+from teams_app.demo.builders import make_action, make_barrier, make_initiative
 from teams_app.extensions import db
 from teams_app.models import Department, Team, User
 from teams_app.security import hash_password
+
+__all__ = [
+    "PASSWORD",
+    "DepartmentFactory",
+    "UserFactory",
+    "logged_action",
+    "make_action",
+    "make_barrier",
+    "make_failed_job",
+    "make_initiative",
+    "make_story",
+    "make_team",
+    "password_hash",
+]
 
 PASSWORD = "correct horse battery staple"
 
@@ -60,47 +78,28 @@ def make_team(
     members: tuple[User, ...] = (),
     sponsor: User | None = None,
 ) -> Team:
-    """A team made through the services, in the given status."""
-    from teams_app.teams import services
-
-    charter = services.Charter(
+    """A team made through the services, in the given status (the demo's builder, with a
+    numbered name and a sponsor from leadership made when none is given)."""
+    if status != "proposed" and sponsor is None:
+        sponsor = UserFactory(role="leadership", name="Sponsor Person")
+    return builders.make_team(
+        lead,
         name=name or f"Team {next(_team_numbers)}",
-        problem="Customers wait too long at the desk.",
-        goal="Halve the wait.",
+        status=status,
+        sponsor=sponsor,
         open_to_join=open_to_join,
         max_members=max_members,
+        members=members,
     )
-    team = services.propose_team(lead, charter)
-    if status in ("active", "closed"):
-        sponsor = sponsor or UserFactory(role="leadership", name="Sponsor Person")
-        services.charter_team(sponsor, team, sponsor.id)
-        for person in members:
-            services.add_member(lead, team, person.id)
-    if status == "declined":
-        sponsor = sponsor or UserFactory(role="leadership", name="Sponsor Person")
-        services.decline_team(sponsor, team, "Not now.")
-    if status == "closed":
-        services.close_team(lead, team, "We learned a lot.")
-    loaded: Team = services.get_team(team.id)
-    return loaded
 
 
 _team_numbers = iter(range(1, 1_000_000))
 
 
-def make_story(author: User, **changes: object) -> Any:
+def make_story(author: User, **changes: Any) -> Any:
     """An impact story shared through the service (title, body and kind filled in)."""
-    from teams_app.stories import services as stories
-
-    details = stories.StoryDetails(
-        title=str(changes.pop("title", f"Story {next(_story_numbers)}")),
-        body=str(changes.pop("body", "A customer left **happy**.")),
-        kind=str(changes.pop("kind", "win")),
-        no_personal_details=True,
-    )
-    for name, value in changes.items():
-        setattr(details, name, value)
-    return stories.share_story(author, details)
+    title = str(changes.pop("title", f"Story {next(_story_numbers)}"))
+    return builders.make_story(author, title=title, **changes)
 
 
 _story_numbers = iter(range(1, 1_000_000))
@@ -128,31 +127,5 @@ def make_failed_job(person: User, error: str = "SMTPServerDisconnected: Connecti
 _job_numbers = iter(range(1, 1_000_000))
 
 
-def logged_action(
-    actor: User,
-    description: str,
-    due_on: Any = None,
-    *,
-    barrier: Any = None,
-    initiative: Any = None,
-    owner_id: int | None = None,
-) -> Any:
-    """An action logged through the service. A due date already past is given as logged
-    earlier, while it was still ahead: a new action cannot be due in the past."""
-    from teams_app.barriers import services
-    from teams_app.extensions import db
-    from teams_app.models import Action
-
-    past = due_on is not None and due_on < services.today_for(actor)
-    action = services.log_action(
-        actor,
-        services.ActionDetails(description, owner_id, None if past else due_on),
-        barrier=services.get_barrier(barrier.id) if barrier is not None else None,
-        initiative=initiative,
-    )
-    if past:
-        db.session.execute(
-            Action.__table__.update().where(Action.id == action.id).values(due_on=due_on)
-        )
-        db.session.commit()
-    return services.get_action(action.id)
+# An action logged through the service; a due date already past is set as if logged earlier.
+logged_action = builders.make_action

@@ -11,7 +11,8 @@ from teams_app.models import Initiative, Stage, StageKind, User
 from teams_app.permissions import can
 from teams_app.validation import choice, required_text
 
-# Kept in step with migration bcbc8cc6ec7d, which creates these rows.
+# Migration bcbc8cc6ec7d creates these rows from its own frozen copy (migrations do not import
+# app code); tests/unit/test_migration_copies.py checks the two still agree.
 DEFAULT_PIPELINE = [
     ("Idea", "open"),
     ("Discover", "open"),

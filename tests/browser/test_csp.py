@@ -14,7 +14,7 @@ from tests.factories import PASSWORD
 from tests.integration import test_permissions as matrix
 
 pytestmark = pytest.mark.browser
-world = matrix.world
+path_targets = matrix.path_targets
 
 # Collects every violation the page reports, from the first script on.
 WATCH = """
@@ -69,13 +69,13 @@ def _html_pages(role: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["admin", "lead"])
-def test_every_page_renders_without_a_csp_violation(app, server, browser, world, role):
-    user = matrix._actor(role, world)
+def test_every_page_renders_without_a_csp_violation(app, server, browser, path_targets, role):
+    user = matrix._actor(role, path_targets)
     page = _watched(browser)
     sign_in(page, server, user.email, PASSWORD)
     failures = []
     for rule in _html_pages(role):
-        path = matrix._path(rule, world)
+        path = matrix._path(rule, path_targets)
         response = page.goto(f"{server}{path}")
         assert response is not None and response.status < 400, f"{path}: {response.status}"
         page.wait_for_load_state("networkidle")

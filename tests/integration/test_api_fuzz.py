@@ -27,7 +27,7 @@ from tests.factories import UserFactory
 from tests.integration import test_permissions as matrix
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
-# Path and body ids drawn half the time from those the ``world`` fixture makes exist.
+# Path and body ids drawn half the time from those the ``path_targets`` fixture makes exist.
 ID_PARAMETERS = (
     "team_id",
     "initiative_id",
@@ -89,14 +89,14 @@ CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 
 
-# One object of every kind the API names (the permission matrix's world: an ask-to-join team
+# One object of every kind the API names (the permission matrix's path_targets: an ask-to-join team
 # and a proposed one, an initiative, a barrier with an action, a story, a person with a token);
 # ids restart at 1 for every test, so drawn ids 1 and 2 often exist.
-world = matrix.world
+path_targets = matrix.path_targets
 
 
 @pytest.fixture(params=["staff", "admin"])
-def token(request, world) -> str:
+def token(request, path_targets) -> str:
     user = UserFactory(role=request.param, name=f"Fuzz {request.param}")
     return create_token(user, "fuzz")[1]
 

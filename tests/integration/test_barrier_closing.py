@@ -24,14 +24,14 @@ def owner(app):
 
 
 @pytest.fixture
-def team(staff, owner):
+def owners_team(staff, owner):
     """Sam Staff leads it; Oli is a member who owns the actions."""
     return make_team(staff, name="Desk Team", members=(owner,))
 
 
 @pytest.fixture
-def initiative(staff, team):
-    return create_initiative(staff, team, Details(title="Desk rota"))
+def initiative(staff, owners_team):
+    return create_initiative(staff, owners_team, Details(title="Desk rota"))
 
 
 def barrier_with_actions(lead, team, initiative=None, *, owner, n=2):
@@ -63,8 +63,10 @@ def fresh_action(action):
     return db.session.get(Action, action.id)
 
 
-def test_closing_with_open_actions_needs_a_choice_for_each_and_changes_nothing(staff, team, owner):
-    barrier, (first, second) = barrier_with_actions(staff, team, owner=owner)
+def test_closing_with_open_actions_needs_a_choice_for_each_and_changes_nothing(
+    staff, owners_team, owner
+):
+    barrier, (first, second) = barrier_with_actions(staff, owners_team, owner=owner)
     with pytest.raises(InvalidInput) as refused:
         services.resolve_barrier(staff, barrier, "removed", "Fixed.", fates={str(first.id): "done"})
     assert "Step 2" in refused.value.fields["open_actions"][0]
@@ -73,10 +75,10 @@ def test_closing_with_open_actions_needs_a_choice_for_each_and_changes_nothing(s
 
 
 def test_each_open_action_is_finished_dropped_or_moved_to_the_initiative(
-    staff, team, owner, initiative
+    staff, owners_team, owner, initiative
 ):
     barrier, (done, dropped, moved) = barrier_with_actions(
-        staff, team, initiative, owner=owner, n=3
+        staff, owners_team, initiative, owner=owner, n=3
     )
     services.resolve_barrier(
         staff,
@@ -103,8 +105,8 @@ def test_each_open_action_is_finished_dropped_or_moved_to_the_initiative(
     assert services.update_action(owner, moved, change, moved.version).status == "done"
 
 
-def test_all_open_actions_can_share_one_choice(staff, team, owner):
-    barrier, actions = barrier_with_actions(staff, team, owner=owner)
+def test_all_open_actions_can_share_one_choice(staff, owners_team, owner):
+    barrier, actions = barrier_with_actions(staff, owners_team, owner=owner)
     services.resolve_barrier(
         staff, barrier, "accepted", "We live with it.", fates={"all": "dropped"}
     )
@@ -112,15 +114,17 @@ def test_all_open_actions_can_share_one_choice(staff, team, owner):
     assert queries.my_actions(owner) == []
 
 
-def test_moving_needs_an_initiative_of_an_active_team(staff, team, owner):
-    barrier, (action, _) = barrier_with_actions(staff, team, owner=owner)
+def test_moving_needs_an_initiative_of_an_active_team(staff, owners_team, owner):
+    barrier, (action, _) = barrier_with_actions(staff, owners_team, owner=owner)
     with pytest.raises(InvalidInput) as refused:
         services.resolve_barrier(staff, barrier, "removed", "Done.", fates={"all": "initiative"})
     assert "not linked to one" in refused.value.fields["open_actions"][0]
 
 
-def test_an_action_left_on_a_closed_barrier_cannot_change_until_it_reopens(staff, team, owner):
-    barrier, (action, _) = barrier_with_actions(staff, team, owner=owner)
+def test_an_action_left_on_a_closed_barrier_cannot_change_until_it_reopens(
+    staff, owners_team, owner
+):
+    barrier, (action, _) = barrier_with_actions(staff, owners_team, owner=owner)
     services.resolve_barrier(staff, barrier, "removed", "Done.", fates={"all": "dropped"})
     action = fresh_action(action)
     assert action.is_frozen
@@ -128,8 +132,8 @@ def test_an_action_left_on_a_closed_barrier_cannot_change_until_it_reopens(staff
         services.update_action(owner, action, services.change_for(action), action.version)
 
 
-def test_reopening_brings_back_the_dropped_actions_chosen(staff, team, owner):
-    barrier, (back, gone) = barrier_with_actions(staff, team, owner=owner)
+def test_reopening_brings_back_the_dropped_actions_chosen(staff, owners_team, owner):
+    barrier, (back, gone) = barrier_with_actions(staff, owners_team, owner=owner)
     services.resolve_barrier(staff, barrier, "removed", "Done.", fates={"all": "dropped"})
     closed = services.get_barrier(barrier.id)
     assert [a.id for a in services.dropped_actions(closed)] == [back.id, gone.id]
@@ -148,8 +152,8 @@ def test_reopening_brings_back_the_dropped_actions_chosen(staff, team, owner):
         )
 
 
-def test_a_new_action_due_in_the_past_is_refused(staff, team, owner):
-    barrier, _ = barrier_with_actions(staff, team, owner=owner, n=0)
+def test_a_new_action_due_in_the_past_is_refused(staff, owners_team, owner):
+    barrier, _ = barrier_with_actions(staff, owners_team, owner=owner, n=0)
     yesterday = services.today_for(staff) - timedelta(days=1)
     with pytest.raises(InvalidInput) as refused:
         services.log_action(
@@ -164,8 +168,10 @@ def test_a_new_action_due_in_the_past_is_refused(staff, team, owner):
     assert today.due_on == services.today_for(staff)
 
 
-def test_an_overdue_action_keeps_its_date_but_cannot_move_to_another_past_one(staff, team, owner):
-    barrier, (action, _) = barrier_with_actions(staff, team, owner=owner)
+def test_an_overdue_action_keeps_its_date_but_cannot_move_to_another_past_one(
+    staff, owners_team, owner
+):
+    barrier, (action, _) = barrier_with_actions(staff, owners_team, owner=owner)
     past = services.today_for(staff) - timedelta(days=10)
     db.session.execute(Action.__table__.update().where(Action.id == action.id).values(due_on=past))
     db.session.commit()
@@ -184,9 +190,9 @@ def test_an_overdue_action_keeps_its_date_but_cannot_move_to_another_past_one(st
 
 
 def test_the_close_form_asks_about_each_open_action_and_keeps_the_note(
-    client, login_as, staff, team, owner, initiative
+    client, login_as, staff, owners_team, owner, initiative
 ):
-    barrier, (first, second) = barrier_with_actions(staff, team, initiative, owner=owner)
+    barrier, (first, second) = barrier_with_actions(staff, owners_team, initiative, owner=owner)
     login_as(staff)
     page = client.get(f"/barriers/{barrier.id}").get_data(as_text=True)
     assert "2 open actions" in page
@@ -212,8 +218,8 @@ def test_the_close_form_asks_about_each_open_action_and_keeps_the_note(
     assert fresh_action(first).status == "done" and fresh_action(second).initiative_id
 
 
-def test_the_api_close_asks_for_open_actions_too(api_as, staff, team, owner):
-    barrier, (first, second) = barrier_with_actions(staff, team, owner=owner)
+def test_the_api_close_asks_for_open_actions_too(api_as, staff, owners_team, owner):
+    barrier, (first, second) = barrier_with_actions(staff, owners_team, owner=owner)
     api = api_as(staff)
     past = (services.today_for(staff) - timedelta(days=2)).isoformat()
     late = api.post(
@@ -239,10 +245,10 @@ def test_the_api_close_asks_for_open_actions_too(api_as, staff, team, owner):
     assert reopened.status_code == 422  # only dropped actions come back
 
 
-def test_stranded_actions_are_dropped_by_the_migration(app, staff, team, owner):
+def test_stranded_actions_are_dropped_by_the_migration(app, staff, owners_team, owner):
     from flask_migrate import downgrade, upgrade
 
-    barrier, _ = barrier_with_actions(staff, team, owner=owner)
+    barrier, _ = barrier_with_actions(staff, owners_team, owner=owner)
     barrier_id = barrier.id
     # How closing used to leave them: the barrier closed, its action still planned.
     db.session.execute(

@@ -10,7 +10,7 @@ from teams_app.extensions import db
 from teams_app.initiatives import services as initiative_services
 from teams_app.models import Action
 from teams_app.teams import services as team_services
-from tests.factories import DepartmentFactory, UserFactory, make_team
+from tests.factories import DepartmentFactory, UserFactory
 
 
 def barrier_body(**overrides):
@@ -23,17 +23,6 @@ def barrier_body(**overrides):
     }
     body.update(overrides)
     return body
-
-
-@pytest.fixture
-def member():
-    return UserFactory(name="Mo Member")
-
-
-@pytest.fixture
-def team(staff, member):
-    """Sam Staff leads it; Mo Member is a plain member."""
-    return make_team(staff, name="Desk Team", members=(member,))
 
 
 @pytest.fixture

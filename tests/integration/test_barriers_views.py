@@ -48,12 +48,8 @@ def lead(app):
 
 
 @pytest.fixture
-def member(app):
-    return UserFactory(name="Mo Member")
-
-
-@pytest.fixture
-def team(lead, member):
+def lenas_team(lead, member):
+    """Lena Lead leads the Desk Team; Mo Member is a plain member."""
     return make_team(lead, name="Desk Team", members=(member,))
 
 
@@ -117,14 +113,14 @@ def test_user_text_is_escaped(client, staff):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_register_filters_counts_and_sorts(client, staff, team):
+def test_register_filters_counts_and_sorts(client, staff, lenas_team):
     report(staff, title="Low one", severity="low")
-    report(staff, title="Critical one", severity="critical", team=team)
+    report(staff, title="Critical one", severity="critical", team=lenas_team)
     report(staff, title="High one", severity="high")
     login(client, staff)
     page = client.get("/barriers/?sort=severity").get_data(as_text=True)
     assert page.index("Critical one") < page.index("High one") < page.index("Low one")
-    filtered = client.get(f"/barriers/?team_id={team.id}").get_data(as_text=True)
+    filtered = client.get(f"/barriers/?team_id={lenas_team.id}").get_data(as_text=True)
     assert "Critical one" in filtered and "Low one" not in filtered
     # Counts per filter: the severity menu counts within the team filter.
     assert "Critical (1)" in filtered and "Low (0)" in filtered
@@ -132,11 +128,11 @@ def test_register_filters_counts_and_sorts(client, staff, team):
     assert "No barriers match" in empty
 
 
-def test_csv_export_streams_the_filtered_set_and_neutralises_formulas(client, staff, team):
-    report(staff, title='=HYPERLINK("http://evil","click")', team=team)
+def test_csv_export_streams_the_filtered_set_and_neutralises_formulas(client, staff, lenas_team):
+    report(staff, title='=HYPERLINK("http://evil","click")', team=lenas_team)
     report(staff, title="Not in the team filter")
     login(client, staff)
-    response = client.get(f"/barriers/export.csv?team_id={team.id}")
+    response = client.get(f"/barriers/export.csv?team_id={lenas_team.id}")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -148,13 +144,13 @@ def test_csv_export_streams_the_filtered_set_and_neutralises_formulas(client, st
 
 
 def test_lead_links_logs_actions_owner_completes_lead_closes_reporter_is_told(
-    client, app, lead, member, team, mailbox, run_jobs
+    client, app, lead, member, lenas_team, mailbox, run_jobs
 ):
     """The issue's journey, through the pages."""
     reporter = UserFactory(name="Fran Frontline", email="fran@library.example")
     barrier = report(reporter)
     initiative = initiatives.create_initiative(
-        lead, team, initiatives.Details(title="One-page yes list")
+        lead, lenas_team, initiatives.Details(title="One-page yes list")
     )
     login(client, lead)
     edit = client.get(f"/barriers/{barrier.id}/edit").get_data(as_text=True)
@@ -166,7 +162,7 @@ def test_lead_links_logs_actions_owner_completes_lead_closes_reporter_is_told(
         token_from=f"/barriers/{barrier.id}",
     )
     assert response.status_code == 302
-    assert fresh(Barrier, barrier.id).team_id == team.id
+    assert fresh(Barrier, barrier.id).team_id == lenas_team.id
 
     for text, owner in (("Move the shelf", member), ("Add a sign", lead)):
         response = post_form(
@@ -245,8 +241,8 @@ def test_lead_links_logs_actions_owner_completes_lead_closes_reporter_is_told(
     assert "Holds shelf is hard to find" in shown and "Move the shelf" in shown
 
 
-def test_action_with_a_bad_due_date_is_refused_and_input_kept(client, lead, team):
-    barrier = report(lead, team=team)
+def test_action_with_a_bad_due_date_is_refused_and_input_kept(client, lead, lenas_team):
+    barrier = report(lead, team=lenas_team)
     login(client, lead)
     response = post_form(
         client,
@@ -265,8 +261,8 @@ def test_action_with_a_bad_due_date_is_refused_and_input_kept(client, lead, team
     assert db.session.query(Action).count() == 0
 
 
-def test_stale_barrier_edit_is_refused_and_shows_theirs(client, lead, team):
-    barrier = report(lead, team=team)
+def test_stale_barrier_edit_is_refused_and_shows_theirs(client, lead, lenas_team):
+    barrier = report(lead, team=lenas_team)
     login(client, lead)
     services.edit_barrier(
         lead,
@@ -277,14 +273,14 @@ def test_stale_barrier_edit_is_refused_and_shows_theirs(client, lead, team):
             affects="customers",
             severity="medium",
             source="survey",
-            team_id=team.id,
+            team_id=lenas_team.id,
         ),
         1,
     )
     response = post_form(
         client,
         f"/barriers/{barrier.id}/edit",
-        {**REPORT, "title": "My title", "team_id": str(team.id), "version": "1"},
+        {**REPORT, "title": "My title", "team_id": str(lenas_team.id), "version": "1"},
         token_from=f"/barriers/{barrier.id}",
     )
     page = response.get_data(as_text=True)
@@ -293,8 +289,8 @@ def test_stale_barrier_edit_is_refused_and_shows_theirs(client, lead, team):
     assert fresh(Barrier, barrier.id).title == "Their title"
 
 
-def test_closed_barrier_cannot_be_edited_until_reopened(client, lead, team):
-    barrier = report(lead, team=team)
+def test_closed_barrier_cannot_be_edited_until_reopened(client, lead, lenas_team):
+    barrier = report(lead, team=lenas_team)
     services.resolve_barrier(lead, services.get_barrier(barrier.id), "accepted", "Live with it.")
     login(client, lead)
     response = client.get(f"/barriers/{barrier.id}/edit")
@@ -308,8 +304,8 @@ def test_closed_barrier_cannot_be_edited_until_reopened(client, lead, team):
     assert client.get(f"/barriers/{barrier.id}/edit").status_code == 200
 
 
-def test_my_actions_lists_overdue_first_then_due_soon(client, lead, team):
-    barrier = report(lead, team=team)
+def test_my_actions_lists_overdue_first_then_due_soon(client, lead, lenas_team):
+    barrier = report(lead, team=lenas_team)
     today = services.today_for(lead)  # the page counts days in the lead's own calendar
     for text, due in (("Later", 20), ("Overdue", -3), ("No date", None), ("Soon", 2)):
         logged_action(lead, text, today + timedelta(days=due) if due else None, barrier=barrier)
@@ -322,15 +318,15 @@ def test_my_actions_lists_overdue_first_then_due_soon(client, lead, team):
     assert home.index("Overdue") < home.index("Soon")
 
 
-def test_team_page_shows_its_barriers_and_open_actions(client, lead, team):
-    barrier = report(lead, team=team, title="Printer jams on Mondays")
+def test_team_page_shows_its_barriers_and_open_actions(client, lead, lenas_team):
+    barrier = report(lead, team=lenas_team, title="Printer jams on Mondays")
     services.log_action(
         lead,
         services.ActionDetails("Monday printer check"),
         barrier=services.get_barrier(barrier.id),
     )
     login(client, lead)
-    page = client.get(f"/teams/{team.slug}").get_data(as_text=True)
+    page = client.get(f"/teams/{lenas_team.slug}").get_data(as_text=True)
     assert "Printer jams on Mondays" in page and "Monday printer check" in page
 
 

@@ -29,7 +29,7 @@ def due_now(user: User) -> User:
 
 
 @pytest.fixture
-def world(app, run_jobs, mailbox):
+def notified_team(app, run_jobs, mailbox):
     """A lead and a member of an active team; the team's own notices already sent."""
     lead = UserFactory(name="Lena Lead", email="lena@library.example")
     member = UserFactory(name="Mo Member", email="mo@library.example")
@@ -50,8 +50,8 @@ def texts(digest: content.Digest) -> list[str]:
     return [item.text for section in digest.sections for item in section.items]
 
 
-def test_content_is_others_news_from_my_teams_since_the_window(app, world):
-    lead, member, team = world
+def test_content_is_others_news_from_my_teams_since_the_window(app, notified_team):
+    lead, member, team = notified_team
     backdate(48)
     item = initiatives.create_initiative(lead, team, initiatives.Details(title="Yes list"))
     initiatives.post_update(lead, initiatives.get_initiative(item.id), "at_risk", "Budget.")
@@ -70,8 +70,8 @@ def test_content_is_others_news_from_my_teams_since_the_window(app, world):
     assert own.id  # created by the member: not news to them
 
 
-def test_content_calls_out_my_actions_stale_initiatives_and_requests(app, world):
-    lead, member, team = world
+def test_content_calls_out_my_actions_stale_initiatives_and_requests(app, notified_team):
+    lead, member, team = notified_team
     barrier = barriers.report_barrier(
         member,
         barriers.BarrierDetails(
@@ -103,8 +103,8 @@ def test_content_calls_out_my_actions_stale_initiatives_and_requests(app, world)
     assert "Mo Member reported the barrier “Printer jams”" in by_title["Desk Team"]
 
 
-def test_leadership_sees_proposals_and_initiatives_that_went_off_track(app, world):
-    lead, member, team = world
+def test_leadership_sees_proposals_and_initiatives_that_went_off_track(app, notified_team):
+    lead, member, team = notified_team
     boss = UserFactory(role="leadership", name="Lou Leader")
     make_team(member, name="Fresh Idea", status="proposed")
     item = initiatives.create_initiative(lead, team, initiatives.Details(title="Shaky"))
@@ -116,8 +116,8 @@ def test_leadership_sees_proposals_and_initiatives_that_went_off_track(app, worl
     assert "“Shaky” went off track" in lines
 
 
-def test_content_runs_a_fixed_number_of_queries(app, world, count_queries):
-    lead, member, team = world
+def test_content_runs_a_fixed_number_of_queries(app, notified_team, count_queries):
+    lead, member, team = notified_team
     boss = UserFactory(role="leadership")
     since, until = utcnow() - timedelta(days=1), utcnow() + timedelta(seconds=1)
     for i in range(3):
@@ -129,8 +129,8 @@ def test_content_runs_a_fixed_number_of_queries(app, world, count_queries):
     assert count_queries(lambda: content.build(boss, since, until)) == small <= 10
 
 
-def test_preview_page_and_api_show_what_would_be_sent(client, api_as, world):
-    lead, member, team = world
+def test_preview_page_and_api_show_what_would_be_sent(client, api_as, notified_team):
+    lead, member, team = notified_team
     backdate(24 * 10)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Fresh news"))
     login(client, member)
@@ -143,8 +143,8 @@ def test_preview_page_and_api_show_what_would_be_sent(client, api_as, world):
     assert body["sections"][0]["items"][0]["url"].startswith("http://localhost/initiatives/")
 
 
-def test_two_ticks_and_a_repeated_job_send_one_mail_each(app, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_two_ticks_and_a_repeated_job_send_one_mail_each(app, notified_team, mailbox, run_jobs):
+    lead, member, team = notified_team
     due_now(lead), due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="News for Mo"))
     assert digest_jobs.tick()["due"] == 2
@@ -161,8 +161,10 @@ def test_two_ticks_and_a_repeated_job_send_one_mail_each(app, world, mailbox, ru
     assert len(mailbox.to("mo@library.example")) == 1
 
 
-def test_digest_mail_is_multipart_with_unsubscribe_headers(app, client, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_digest_mail_is_multipart_with_unsubscribe_headers(
+    app, client, notified_team, mailbox, run_jobs
+):
+    lead, member, team = notified_team
     due_now(member)
     backdate(48)  # the team's setup is old news
     initiatives.create_initiative(lead, team, initiatives.Details(title="<b>Bold</b> news"))
@@ -189,8 +191,8 @@ def test_digest_mail_is_multipart_with_unsubscribe_headers(app, client, world, m
     assert db.session.get(User, member.id).digest_frequency == "off"
 
 
-def test_smtp_refusing_twice_then_accepting_sends_one_mail(app, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_smtp_refusing_twice_then_accepting_sends_one_mail(app, notified_team, mailbox, run_jobs):
+    lead, member, team = notified_team
     app.config["DIGEST_RETRY_INTERVALS"] = [0, 0, 0]
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Retry me"))
@@ -203,9 +205,9 @@ def test_smtp_refusing_twice_then_accepting_sends_one_mail(app, world, mailbox, 
 
 
 def test_smtp_refusing_every_try_marks_the_row_failed_for_admins(
-    app, client, world, mailbox, run_jobs
+    app, client, notified_team, mailbox, run_jobs
 ):
-    lead, member, team = world
+    lead, member, team = notified_team
     app.config["DIGEST_RETRY_INTERVALS"] = [0, 0]
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Never"))
@@ -221,8 +223,8 @@ def test_smtp_refusing_every_try_marks_the_row_failed_for_admins(
     assert digest_jobs.tick() == {"due": 0, "retried": 0}  # failed stays failed
 
 
-def test_a_lapsed_claim_is_picked_up_by_the_next_tick(app, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_a_lapsed_claim_is_picked_up_by_the_next_tick(app, notified_team, mailbox, run_jobs):
+    lead, member, team = notified_team
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="After a crash"))
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
@@ -237,8 +239,8 @@ def test_a_lapsed_claim_is_picked_up_by_the_next_tick(app, world, mailbox, run_j
     assert len(mailbox.to("mo@library.example")) == 1
 
 
-def test_the_next_digest_starts_where_the_last_ended(app, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_the_next_digest_starts_where_the_last_ended(app, notified_team, mailbox, run_jobs):
+    lead, member, team = notified_team
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="First news"))
     digest_jobs.tick()
@@ -249,8 +251,8 @@ def test_the_next_digest_starts_where_the_last_ended(app, world, mailbox, run_jo
     assert not any("First news" in t for t in texts(later))
 
 
-def test_cli_runs_due_digests_and_previews(app, world, mailbox):
-    lead, member, team = world
+def test_cli_runs_due_digests_and_previews(app, notified_team, mailbox):
+    lead, member, team = notified_team
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="CLI news"))
     runner = app.test_cli_runner()
@@ -263,8 +265,8 @@ def test_cli_runs_due_digests_and_previews(app, world, mailbox):
     assert "nobody is due" in again.output
 
 
-def test_turning_digests_off_after_the_tick_sends_nothing(app, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_turning_digests_off_after_the_tick_sends_nothing(app, notified_team, mailbox, run_jobs):
+    lead, member, team = notified_team
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Too late"))
     assert digest_jobs.tick()["due"] == 1
@@ -273,8 +275,10 @@ def test_turning_digests_off_after_the_tick_sends_nothing(app, world, mailbox, r
     assert mailbox.to("mo@library.example") == []
 
 
-def test_a_schedule_change_after_the_tick_sends_one_digest_not_two(app, world, mailbox, run_jobs):
-    lead, member, team = world
+def test_a_schedule_change_after_the_tick_sends_one_digest_not_two(
+    app, notified_team, mailbox, run_jobs
+):
+    lead, member, team = notified_team
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Moved on"))
     digest_jobs.tick()  # enqueues daily:<today>
@@ -289,8 +293,8 @@ def test_a_schedule_change_after_the_tick_sends_one_digest_not_two(app, world, m
     assert "Moved on" in mail.get_body(("plain",)).get_content()  # nothing was lost
 
 
-def test_a_lapsed_claim_of_someone_who_left_is_retired_not_retried_forever(app, world):
-    lead, member, team = world
+def test_a_lapsed_claim_of_someone_who_left_is_retired_not_retried_forever(app, notified_team):
+    lead, member, team = notified_team
     due_now(member)
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
     row = ledger.claim(user, period, "dead-worker", utcnow())
@@ -303,8 +307,8 @@ def test_a_lapsed_claim_of_someone_who_left_is_retired_not_retried_forever(app, 
     assert digest_jobs.tick() == {"due": 0, "retried": 0}
 
 
-def test_a_digest_that_cannot_be_built_fails_visibly(app, world, monkeypatch):
-    lead, member, team = world
+def test_a_digest_that_cannot_be_built_fails_visibly(app, notified_team, monkeypatch):
+    lead, member, team = notified_team
     due_now(member)
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]
 
@@ -319,10 +323,10 @@ def test_a_digest_that_cannot_be_built_fails_visibly(app, world, monkeypatch):
     assert "content exploded" in row.error
 
 
-def test_overdue_is_judged_in_the_persons_own_calendar(app, world):
+def test_overdue_is_judged_in_the_persons_own_calendar(app, notified_team):
     from datetime import UTC, datetime
 
-    lead, member, team = world
+    lead, member, team = notified_team
     barrier = barriers.report_barrier(
         lead,
         barriers.BarrierDetails(
@@ -343,9 +347,11 @@ def test_overdue_is_judged_in_the_persons_own_calendar(app, world):
     assert "Your action “Due on the 29th” is due today" in lines
 
 
-def test_a_second_execution_with_the_same_claim_backs_off_while_one_is_sending(app, world, mailbox):
+def test_a_second_execution_with_the_same_claim_backs_off_while_one_is_sending(
+    app, notified_team, mailbox
+):
     """One job id enqueued twice shares its claim token: only one execution may send."""
-    lead, member, team = world
+    lead, member, team = notified_team
     due_now(member)
     initiatives.create_initiative(lead, team, initiatives.Details(title="Once"))
     ((user, period),) = [(u, p) for u, p in services.due() if u.id == member.id]

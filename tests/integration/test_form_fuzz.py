@@ -132,7 +132,7 @@ def _run(client, form: Form, accepted: Callable[[Any], bool] = _redirected) -> N
 
 
 @pytest.fixture
-def member(client):
+def signed_in_lead(client):
     lead = UserFactory(name="Form Lead")
     team = make_team(lead, name="Form Team")
     initiative = initiatives.create_initiative(
@@ -148,7 +148,7 @@ def _day(low: int = 2000, high: int = 2100) -> st.SearchStrategy[str]:
     return st.one_of(st.just(""), st.dates(date(low, 1, 1), date(high, 12, 31)).map(str))
 
 
-def test_proposing_a_team(client, member):
+def test_proposing_a_team(client, signed_in_lead):
     _run(
         client,
         Form(
@@ -168,8 +168,8 @@ def test_proposing_a_team(client, member):
     )
 
 
-def test_adding_an_initiative(client, member):
-    path = f"/teams/{member['team'].slug}/initiatives/new"
+def test_adding_an_initiative(client, signed_in_lead):
+    path = f"/teams/{signed_in_lead['team'].slug}/initiatives/new"
     _run(
         client,
         Form(
@@ -177,7 +177,7 @@ def test_adding_an_initiative(client, member):
             {
                 "title": unicode,
                 "summary": st.one_of(st.just(""), unicode),
-                "owner_id": one_of("0", str(member["lead"].id)),
+                "owner_id": one_of("0", str(signed_in_lead["lead"].id)),
                 "target_date": _day(),
             },
             grows={"initiatives": 1, "stage_changes": 1, "activities": 1},
@@ -186,8 +186,8 @@ def test_adding_an_initiative(client, member):
     )
 
 
-def test_posting_a_status_update(client, member):
-    initiative = member["initiative"]
+def test_posting_a_status_update(client, signed_in_lead):
+    initiative = signed_in_lead["initiative"]
     _run(
         client,
         Form(
@@ -199,7 +199,7 @@ def test_posting_a_status_update(client, member):
     )
 
 
-def test_reporting_a_barrier(client, member):
+def test_reporting_a_barrier(client, signed_in_lead):
     _run(
         client,
         Form(
@@ -212,7 +212,7 @@ def test_reporting_a_barrier(client, member):
                 "severity": one_of("low", "medium", "high", "critical"),
                 "source": one_of("survey", "staff", "customer"),
                 "department_id": st.just("0"),
-                "team_id": one_of("0", str(member["team"].id)),
+                "team_id": one_of("0", str(signed_in_lead["team"].id)),
                 "initiative_id": st.just("0"),
             },
             grows={"barriers": 1, "activities": 1},
@@ -221,16 +221,16 @@ def test_reporting_a_barrier(client, member):
     )
 
 
-def test_logging_an_action(client, member):
+def test_logging_an_action(client, signed_in_lead):
     barrier = barriers.report_barrier(
-        member["lead"],
+        signed_in_lead["lead"],
         barriers.BarrierDetails(
             title="Form barrier",
             category="process",
             affects="staff",
             severity="low",
             source="staff",
-            team_id=member["team"].id,
+            team_id=signed_in_lead["team"].id,
         ),
     )
     _run(
@@ -239,7 +239,7 @@ def test_logging_an_action(client, member):
             "/actions/new",
             {
                 "description": unicode,
-                "owner_id": st.just(str(member["lead"].id)),
+                "owner_id": st.just(str(signed_in_lead["lead"].id)),
                 "due_on": _day(),
             },
             grows={"actions": 1, "activities": 1},
@@ -250,7 +250,7 @@ def test_logging_an_action(client, member):
     )
 
 
-def test_sharing_a_story(client, member):
+def test_sharing_a_story(client, signed_in_lead):
     _run(
         client,
         Form(
@@ -261,7 +261,7 @@ def test_sharing_a_story(client, member):
                 "body": unicode,
                 "occurred_on": _day(2000, 2025),
                 "department_id": st.just("0"),
-                "initiative_id": one_of("0", str(member["initiative"].id)),
+                "initiative_id": one_of("0", str(signed_in_lead["initiative"].id)),
                 "barrier_id": st.just("0"),
                 "no_personal_details": st.just("y"),
             },
@@ -271,7 +271,7 @@ def test_sharing_a_story(client, member):
     )
 
 
-def test_editing_the_profile(client, member):
+def test_editing_the_profile(client, signed_in_lead):
     _run(
         client,
         Form(

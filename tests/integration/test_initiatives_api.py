@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from teams_app.initiatives import pipeline
-from tests.factories import UserFactory, make_team
+from tests.factories import UserFactory
 
 
 def sid(name):
     return next(s.id for s in pipeline.stages() if s.name == name)
-
-
-@pytest.fixture
-def team(staff):
-    return make_team(staff, name="Desk Team", members=(UserFactory(name="Mo Member"),))
 
 
 def test_stages_are_listed_in_order(api_as, staff):

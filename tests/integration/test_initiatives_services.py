@@ -13,16 +13,11 @@ from teams_app.initiatives import pipeline, services
 from teams_app.markdown_text import render
 from teams_app.models import Activity, StageChange, utcnow
 from teams_app.versioning import StaleEdit
-from tests.factories import UserFactory, make_team
+from tests.factories import UserFactory
 
 
 def stage(name):
     return next(s for s in pipeline.stages() if s.name == name)
-
-
-@pytest.fixture
-def team(staff):
-    return make_team(staff, members=(UserFactory(name="Mo Member"),))
 
 
 def new(team, actor, **kw):

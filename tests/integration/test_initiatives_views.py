@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from teams_app.extensions import db
 from teams_app.initiatives import pipeline, services
 from teams_app.models import Initiative
 from tests.conftest import login, post_form
-from tests.factories import UserFactory, make_team
 
 
 def stage_id(name):
     return next(s.id for s in pipeline.stages() if s.name == name)
-
-
-@pytest.fixture
-def team(staff):
-    return make_team(staff, name="Desk Team", members=(UserFactory(name="Mo Member"),))
 
 
 def add(team, actor, title="Yes list"):

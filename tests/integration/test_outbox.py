@@ -42,7 +42,7 @@ def invite(admin, email="new.person@library.example") -> User:
 
 
 @pytest.fixture
-def redis_down(app):
+def redis_switch(app):
     """Point the app at a port nobody listens on; put the real Redis back afterwards."""
     good = app.config["REDIS_URL"]
 
@@ -82,9 +82,9 @@ def test_a_refused_change_leaves_no_row_and_queues_nothing(app, admin):
 
 
 def test_mail_triggered_while_redis_is_down_arrives_once_after_it_returns(
-    app, admin, mailbox, run_jobs, redis_down, caplog
+    app, admin, mailbox, run_jobs, redis_switch, caplog
 ):
-    down, up = redis_down
+    down, up = redis_switch
     down()
     with caplog.at_level(logging.WARNING):
         invite(admin)  # the page still answers: the push failure is logged, not raised
@@ -177,8 +177,8 @@ def test_a_job_taken_by_a_worker_that_died_before_claiming_it_is_pushed_again(
     assert rows()[0].status == "done" and rows()[0].attempts == 1
 
 
-def test_each_worker_sweeps_when_it_starts(app, admin, mailbox, run_jobs, redis_down):
-    down, up = redis_down
+def test_each_worker_sweeps_when_it_starts(app, admin, mailbox, run_jobs, redis_switch):
+    down, up = redis_switch
     down()
     invite(admin)
     up()

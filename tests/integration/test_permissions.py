@@ -303,7 +303,7 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def world(app):
+def path_targets(app):
     """What the path parameters point at: a person with an open request to join the team (and
     an API token), an empty department, an active ask-to-join team and a proposed one."""
     target = UserFactory(name="Target Person")
@@ -390,10 +390,10 @@ def _path(rule: str, world: dict) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(app, world, role):
+def test_permission_matrix(app, path_targets, role):
     failures = []
     client = app.test_client()
-    user = _actor(role, world)
+    user = _actor(role, path_targets)
     if user is not None:
         login(client, user)
 
@@ -402,7 +402,7 @@ def test_permission_matrix(app, world, role):
 
     order = sorted(MATRIX.items(), key=lambda item: (rank(item[0][1]), item[0]))
     for (method, rule), expected in order:
-        path = _path(rule, world)
+        path = _path(rule, path_targets)
         status = expected[ROLES.index(role)]
         if rule.startswith("/api/v1/") and rule != "/api/v1/openapi.json":
             secret = create_token(user, f"matrix {method} {rule}")[1] if user else None

@@ -23,7 +23,7 @@ def stage(name):
 
 
 @pytest.fixture
-def world(app):
+def health_portfolio(app):
     sponsor_a = UserFactory(role="leadership", name="Ada Sponsor")
     sponsor_b = UserFactory(role="leadership", name="Bo Sponsor")
     lead_a, lead_b = UserFactory(name="Lead A"), UserFactory(name="Lead B")
@@ -48,20 +48,20 @@ def world(app):
     }
 
 
-def test_only_leadership_and_admins_see_the_portfolio(client, api_as, world, staff):
+def test_only_leadership_and_admins_see_the_portfolio(client, api_as, health_portfolio, staff):
     login(client, staff)
     assert client.get("/portfolio/").status_code == 403
     assert "/portfolio/" not in client.get("/").get_data(as_text=True)
     assert api_as(staff).get("/portfolio").status_code == 403
     client.post("/auth/logout", data={})
     client._cookies.clear()
-    login(client, world["sponsor_a"])
+    login(client, health_portfolio["sponsor_a"])
     assert client.get("/portfolio/").status_code == 200
     assert 'href="/portfolio/"' in client.get("/").get_data(as_text=True)
     assert api_as(UserFactory(role="admin")).get("/portfolio").status_code == 200
 
 
-def test_matrix_totals_and_counts(app, world):
+def test_matrix_totals_and_counts(app, health_portfolio):
     overview = queries.overview(queries.PortfolioFilter())
     idea = stage("Idea").id
     assert overview.cells == {(idea, "on_track"): 1, (idea, "at_risk"): 1, (idea, "off_track"): 1}
@@ -69,12 +69,12 @@ def test_matrix_totals_and_counts(app, world):
     assert [(name, n) for _, name, n in overview.by_team] == [("Alpha Team", 2), ("Beta Team", 1)]
     assert ("Ada Sponsor", 2) in [(name, n) for _, name, n in overview.by_sponsor]
     assert overview.teams["active"] == 2
-    only_a = queries.overview(queries.PortfolioFilter(sponsor_id=world["sponsor_a"].id))
+    only_a = queries.overview(queries.PortfolioFilter(sponsor_id=health_portfolio["sponsor_a"].id))
     assert only_a.open_total == 2
 
 
-def test_attention_is_worst_first_with_reasons(app, world):
-    ids = world["ids"]
+def test_attention_is_worst_first_with_reasons(app, health_portfolio):
+    ids = health_portfolio["ids"]
     calm = db.session.get(Initiative, ids["Calm one"])
     calm.stage_entered_at = utcnow() - timedelta(days=90)  # stuck
     calm.target_date = utcnow().date() - timedelta(days=1)  # past target
@@ -107,18 +107,20 @@ def test_attention_is_worst_first_with_reasons(app, world):
     assert summary[-1][1] == "Slow Proposal"  # the mildest reason comes last
 
 
-def test_page_shows_matrix_links_and_attention(client, world):
-    login(client, world["sponsor_a"])
+def test_page_shows_matrix_links_and_attention(client, health_portfolio):
+    login(client, health_portfolio["sponsor_a"])
     page = client.get("/portfolio/").get_data(as_text=True)
     idea = stage("Idea").id
     assert f"/initiatives/?stage={idea}&amp;health=off_track" in page
     assert "Broken one" in page and "off track" in page
-    filtered = client.get(f"/portfolio/?sponsor_id={world['sponsor_a'].id}").get_data(True)
+    filtered = client.get(f"/portfolio/?sponsor_id={health_portfolio['sponsor_a'].id}").get_data(
+        True
+    )
     assert "Shaky one" in filtered and "Broken one" not in filtered
 
 
-def test_api_returns_the_page_figures(api_as, world):
-    body = api_as(world["sponsor_a"]).get("/portfolio").get_json()
+def test_api_returns_the_page_figures(api_as, health_portfolio):
+    body = api_as(health_portfolio["sponsor_a"]).get("/portfolio").get_json()
     overview = queries.overview(queries.PortfolioFilter())
     assert {(c["stage_id"], c["health"]): c["count"] for c in body["matrix"]} == overview.cells
     assert body["teams"]["active"] == 2 and body["barriers"] == {
@@ -127,18 +129,18 @@ def test_api_returns_the_page_figures(api_as, world):
     }
     assert body["attention"][0] == {
         "kind": "initiative",
-        "id": world["ids"]["Broken one"],
+        "id": health_portfolio["ids"]["Broken one"],
         "title": "Broken one",
         "reasons": ["off_track"],
     }
     assert len(body["trends"]["months"]) == 12
-    bad = api_as(world["sponsor_a"]).get("/portfolio?health=purple")
+    bad = api_as(health_portfolio["sponsor_a"]).get("/portfolio?health=purple")
     assert bad.status_code == 422
 
 
-def test_trends_count_completed_initiatives_and_barriers_by_month(app, world):
-    lead = world["lead_a"]
-    item = initiatives.get_initiative(world["ids"]["Calm one"])
+def test_trends_count_completed_initiatives_and_barriers_by_month(app, health_portfolio):
+    lead = health_portfolio["lead_a"]
+    item = initiatives.get_initiative(health_portfolio["ids"]["Calm one"])
     initiatives.move_initiative(lead, item, stage("Done").id)
     trends = queries.trends(queries.PortfolioFilter())
     assert trends.completed[-1] == 1 and sum(trends.completed) == 1
@@ -167,26 +169,28 @@ def _bulk_initiatives(team: Team, n: int) -> None:
     db.session.commit()
 
 
-def test_portfolio_runs_the_same_queries_with_20_or_2000_initiatives(client, world, count_queries):
-    login(client, world["sponsor_a"])
-    _bulk_initiatives(world["team_a"], 17)
+def test_portfolio_runs_the_same_queries_with_20_or_2000_initiatives(
+    client, health_portfolio, count_queries
+):
+    login(client, health_portfolio["sponsor_a"])
+    _bulk_initiatives(health_portfolio["team_a"], 17)
     client.get("/portfolio/")
     small = count_queries(lambda: client.get("/portfolio/"))
-    _bulk_initiatives(world["team_a"], 1980)
+    _bulk_initiatives(health_portfolio["team_a"], 1980)
     client.get("/portfolio/")  # the bulk insert made the cached figures stale: fill again
     large = count_queries(lambda: client.get("/portfolio/"))
     assert small == large, f"{small} queries with 20 initiatives, {large} with 2,000"
     assert large <= 24
 
 
-def test_exports_stream_the_filtered_sets_with_formulas_neutralised(client, world):
+def test_exports_stream_the_filtered_sets_with_formulas_neutralised(client, health_portfolio):
     import csv
     import io
 
-    lead = world["lead_a"]
-    team = world["team_a"]
+    lead = health_portfolio["lead_a"]
+    team = health_portfolio["team_a"]
     initiatives.create_initiative(lead, team, initiatives.Details(title="=cmd|' /C calc'!A0"))
-    login(client, world["sponsor_a"])
+    login(client, health_portfolio["sponsor_a"])
     response = client.get(f"/portfolio/export/initiatives.csv?team_id={team.id}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -200,8 +204,8 @@ def test_exports_stream_the_filtered_sets_with_formulas_neutralised(client, worl
     assert client.get("/portfolio/export/secrets.csv").status_code == 404
 
 
-def test_board_counts_every_initiative_by_team_and_stage(client, world):
-    login(client, world["sponsor_a"])
+def test_board_counts_every_initiative_by_team_and_stage(client, health_portfolio):
+    login(client, health_portfolio["sponsor_a"])
     page = client.get("/portfolio/board").get_data(as_text=True)
     assert "3 initiatives by stage" in page
     assert page.index("Alpha Team") < page.index("Beta Team")
@@ -210,13 +214,13 @@ def test_board_counts_every_initiative_by_team_and_stage(client, world):
     alpha = page[page.index("Alpha Team") : page.index("Beta Team")]
     cells = re.findall(r'<td class="text-end">(?:<span[^>]*>)?(\d+)', alpha)
     assert cells[0] == "2" and sum(map(int, cells)) == 2, cells  # both in Idea
-    assert f"/portfolio/board/teams/{world['team_a'].id}/cards" in alpha
+    assert f"/portfolio/board/teams/{health_portfolio['team_a'].id}/cards" in alpha
     assert re.search(r"All 2 teams</th>.*?>3</td>", page, re.S) and idea
 
 
-def test_a_teams_cards_come_as_a_fragment_and_as_a_page(client, world):
-    login(client, world["sponsor_a"])
-    team_id = world["team_a"].id
+def test_a_teams_cards_come_as_a_fragment_and_as_a_page(client, health_portfolio):
+    login(client, health_portfolio["sponsor_a"])
+    team_id = health_portfolio["team_a"].id
     fragment = client.get(f"/portfolio/board/teams/{team_id}/cards").get_data(as_text=True)
     assert "Calm one" in fragment and "Shaky one" in fragment and "Broken one" not in fragment
     assert "<html" not in fragment and 'class="board portfolio-cards"' in fragment
@@ -225,18 +229,20 @@ def test_a_teams_cards_come_as_a_fragment_and_as_a_page(client, world):
     assert client.get("/portfolio/board/teams/999999/cards").status_code == 404
 
 
-def test_the_board_keeps_the_portfolio_filters(client, world):
-    login(client, world["sponsor_a"])
-    page = client.get(f"/portfolio/board?sponsor_id={world['sponsor_a'].id}").get_data(True)
+def test_the_board_keeps_the_portfolio_filters(client, health_portfolio):
+    login(client, health_portfolio["sponsor_a"])
+    page = client.get(f"/portfolio/board?sponsor_id={health_portfolio['sponsor_a'].id}").get_data(
+        True
+    )
     assert "2 initiatives by stage, grouped by team (filtered)" in page
     assert "Alpha Team" in page and "Beta Team" not in page
-    assert f"cards?sponsor_id={world['sponsor_a'].id}" in page
+    assert f"cards?sponsor_id={health_portfolio['sponsor_a'].id}" in page
 
 
-def test_the_board_filtered_to_one_team_shows_it_and_links_its_cards(client, world):
+def test_the_board_filtered_to_one_team_shows_it_and_links_its_cards(client, health_portfolio):
     # The portfolio's "Board" button passes team_id; the card links must not pass it twice.
-    login(client, world["sponsor_a"])
-    team_id = world["team_a"].id
+    login(client, health_portfolio["sponsor_a"])
+    team_id = health_portfolio["team_a"].id
     response = client.get(f"/portfolio/board?team_id={team_id}&health=at_risk")
     assert response.status_code == 200
     page = response.get_data(True)
@@ -251,21 +257,25 @@ def test_the_board_filtered_to_one_team_shows_it_and_links_its_cards(client, wor
     assert "Shaky one" in fragment and "Calm one" not in fragment
 
 
-def test_printable_report_has_the_overview_attention_and_a_line_each(client, world):
-    login(client, world["sponsor_a"])
-    page = client.get(f"/portfolio/report?sponsor_id={world['sponsor_a'].id}").get_data(True)
+def test_printable_report_has_the_overview_attention_and_a_line_each(client, health_portfolio):
+    login(client, health_portfolio["sponsor_a"])
+    page = client.get(f"/portfolio/report?sponsor_id={health_portfolio['sponsor_a'].id}").get_data(
+        True
+    )
     assert "Needs attention (1)" in page  # the at-risk one; Broken one is another sponsor's
     assert "Initiatives (2)" in page and "Calm one" in page and "Broken one" not in page
     assert "js/print.js" in page and "data-print" in page
 
 
-def test_what_changed_lists_moves_health_changes_and_resolutions_in_the_window(client, world):
+def test_what_changed_lists_moves_health_changes_and_resolutions_in_the_window(
+    client, health_portfolio
+):
     from teams_app.models import Activity
 
-    lead = world["lead_a"]
-    item = initiatives.get_initiative(world["ids"]["Calm one"])
+    lead = health_portfolio["lead_a"]
+    item = initiatives.get_initiative(health_portfolio["ids"]["Calm one"])
     initiatives.move_initiative(lead, item, stage("Plan").id)
-    old = initiatives.get_initiative(world["ids"]["Shaky one"])
+    old = initiatives.get_initiative(health_portfolio["ids"]["Shaky one"])
     initiatives.move_initiative(lead, old, stage("Plan").id)
     event = (
         db.session.query(Activity)
@@ -275,7 +285,7 @@ def test_what_changed_lists_moves_health_changes_and_resolutions_in_the_window(c
     )
     event.at = utcnow() - timedelta(days=20)
     db.session.commit()
-    login(client, world["sponsor_a"])
+    login(client, health_portfolio["sponsor_a"])
     week = client.get("/portfolio/?since=7").get_data(as_text=True)
     assert "moved “Calm one” from Idea to Plan" in week
     assert "moved “Shaky one”" not in week
@@ -284,13 +294,13 @@ def test_what_changed_lists_moves_health_changes_and_resolutions_in_the_window(c
     assert "posted an update on “Shaky one”: at risk (was on track)" in month
 
 
-def test_median_days_in_stage_uses_each_visit(app, world):
+def test_median_days_in_stage_uses_each_visit(app, health_portfolio):
     from teams_app.models import StageChange
 
-    lead = world["lead_a"]
+    lead = health_portfolio["lead_a"]
     now = utcnow()
     for title, days_in_idea in (("Calm one", 2), ("Shaky one", 4)):
-        item = initiatives.get_initiative(world["ids"][title])
+        item = initiatives.get_initiative(health_portfolio["ids"][title])
         initiatives.move_initiative(lead, item, stage("Plan").id)
         changes = (
             db.session.query(StageChange)
@@ -300,7 +310,9 @@ def test_median_days_in_stage_uses_each_visit(app, world):
         )
         changes[0].at = now - timedelta(days=days_in_idea + 1)
         changes[1].at = now - timedelta(days=1)
-    broken = db.session.query(StageChange).filter_by(initiative_id=world["ids"]["Broken one"])
+    broken = db.session.query(StageChange).filter_by(
+        initiative_id=health_portfolio["ids"]["Broken one"]
+    )
     broken.one().at = now - timedelta(days=9)
     db.session.commit()
     medians = queries.median_days_in_stage(queries.PortfolioFilter(), now)
@@ -308,20 +320,23 @@ def test_median_days_in_stage_uses_each_visit(app, world):
     assert medians[stage("Plan").id] == 1.0
 
 
-def test_barrier_figures_follow_the_team_filter(app, world):
+def test_barrier_figures_follow_the_team_filter(app, health_portfolio):
     barriers.report_barrier(
-        world["lead_a"],
+        health_portfolio["lead_a"],
         barriers.BarrierDetails(
             title="Alpha's barrier",
             category="process",
             affects="staff",
             severity="low",
             source="staff",
-            team_id=world["team_a"].id,
+            team_id=health_portfolio["team_a"].id,
         ),
     )
     everyone = queries.overview(queries.PortfolioFilter())
-    alpha = queries.overview(queries.PortfolioFilter(team_id=world["team_a"].id))
-    beta = queries.overview(queries.PortfolioFilter(team_id=world["team_b"].id))
+    alpha = queries.overview(queries.PortfolioFilter(team_id=health_portfolio["team_a"].id))
+    beta = queries.overview(queries.PortfolioFilter(team_id=health_portfolio["team_b"].id))
     assert (everyone.barriers["open"], alpha.barriers["open"], beta.barriers["open"]) == (1, 1, 0)
-    assert queries.trends(queries.PortfolioFilter(team_id=world["team_b"].id)).reported[-1] == 0
+    assert (
+        queries.trends(queries.PortfolioFilter(team_id=health_portfolio["team_b"].id)).reported[-1]
+        == 0
+    )

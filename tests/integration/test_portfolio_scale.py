@@ -28,7 +28,7 @@ def stage(name):
 
 
 @pytest.fixture
-def world(app):
+def calm_portfolio(app):
     sponsor = UserFactory(role="leadership", name="Ada Sponsor")
     lead_a, lead_b = UserFactory(name="Lead A"), UserFactory(name="Lead B")
     team_a = make_team(lead_a, name="Alpha Team", sponsor=sponsor)
@@ -70,13 +70,13 @@ def barrier(title: str, team: Team | None = None, severity: str = "high"):
 # --- Fresh after every write ---------------------------------------------------------------------
 
 
-def test_the_page_and_the_api_show_a_new_initiative_at_once(client, api_as, world):
-    login(client, world["sponsor"])
-    api = api_as(world["sponsor"])
+def test_the_page_and_the_api_show_a_new_initiative_at_once(client, api_as, calm_portfolio):
+    login(client, calm_portfolio["sponsor"])
+    api = api_as(calm_portfolio["sponsor"])
     assert open_total(client.get("/portfolio/").get_data(True)) == 1
     assert sum(c["count"] for c in api.get("/portfolio").get_json()["matrix"]) == 1
     initiatives.create_initiative(
-        world["lead_b"], world["team_b"], initiatives.Details(title="Second")
+        calm_portfolio["lead_b"], calm_portfolio["team_b"], initiatives.Details(title="Second")
     )
     assert open_total(client.get("/portfolio/").get_data(True)) == 2
     body = api.get("/portfolio").get_json()
@@ -84,49 +84,51 @@ def test_the_page_and_the_api_show_a_new_initiative_at_once(client, api_as, worl
     assert {t["name"]: t["count"] for t in body["by_team"]} == {"Alpha Team": 1, "Beta Team": 1}
 
 
-def test_a_health_change_and_a_move_show_at_once(client, api_as, world):
-    api = api_as(world["sponsor"])
+def test_a_health_change_and_a_move_show_at_once(client, api_as, calm_portfolio):
+    api = api_as(calm_portfolio["sponsor"])
     assert api.get("/portfolio").get_json()["attention"] == []
-    item = initiatives.get_initiative(world["first"])
-    initiatives.post_update(world["lead_a"], item, "off_track", "Stuck on suppliers.")
+    item = initiatives.get_initiative(calm_portfolio["first"])
+    initiatives.post_update(calm_portfolio["lead_a"], item, "off_track", "Stuck on suppliers.")
     body = api.get("/portfolio").get_json()
     assert [(a["title"], a["reasons"]) for a in body["attention"]] == [("Calm one", ["off_track"])]
-    initiatives.move_initiative(world["lead_a"], item, stage("Done").id)
+    initiatives.move_initiative(calm_portfolio["lead_a"], item, stage("Done").id)
     body = api.get("/portfolio").get_json()
     assert body["matrix"] == [] and body["trends"]["completed"][-1] == 1
 
 
-def test_a_reported_and_a_resolved_barrier_show_at_once(client, world):
-    login(client, world["sponsor"])
+def test_a_reported_and_a_resolved_barrier_show_at_once(client, calm_portfolio):
+    login(client, calm_portfolio["sponsor"])
     assert open_barriers(client.get("/portfolio/").get_data(True)) == 0
-    reported = barriers.report_barrier(world["lead_a"], barrier("Printer jams", world["team_a"]))
+    reported = barriers.report_barrier(
+        calm_portfolio["lead_a"], barrier("Printer jams", calm_portfolio["team_a"])
+    )
     assert open_barriers(client.get("/portfolio/").get_data(True)) == 1
     barriers.resolve_barrier(
-        world["sponsor"], barriers.get_barrier(reported.id), "removed", "Fixed."
+        calm_portfolio["sponsor"], barriers.get_barrier(reported.id), "removed", "Fixed."
     )
     assert open_barriers(client.get("/portfolio/").get_data(True)) == 0
 
 
-def test_a_sponsor_renamed_on_their_profile_shows_at_once(api_as, world):
-    api = api_as(world["sponsor"])
+def test_a_sponsor_renamed_on_their_profile_shows_at_once(api_as, calm_portfolio):
+    api = api_as(calm_portfolio["sponsor"])
     assert [s["name"] for s in api.get("/portfolio").get_json()["by_sponsor"]] == ["Ada Sponsor"]
-    people.update_profile(world["sponsor"], people.ProfileChanges(name="Ada Lovelace"))
+    people.update_profile(calm_portfolio["sponsor"], people.ProfileChanges(name="Ada Lovelace"))
     assert [s["name"] for s in api.get("/portfolio").get_json()["by_sponsor"]] == ["Ada Lovelace"]
 
 
-def test_the_board_counts_and_cards_show_a_new_initiative_at_once(client, world):
-    login(client, world["sponsor"])
+def test_the_board_counts_and_cards_show_a_new_initiative_at_once(client, calm_portfolio):
+    login(client, calm_portfolio["sponsor"])
     assert "1 initiatives by stage" in client.get("/portfolio/board").get_data(True)
     initiatives.create_initiative(
-        world["lead_a"], world["team_a"], initiatives.Details(title="New")
+        calm_portfolio["lead_a"], calm_portfolio["team_a"], initiatives.Details(title="New")
     )
     assert "2 initiatives by stage" in client.get("/portfolio/board").get_data(True)
-    cards = client.get(f"/portfolio/board/teams/{world['team_a'].id}/cards").get_data(True)
+    cards = client.get(f"/portfolio/board/teams/{calm_portfolio['team_a'].id}/cards").get_data(True)
     assert "New" in cards and "Calm one" in cards
 
 
-def test_the_register_counts_follow_a_new_barrier_at_once(client, world):
-    login(client, world["lead_a"])
+def test_the_register_counts_follow_a_new_barrier_at_once(client, calm_portfolio):
+    login(client, calm_portfolio["lead_a"])
 
     def high_count() -> int:
         html = client.get("/barriers/?status=all").get_data(as_text=True)
@@ -134,28 +136,32 @@ def test_the_register_counts_follow_a_new_barrier_at_once(client, world):
         return int(found.group(1)) if found else 0
 
     assert high_count() == 0
-    barriers.report_barrier(world["lead_a"], barrier("Queue at the desk"))
+    barriers.report_barrier(calm_portfolio["lead_a"], barrier("Queue at the desk"))
     assert high_count() == 1
 
 
 # --- Keys: by filter, never by a person who may not see -------------------------------------------
 
 
-def test_each_filter_has_its_own_figures(client, world):
-    initiatives.create_initiative(world["lead_b"], world["team_b"], initiatives.Details(title="B1"))
-    initiatives.create_initiative(world["lead_b"], world["team_b"], initiatives.Details(title="B2"))
-    login(client, world["sponsor"])
+def test_each_filter_has_its_own_figures(client, calm_portfolio):
+    initiatives.create_initiative(
+        calm_portfolio["lead_b"], calm_portfolio["team_b"], initiatives.Details(title="B1")
+    )
+    initiatives.create_initiative(
+        calm_portfolio["lead_b"], calm_portfolio["team_b"], initiatives.Details(title="B2")
+    )
+    login(client, calm_portfolio["sponsor"])
     for _ in range(2):  # the second round is served from the cache
         assert open_total(client.get("/portfolio/").get_data(True)) == 3
-        a = client.get(f"/portfolio/?team_id={world['team_a'].id}").get_data(True)
-        b = client.get(f"/portfolio/?team_id={world['team_b'].id}").get_data(True)
+        a = client.get(f"/portfolio/?team_id={calm_portfolio['team_a'].id}").get_data(True)
+        b = client.get(f"/portfolio/?team_id={calm_portfolio['team_b'].id}").get_data(True)
         assert (open_total(a), open_total(b)) == (1, 2)
-        mine = client.get(f"/portfolio/?sponsor_id={world['sponsor'].id}").get_data(True)
+        mine = client.get(f"/portfolio/?sponsor_id={calm_portfolio['sponsor'].id}").get_data(True)
         assert open_total(mine) == 1
 
 
-def test_cached_figures_reach_no_one_the_page_refuses(client, api_as, world, staff):
-    login(client, world["sponsor"])
+def test_cached_figures_reach_no_one_the_page_refuses(client, api_as, calm_portfolio, staff):
+    login(client, calm_portfolio["sponsor"])
     assert client.get("/portfolio/").status_code == 200  # the figures are now cached
     assert client.get("/portfolio/board").status_code == 200
     client._cookies.clear()
@@ -167,8 +173,8 @@ def test_cached_figures_reach_no_one_the_page_refuses(client, api_as, world, sta
     assert refused.status_code == 403 and "matrix" not in refused.get_data(True)
 
 
-def test_a_second_visit_reads_the_figures_from_redis(client, world, count_queries):
-    login(client, world["sponsor"])
+def test_a_second_visit_reads_the_figures_from_redis(client, calm_portfolio, count_queries):
+    login(client, calm_portfolio["sponsor"])
     client.get("/portfolio/")
     cold = count_queries(lambda: client.get("/portfolio/?health=on_track"))
     warm = count_queries(lambda: client.get("/portfolio/?health=on_track"))
@@ -180,9 +186,9 @@ def _cached_keys(app, name: str) -> list[bytes]:
     return list(conn.scan_iter(f"{app.config['CACHE_KEY_PREFIX']}:portfolio:v*:{name}:*"))
 
 
-def test_a_cached_figure_of_another_release_is_recomputed_and_replaced(app, client, world):
+def test_a_cached_figure_of_another_release_is_recomputed_and_replaced(app, client, calm_portfolio):
     # A release that changes a figure's fields must not fail on what the last one cached.
-    login(client, world["sponsor"])
+    login(client, calm_portfolio["sponsor"])
     assert client.get("/portfolio/").status_code == 200
     conn = redis_connection(app)
     olds = {"trends": {"retired_field": 1}, "attention": [{"retired_field": 1}]}
@@ -204,8 +210,8 @@ def _version(app) -> int:
     )
 
 
-def test_a_released_savepoint_leaves_the_figures_until_the_commit(app, world):
-    team = world["team_a"]
+def test_a_released_savepoint_leaves_the_figures_until_the_commit(app, calm_portfolio):
+    team = calm_portfolio["team_a"]
     before = _version(app)
     with db.session.begin_nested():
         team.name = "Alpha Renamed"
@@ -239,26 +245,32 @@ def redis_down(app):
     app.config["REDIS_URL"] = saved
 
 
-def test_without_redis_the_pages_compute_their_figures(client, api_as, world, redis_down):
-    login(client, world["sponsor"])
+def test_without_redis_the_pages_compute_their_figures(client, api_as, calm_portfolio, redis_down):
+    login(client, calm_portfolio["sponsor"])
     assert open_total(client.get("/portfolio/").get_data(True)) == 1
-    initiatives.create_initiative(world["lead_b"], world["team_b"], initiatives.Details(title="B"))
-    barriers.report_barrier(world["lead_a"], barrier("Lift broken", world["team_a"]))
+    initiatives.create_initiative(
+        calm_portfolio["lead_b"], calm_portfolio["team_b"], initiatives.Details(title="B")
+    )
+    barriers.report_barrier(
+        calm_portfolio["lead_a"], barrier("Lift broken", calm_portfolio["team_a"])
+    )
     page = client.get("/portfolio/")
     assert page.status_code == 200
     assert open_total(page.get_data(True)) == 2 and open_barriers(page.get_data(True)) == 1
-    assert api_as(world["sponsor"]).get("/portfolio").status_code == 200
+    assert api_as(calm_portfolio["sponsor"]).get("/portfolio").status_code == 200
     for path in ("/portfolio/board", "/portfolio/report", "/barriers/", "/satisfaction/"):
         assert client.get(path).status_code == 200, path
 
 
-def test_a_write_while_redis_was_down_is_seen_once_it_is_back(app, client, world):
-    login(client, world["sponsor"])
+def test_a_write_while_redis_was_down_is_seen_once_it_is_back(app, client, calm_portfolio):
+    login(client, calm_portfolio["sponsor"])
     assert open_total(client.get("/portfolio/").get_data(True)) == 1  # cached
     saved = app.config["REDIS_URL"]
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{_free_port()}/0"
     app.extensions.pop("redis", None)
-    initiatives.create_initiative(world["lead_b"], world["team_b"], initiatives.Details(title="B"))
+    initiatives.create_initiative(
+        calm_portfolio["lead_b"], calm_portfolio["team_b"], initiatives.Details(title="B")
+    )
     app.config["REDIS_URL"] = saved
     app.extensions.pop("redis", None)
     app.extensions["figure_cache"]["down_until"] = 0.0  # Redis is back
@@ -335,12 +347,12 @@ PAGES = [
 
 @pytest.mark.parametrize("cached", [True, False], ids=["cached", "uncached"])
 def test_portfolio_pages_run_the_same_queries_small_and_large(
-    app, client, api_as, world, count_queries, cached
+    app, client, api_as, calm_portfolio, count_queries, cached
 ):
     app.config["CACHE_TTL_SECONDS"] = 60 if cached else 0
-    login(client, world["sponsor"])
-    api = api_as(world["sponsor"])
-    teams = [world["team_a"], world["team_b"], *_more_teams(1)]
+    login(client, calm_portfolio["sponsor"])
+    api = api_as(calm_portfolio["sponsor"])
+    teams = [calm_portfolio["team_a"], calm_portfolio["team_b"], *_more_teams(1)]
     _bulk(teams, 3, 5)
 
     def measure() -> dict[str, int]:
@@ -366,19 +378,21 @@ def test_portfolio_pages_run_the_same_queries_small_and_large(
     assert max(large.values()) <= ceiling, large
 
 
-def test_a_team_with_more_cards_than_the_fragment_holds_links_to_its_board(client, world):
-    _bulk([world["team_a"]], board.CARDS_PER_TEAM + 5, 0)
-    login(client, world["sponsor"])
-    html = client.get(f"/portfolio/board/teams/{world['team_a'].id}/cards").get_data(True)
+def test_a_team_with_more_cards_than_the_fragment_holds_links_to_its_board(client, calm_portfolio):
+    _bulk([calm_portfolio["team_a"]], board.CARDS_PER_TEAM + 5, 0)
+    login(client, calm_portfolio["sponsor"])
+    html = client.get(f"/portfolio/board/teams/{calm_portfolio['team_a'].id}/cards").get_data(True)
     assert html.count('class="card board-card"') == board.CARDS_PER_TEAM
     assert f"Showing {board.CARDS_PER_TEAM} of {board.CARDS_PER_TEAM + 6} cards" in html
 
 
-def test_the_report_lists_a_bounded_number_of_initiatives_and_links_the_export(client, world):
+def test_the_report_lists_a_bounded_number_of_initiatives_and_links_the_export(
+    client, calm_portfolio
+):
     from teams_app.portfolio.routes import REPORT_LINES
 
-    _bulk([world["team_a"], world["team_b"]], REPORT_LINES // 2 + 10, 0)
-    login(client, world["sponsor"])
+    _bulk([calm_portfolio["team_a"], calm_portfolio["team_b"]], REPORT_LINES // 2 + 10, 0)
+    login(client, calm_portfolio["sponsor"])
     html = client.get("/portfolio/report").get_data(True)
     total = REPORT_LINES + 21
     assert f"Initiatives ({total})" in html
@@ -390,7 +404,7 @@ def test_the_report_lists_a_bounded_number_of_initiatives_and_links_the_export(c
 
 
 def test_satisfaction_marks_each_month_once_whatever_the_completions(
-    client, leader, world, count_queries
+    client, leader, calm_portfolio, count_queries
 ):
     now = utcnow()
     db.session.execute(
@@ -416,7 +430,7 @@ def test_satisfaction_marks_each_month_once_whatever_the_completions(
             Initiative.__table__.insert(),
             [
                 {
-                    "team_id": world["team_a"].id,
+                    "team_id": calm_portfolio["team_a"].id,
                     "title": f"Done {month}-{i}",
                     "stage_id": stage("Done").id,
                     "stage_entered_at": now,

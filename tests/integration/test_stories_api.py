@@ -8,7 +8,7 @@ import pytest
 
 from teams_app.models import utcnow
 from teams_app.stories import services
-from tests.factories import UserFactory, make_story
+from tests.factories import make_story
 
 BODY = {
     "title": "A lost passport found",
@@ -16,11 +16,6 @@ BODY = {
     "kind": "recovery",
     "no_personal_details": True,
 }
-
-
-@pytest.fixture
-def colleague(app):
-    return UserFactory(name="Cara Colleague")
 
 
 def test_share_a_story_and_read_it_back(api_as, staff):

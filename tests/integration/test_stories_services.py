@@ -34,11 +34,6 @@ def verbs(story: ImpactStory) -> list[str]:
     )
 
 
-@pytest.fixture
-def colleague(app):
-    return UserFactory(name="Cara Colleague")
-
-
 # --- Share --------------------------------------------------------------------------------------
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from teams_app.extensions import db
 from teams_app.models import Barrier, ImpactStory, utcnow
 from teams_app.stories import services
@@ -35,11 +33,6 @@ SHARE = {
     "barrier_id": "0",
     "no_personal_details": "y",
 }
-
-
-@pytest.fixture
-def colleague(app):
-    return UserFactory(name="Cara Colleague")
 
 
 def test_staff_share_a_story_and_see_it_rendered(client, staff):
