@@ -69,6 +69,11 @@ _SENTENCES = {
     "featured_story": "made “{title}” the Impact Story of the Month for {month}",
     "reported_barrier_from_story": "reported the barrier “{barrier}” from the story “{title}”",
     "resent_job": "resent the failed job “{label}”",
+    "commented": "commented on “{title}”",
+    "deleted_comment": "deleted a comment on “{title}”",
+    "hid_comment": "hid a comment on “{title}”: “{reason}”",
+    "supported_barrier": "said “me too” on the barrier “{title}”",
+    "unsupported_barrier": "took back a “me too” on the barrier “{title}”",
 }
 
 

@@ -1,0 +1,61 @@
+"""The read side: a thread in a fixed number of queries (comments with their authors, then
+their mentions), whatever its length."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from teams_app.extensions import db
+from teams_app.models import Comment, CommentMention
+
+THREAD_MAX = 1000  # a thread page shows this many top-level comments and replies at most
+
+
+@dataclass
+class Entry:
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+def thread(kind: str, ident: int) -> list[Entry]:
+    """Top-level comments, oldest first, each with its replies (oldest first). Two queries."""
+    rows = list(
+        db.session.scalars(
+            select(Comment)
+            .options(
+                joinedload(Comment.author),
+                selectinload(Comment.mentions).joinedload(CommentMention.user),
+            )
+            .where(Comment.target_kind == kind, Comment.target_id == ident)
+            .order_by(Comment.created_at, Comment.id)
+            .limit(THREAD_MAX)
+        ).unique()
+    )
+    entries: dict[int, Entry] = {}
+    for c in rows:
+        if c.parent_id is None:
+            entries[c.id] = Entry(c)
+    for c in rows:
+        if c.parent_id is not None and c.parent_id in entries:
+            entries[c.parent_id].replies.append(c)
+    return list(entries.values())
+
+
+def counts(kind: str, ids: list[int]) -> dict[int, int]:
+    """Comments per object (links such as "3 comments" on a list): one GROUP BY."""
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Comment.target_id, func.count(Comment.id))
+            .where(
+                Comment.target_kind == kind,
+                Comment.target_id.in_(ids),
+                Comment.deleted_at.is_(None),
+            )
+            .group_by(Comment.target_id)
+        ).all()
+    )
