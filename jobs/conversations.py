@@ -46,8 +46,11 @@ def _thread_lines(comment: Comment) -> list[dict[str, str]]:
         else:
             text = excerpt(c.body, 400)
         lines.append(
-            {"who": c.author.name if c.author else "A former colleague", "text": text,
-             "this": "yes" if c.id == comment.id else ""}
+            {
+                "who": c.author.name if c.author else "A former colleague",
+                "text": text,
+                "this": "yes" if c.id == comment.id else "",
+            }
         )
     return lines
 
@@ -101,7 +104,12 @@ def comment_hidden(activity_id: int) -> int:
     url = _absolute(str(data.get("url") or "/"))
     return int(
         send_once(
-            f"comment_hidden:{event.id}", author, notice.subject, user=author, notice=notice, url=url
+            f"comment_hidden:{event.id}",
+            author,
+            notice.subject,
+            user=author,
+            notice=notice,
+            url=url,
         )
     )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from flask import has_request_context, url_for

@@ -29,9 +29,7 @@ _KEY = "notifications_new_activities"
 
 
 def _collect(session: Session, _ctx: Any, _instances: Any = None) -> None:
-    found = [
-        obj for obj in session.new if isinstance(obj, Activity) and obj.verb in CHANGE_VERBS
-    ]
+    found = [obj for obj in session.new if isinstance(obj, Activity) and obj.verb in CHANGE_VERBS]
     if found:
         session.info.setdefault(_KEY, []).extend(found)
 
