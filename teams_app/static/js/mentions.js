@@ -4,6 +4,9 @@
 // typing "@Full Name" works the same (the server resolves it).
 (function () {
   "use strict";
+  // "Me too" links from the report form land here with #me-too: open that form.
+  var meToo = document.getElementById("me-too");
+  if (meToo && window.location.hash === "#me-too") { meToo.open = true; }
   document.querySelectorAll("textarea[data-mention-url]").forEach(function (area) {
     if (area.dataset.mentionsReady) { return; }
     area.dataset.mentionsReady = "1";
