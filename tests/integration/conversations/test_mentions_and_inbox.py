@@ -21,7 +21,9 @@ from tests.integration.conversations.conftest import say
 def _inbox(person):
     return list(
         db.session.scalars(
-            db.select(Notification).where(Notification.user_id == person.id).order_by(Notification.id)
+            db.select(Notification)
+            .where(Notification.user_id == person.id)
+            .order_by(Notification.id)
         )
     )
 
@@ -111,7 +113,9 @@ def test_mail_goes_through_the_queue_once_with_the_thread_and_a_reply_link(w, ma
     from jobs.conversations import mail_notification
 
     top = say(w.outsider, "barriers", w.barrier.id, "It jams every Saturday")
-    reply = say(w.lead, "barriers", w.barrier.id, "@Olga Outsider we ordered parts", parent_id=top.id)
+    reply = say(
+        w.lead, "barriers", w.barrier.id, "@Olga Outsider we ordered parts", parent_id=top.id
+    )
     assert run_jobs() == 0
     mails = mailbox.to(w.outsider.email)
     assert len(mails) == 1
@@ -120,9 +124,14 @@ def test_mail_goes_through_the_queue_once_with_the_thread_and_a_reply_link(w, ma
     assert f"/barriers/{w.barrier.id}#comment-{reply.id}" in text
     n = next(n for n in _inbox(w.outsider) if n.kind == "mention")
     assert mail_notification(n.id) == 0  # the ledger: a rerun mails nobody
-    assert db.session.scalar(
-        db.select(db.func.count(NoticeDelivery.id)).where(NoticeDelivery.user_id == w.outsider.id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(NoticeDelivery.id)).where(
+                NoticeDelivery.user_id == w.outsider.id
+            )
+        )
+        == 1
+    )
 
 
 def test_preferences_choose_inbox_only(w, mailbox, run_jobs, client):

@@ -1,4 +1,4 @@
-""""Me too" on barriers (once, take back, closed refused, the register's sort and filter, the
+""" "Me too" on barriers (once, take back, closed refused, the register's sort and filter, the
 attention list, the similar-barrier suggestion), activity, and fixed query counts for a thread
 of 500 comments and an inbox of 10,000 notifications."""
 
@@ -157,11 +157,15 @@ def test_the_header_unread_count_is_one_query(w, client, count_queries):
     finally:
         notes.unread_count = real  # type: ignore[assignment]
     assert calls == [w.member.id]
-    plan = db.session.execute(
-        db.text(
-            "EXPLAIN QUERY PLAN SELECT count(*) FROM (SELECT id FROM notifications "
-            "WHERE user_id = 1 AND read_at IS NULL LIMIT 100)"
-        )
-    ).all() if db.engine.dialect.name == "sqlite" else []
+    plan = (
+        db.session.execute(
+            db.text(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM (SELECT id FROM notifications "
+                "WHERE user_id = 1 AND read_at IS NULL LIMIT 100)"
+            )
+        ).all()
+        if db.engine.dialect.name == "sqlite"
+        else []
+    )
     if plan:
         assert any("ix_notifications_user_id_read_at" in str(row) for row in plan)
