@@ -179,3 +179,17 @@ def test_the_unread_count_is_capped(w):
     db.session.commit()
     count = notes.unread_count(w.member)
     assert count == notes.UNREAD_CAP + 1 and notes.unread_label(count) == "99+"
+
+
+def test_the_digest_gains_a_conversations_section(w):
+    from datetime import timedelta
+
+    from teams_app.digests import content
+    from teams_app.models import utcnow
+
+    since = utcnow() - timedelta(hours=1)
+    say(w.outsider, "barriers", w.barrier.id, "Seen again")  # "comment" goes to the digest
+    digest = content.build(w.member, since, utcnow() + timedelta(seconds=1))
+    section = next(s for s in digest.sections if s.title == "Conversations")
+    assert "Olga Outsider commented on “Printer jams”" in section.items[0].text
+    assert section.items[0].url.startswith("http") and "#comment-" in section.items[0].url
