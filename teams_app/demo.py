@@ -982,6 +982,8 @@ def services_leads(team: Team) -> list[User]:
 
 
 def seed() -> str:
+    from teams_app.conversations.demo import seed_conversations
+
     departments: dict[str, Department] = {}
     added_depts = 0
     for name, kind in DEPARTMENTS:
@@ -1023,6 +1025,7 @@ def seed() -> str:
     seed_satisfaction()
     seed_outbox()
     seed_identities()
+    seed_conversations([demo_email(name) for name, *_ in PEOPLE[:4]])
 
     lines = [
         f"Demo data: {added_depts} departments, {added_people} people, {added_teams} teams and "

@@ -193,3 +193,28 @@ def test_the_digest_gains_a_conversations_section(w):
     section = next(s for s in digest.sections if s.title == "Conversations")
     assert "Olga Outsider commented on “Printer jams”" in section.items[0].text
     assert section.items[0].url.startswith("http") and "#comment-" in section.items[0].url
+
+
+def test_the_demo_has_conversations_me_too_from_several_branches_and_unread_notices(app):
+    from teams_app.demo import PEOPLE, demo_email
+    from teams_app.models import BarrierSupport, Comment, User
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    threads = set(
+        db.session.scalars(db.select(Comment.target_id).where(Comment.target_kind == "initiatives"))
+    )
+    assert len(threads) >= 3
+    branches = set(
+        db.session.scalars(
+            db.select(User.department_id).join(BarrierSupport, BarrierSupport.user_id == User.id)
+        )
+    )
+    assert len(branches) >= 2
+    for name, *_ in PEOPLE[:4]:
+        person = db.session.scalar(db.select(User).where(User.email == demo_email(name)))
+        assert notes.unread_count(person) >= 1, name
+    count = db.session.scalar(db.select(db.func.count(Comment.id)))
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert again.exit_code == 0
+    assert db.session.scalar(db.select(db.func.count(Comment.id))) == count  # idempotent
