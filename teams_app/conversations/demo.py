@@ -42,7 +42,9 @@ SUPPORT_WORDS = [
 ]
 
 
-def _say(person: User, kind: str, ident: int, body: str, parent: int | None = None) -> Comment | None:
+def _say(
+    person: User, kind: str, ident: int, body: str, parent: int | None = None
+) -> Comment | None:
     try:
         return services.add_comment(person, load(kind, ident), body, parent_id=parent)
     except ServiceError:

@@ -20,20 +20,39 @@ class Entry:
     replies: list[Comment] = field(default_factory=list)
 
 
-def thread(kind: str, ident: int) -> list[Entry]:
-    """Top-level comments, oldest first, each with its replies (oldest first). Two queries."""
-    rows = list(
-        db.session.scalars(
-            select(Comment)
-            .options(
-                joinedload(Comment.author),
-                selectinload(Comment.mentions).joinedload(CommentMention.user),
-            )
-            .where(Comment.target_kind == kind, Comment.target_id == ident)
-            .order_by(Comment.created_at, Comment.id)
-            .limit(THREAD_MAX)
-        ).unique()
+def thread(kind: str, ident: int, viewer_id: int | None = None) -> tuple[list[Entry], bool | None]:
+    """Top-level comments, oldest first, each with its replies (oldest first), and the viewer's
+    explicit follow of (kind, id) (None when they never followed nor unfollowed it): one query
+    (plus one for mentions when there are comments). The follow state rides along as a one-row
+    select the comments are outer-joined to, so an empty thread still answers it."""
+    from sqlalchemy import and_
+
+    from teams_app.models import Follow
+
+    state = select(
+        select(Follow.active)
+        .where(
+            Follow.user_id == (viewer_id or 0),
+            Follow.target_kind == kind,
+            Follow.target_id == ident,
+        )
+        .scalar_subquery()
+        .label("active")
+    ).subquery()
+    stmt = (
+        select(state.c.active, Comment)
+        .select_from(state)
+        .outerjoin(Comment, and_(Comment.target_kind == kind, Comment.target_id == ident))
+        .options(
+            joinedload(Comment.author),
+            selectinload(Comment.mentions).joinedload(CommentMention.user),
+        )
+        .order_by(Comment.created_at, Comment.id)
+        .limit(THREAD_MAX)
     )
+    result = db.session.execute(stmt).unique().all()
+    followed = result[0][0] if result else None
+    rows = [row[1] for row in result if row[1] is not None]
     entries: dict[int, Entry] = {}
     for c in rows:
         if c.parent_id is None:
@@ -41,7 +60,7 @@ def thread(kind: str, ident: int) -> list[Entry]:
     for c in rows:
         if c.parent_id is not None and c.parent_id in entries:
             entries[c.parent_id].replies.append(c)
-    return list(entries.values())
+    return list(entries.values()), (None if followed is None else bool(followed))
 
 
 def counts(kind: str, ids: list[int]) -> dict[int, int]:

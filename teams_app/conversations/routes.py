@@ -48,13 +48,14 @@ def _thread_context(target: Target, form: CommentForm | None = None) -> dict[str
     form.body.id = "comment-body"
     form.body.render_kw = {**(form.body.render_kw or {}), "data-mention-url": mention_url}
     follow_kind = target.kind if target.kind in notes.FOLLOW_KINDS else None
+    entries, explicit = queries.thread(target.kind, target.id, me.id)
     ctx: dict[str, Any] = {
         "target": target,
-        "entries": queries.thread(target.kind, target.id),
+        "entries": entries,
         "comment_form": form,
         "may_comment": can(me, "comment", target),
         "follow_kind": follow_kind,
-        "following": notes.is_following(me, target.kind, target.id) if follow_kind else False,
+        "following": notes.follows_target(me, target, explicit) if follow_kind else False,
         "mention_url": mention_url,
     }
     if target.kind == "barriers":

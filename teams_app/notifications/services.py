@@ -104,6 +104,21 @@ def is_following(user: User, kind: str, ident: int) -> bool:
     return user.id in _auto_followers(kind, ident)
 
 
+def follows_target(user: User, target: object, explicit: bool | None) -> bool:
+    """``is_following`` for a page's already loaded target (conversations.targets.Target), given
+    the explicit follow row's state (the thread query reads it): no query of its own."""
+    kind, obj, team = target.kind, target.obj, target.team  # type: ignore[attr-defined]
+    row = explicit
+    if row is not None:
+        return bool(row)
+    member = team is not None and user.id in team.member_ids()
+    if kind == "initiatives":
+        return member or obj.owner_id == user.id
+    if kind == "barriers":
+        return member or obj.reported_by_id == user.id
+    return member
+
+
 def _set_follow(user: User, kind: str, ident: int, active: bool) -> None:
     if kind not in FOLLOW_KINDS:
         raise NotFound("Only teams, initiatives and barriers can be followed.")

@@ -136,3 +136,12 @@ def test_the_openapi_document_lists_the_endpoints(client):
         "/api/v1/me/notifications/read",
     ):
         assert path in paths, path
+
+
+def test_the_barrier_list_sorts_and_filters_by_support(api_as, w):
+    api = api_as(w.member)
+    api.post(f"/barriers/{w.barrier.id}/support")
+    body = api.get("/barriers?sort=support&min_support=1").get_json()
+    assert [b["id"] for b in body["items"]] == [w.barrier.id]
+    assert body["items"][0]["support_count"] == 1
+    assert api.get("/barriers?sort=nonsense").status_code == 422
