@@ -149,7 +149,7 @@ class NotificationArgsSchema(PageArgsSchema):
     unread = fields.Boolean(metadata={"description": "Only unread ones"})
 
 
-class NotificationPageSchema(page_of(NotificationSchema)):  # type: ignore[misc, valid-type]
+class NotificationPageSchema(page_of(NotificationSchema)):  # type: ignore[misc]
     unread = fields.Integer(metadata={"description": "Unread notifications in all"})
 
 

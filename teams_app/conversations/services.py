@@ -156,7 +156,9 @@ def _checked_body(body: str | None) -> str:
     return text
 
 
-def _duplicate(actor: User, target: Target, body: str, parent_id: int | None, nonce: str | None):  # type: ignore[no-untyped-def]
+def _duplicate(
+    actor: User, target: Target, body: str, parent_id: int | None, nonce: str | None
+) -> Comment | None:
     if nonce:
         found = db.session.scalar(
             select(Comment).where(Comment.author_id == actor.id, Comment.nonce == nonce)

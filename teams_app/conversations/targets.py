@@ -180,7 +180,7 @@ def load_objects(keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
     by_kind: dict[str, list[int]] = {}
     for kind, ident in keys:
         by_kind.setdefault(kind, []).append(ident)
-    columns = {
+    columns: dict[str, tuple[Any, Any]] = {
         "teams": (Team, Team.name),
         "initiatives": (Initiative, Initiative.title),
         "barriers": (Barrier, Barrier.title),

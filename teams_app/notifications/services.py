@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from teams_app.errors import InvalidInput, NotFound
@@ -66,17 +67,17 @@ def _auto_followers(kind: str, ident: int) -> set[int]:
         found = set(db.session.scalars(members.where(Membership.team_id == row.team_id)))
         return found | ({row.owner_id} if row.owner_id else set())
     if kind == "barriers":
-        row = db.session.execute(
+        brow = db.session.execute(
             select(Barrier.team_id, Barrier.reported_by_id).where(Barrier.id == ident)
         ).first()
-        if row is None:
+        if brow is None:
             return set()
         found = (
-            set(db.session.scalars(members.where(Membership.team_id == row.team_id)))
-            if row.team_id
+            set(db.session.scalars(members.where(Membership.team_id == brow.team_id)))
+            if brow.team_id
             else set()
         )
-        return found | ({row.reported_by_id} if row.reported_by_id else set())
+        return found | ({brow.reported_by_id} if brow.reported_by_id else set())
     return set()
 
 
@@ -323,7 +324,7 @@ def unread_label(count: int) -> str:
     return f"{UNREAD_CAP}+" if count > UNREAD_CAP else str(count)
 
 
-def inbox_query(user: User, unread_only: bool = False):  # type: ignore[no-untyped-def]
+def inbox_query(user: User, unread_only: bool = False) -> Select[tuple[Notification]]:
     stmt = (
         select(Notification)
         .where(Notification.user_id == user.id)
@@ -357,7 +358,7 @@ def mark_read(user: User, ids: Iterable[int] | None = None, *, everything: bool 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def for_digest(user: User, since, until) -> list[Notification]:  # type: ignore[no-untyped-def]
+def for_digest(user: User, since: datetime, until: datetime) -> list[Notification]:
     """The notifications ``user`` asked to read in their digest, in the window."""
     return list(
         db.session.scalars(

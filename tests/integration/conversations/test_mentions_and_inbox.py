@@ -10,7 +10,7 @@ from teams_app.barriers import services as barriers
 from teams_app.conversations.targets import load
 from teams_app.errors import InvalidInput
 from teams_app.extensions import db
-from teams_app.models import Notification, NoticeDelivery
+from teams_app.models import NoticeDelivery, Notification
 from teams_app.notifications import services as notes
 from teams_app.stories import services as stories
 from tests.conftest import csrf_from, login
