@@ -122,7 +122,7 @@ def fan_out(activity_id: int) -> int:
     from teams_app.errors import NotFound
     from teams_app.models import Team
     from teams_app.notifications import services as notes
-    from teams_app.notifications.changes import CHANGE_VERBS
+    from teams_app.notifications.changes import CHANGE_VERBS, MAILED_ELSEWHERE
 
     event = db.session.get(Activity, activity_id)
     if event is None or event.verb not in CHANGE_VERBS:
@@ -134,12 +134,7 @@ def fan_out(activity_id: int) -> int:
         return 0
     who = event.actor.name if event.actor else "Someone"
     sentence = describe(event)
-    if follow_kind == "teams":
-        text = f"{who} {sentence}: {target.title}"
-    elif follow_kind == "initiatives" and event.verb == "posted_update":
-        text = f"{who} {sentence}"
-    else:
-        text = f"{who} {sentence}"
+    text = f"{who} {sentence}" + (f": {target.title}" if follow_kind == "teams" else "")
     data = event.data or {}
     if kind == "decision":
         team = target.obj
@@ -151,7 +146,13 @@ def fan_out(activity_id: int) -> int:
     else:
         people = notes.followers(follow_kind, target.id)
     made = notes.notify(
-        people, kind, text, target.url(), f"activity:{event.id}", actor_id=event.actor_id
+        people,
+        kind,
+        text,
+        target.url(),
+        f"activity:{event.id}",
+        actor_id=event.actor_id,
+        mailed_elsewhere=event.verb in MAILED_ELSEWHERE,
     )
     db.session.commit()
     return len(made)

@@ -25,6 +25,15 @@ CHANGE_VERBS: dict[str, tuple[str, str]] = {
     "accepted_request": ("teams", "decision"),
     "declined_request": ("teams", "decision"),
 }
+# Events that already mail the people they concern (jobs.notify): the inbox row is enough.
+MAILED_ELSEWHERE = {
+    "chartered",
+    "declined",
+    "accepted_request",
+    "declined_request",
+    "closed",
+    "resolved_barrier",
+}
 _KEY = "notifications_new_activities"
 
 

@@ -253,10 +253,12 @@ def notify(
     *,
     actor_id: int | None = None,
     comment_id: int | None = None,
+    mailed_elsewhere: bool = False,
 ) -> list[Notification]:
     """Add one inbox row per person (never the actor, nor inactive or pending accounts), in the
     caller's unit of work, and queue a mail for those who want this kind at once. A person
-    already told of ``event_key`` is not told again."""
+    already told of ``event_key`` is not told again. ``mailed_elsewhere``: the event already has
+    its own mail (a team notice, "you said, we did"), so nobody is mailed twice."""
     assert kind in DEFAULT_DELIVERY
     ids = {uid for uid in user_ids if uid and uid != actor_id}
     if not ids:
@@ -284,6 +286,9 @@ def notify(
     )
     made = []
     for uid in sorted(set(people) - already):
+        delivery = chosen.get(uid, DEFAULT_DELIVERY[kind])
+        if mailed_elsewhere and delivery == Delivery.MAIL.value:
+            delivery = Delivery.INBOX.value
         made.append(
             Notification(
                 user_id=uid,
@@ -293,7 +298,7 @@ def notify(
                 event_key=event_key[:80],
                 actor_id=actor_id,
                 comment_id=comment_id,
-                delivery=chosen.get(uid, DEFAULT_DELIVERY[kind]),
+                delivery=delivery,
             )
         )
     db.session.add_all(made)

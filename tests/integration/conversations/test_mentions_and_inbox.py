@@ -218,3 +218,14 @@ def test_the_demo_has_conversations_me_too_from_several_branches_and_unread_noti
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert db.session.scalar(db.select(db.func.count(Comment.id))) == count  # idempotent
+
+
+def test_a_decision_reaches_the_inbox_without_a_second_mail(app, mailbox, run_jobs):
+    from tests.factories import make_team
+
+    proposer = UserFactory(name="Pia Proposer")
+    make_team(proposer, name="Decided Team")  # chartered: the team notice mails the proposer
+    assert run_jobs() == 0
+    assert len(mailbox.to(proposer.email)) == 1
+    decisions = [n for n in _inbox(proposer) if n.kind == "decision"]
+    assert decisions and decisions[0].delivery == "inbox" and "chartered" in decisions[0].text
