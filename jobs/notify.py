@@ -29,7 +29,9 @@ class Notice:
     link_label: str = "Open the team"
 
 
-def send_once(notice_key: str, person: User, subject: str, **context: object) -> bool:
+def send_once(
+    notice_key: str, person: User, subject: str, template: str = "team_notice", **context: object
+) -> bool:
     """Mail ``person`` this notice unless the ledger says it already reached them. The claim is
     committed before the mail goes out and fixes the Message-ID; if the worker dies between the
     SMTP server accepting and the ledger saying "sent", the retry sends the same message again
@@ -58,7 +60,7 @@ def send_once(notice_key: str, person: User, subject: str, **context: object) ->
             assert row is not None
     if row.status == NoticeStatus.SENT.value:
         return False
-    send_mail(person.email, subject, "team_notice", message_id=row.message_id, **context)
+    send_mail(person.email, subject, template, message_id=row.message_id, **context)
     row.status, row.sent_at = NoticeStatus.SENT.value, utcnow()
     db.session.commit()
     return True

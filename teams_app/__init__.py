@@ -105,9 +105,11 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.api import init_api
     from teams_app.auth.routes import bp as auth_bp
     from teams_app.barriers.routes import bp as barriers_bp
+    from teams_app.conversations import routes as conversations
     from teams_app.digests.routes import bp as digests_bp
     from teams_app.initiatives.routes import bp as initiatives_bp
     from teams_app.main.routes import bp as main_bp
+    from teams_app.notifications import routes as notifications
     from teams_app.people.routes import bp as people_bp
     from teams_app.portfolio.routes import bp as portfolio_bp
     from teams_app.satisfaction.routes import bp as satisfaction_bp
@@ -132,6 +134,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(satisfaction_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(conversations.bp)
+    conversations.init_app(app)
+    app.register_blueprint(notifications.bp)
+    notifications.init_app(app)
+    from teams_app.notifications import changes
+
+    changes.init_app(app)
     init_api(app)
 
 

@@ -19,6 +19,7 @@ from teams_app.models import (
     Activity,
     ApiToken,
     Barrier,
+    Comment,
     Department,
     Health,
     ImpactStory,
@@ -104,6 +105,12 @@ class Verb(enum.StrEnum):
     CREATED_TOKEN = "created_token"
     REVOKED_TOKEN = "revoked_token"
     RESENT_JOB = "resent_job"
+    # Conversations
+    COMMENTED = "commented"
+    DELETED_COMMENT = "deleted_comment"
+    HID_COMMENT = "hid_comment"
+    SUPPORTED_BARRIER = "supported_barrier"
+    UNSUPPORTED_BARRIER = "unsupported_barrier"
     # Surveys
     CREATED_SURVEY = "created_survey"
     EDITED_SURVEY = "edited_survey"
@@ -130,6 +137,7 @@ class Subject(enum.StrEnum):
     TOKEN = "apitoken"
     JOB = "outboxjob"
     SURVEY = "survey"
+    COMMENT = "comment"
 
 
 SUBJECT_TYPES: dict[type, Subject] = {
@@ -145,6 +153,7 @@ SUBJECT_TYPES: dict[type, Subject] = {
     ApiToken: Subject.TOKEN,
     OutboxJob: Subject.JOB,
     Survey: Subject.SURVEY,
+    Comment: Subject.COMMENT,
 }
 
 
@@ -319,6 +328,32 @@ class SurveyClosed(SurveyTitle):
     results: int
 
 
+class CommentOn(TypedDict):
+    kind: str
+    title: str
+
+
+class Commented(CommentOn):
+    target_id: int
+    excerpt: str
+    reply: bool
+
+
+class CommentHidden(CommentOn):
+    reason: str
+    url: str
+
+
+class BarrierSupported(TypedDict):
+    title: str
+    barrier_id: int
+    comment: str | None
+
+
+class BarrierUnsupported(TypedDict):
+    title: str
+
+
 PAYLOADS: dict[Verb, type] = {
     Verb.PROPOSED: NoData,
     Verb.EDITED_CHARTER: Charter,
@@ -382,6 +417,11 @@ PAYLOADS: dict[Verb, type] = {
     Verb.CREATED_TOKEN: Named,
     Verb.REVOKED_TOKEN: Named,
     Verb.RESENT_JOB: JobResent,
+    Verb.COMMENTED: Commented,
+    Verb.DELETED_COMMENT: CommentOn,
+    Verb.HID_COMMENT: CommentHidden,
+    Verb.SUPPORTED_BARRIER: BarrierSupported,
+    Verb.UNSUPPORTED_BARRIER: BarrierUnsupported,
     Verb.CREATED_SURVEY: SurveyTitle,
     Verb.EDITED_SURVEY: SurveyTitle,
     Verb.NAMED_SURVEY_OWNERS: SurveyTitle,
@@ -507,6 +547,11 @@ SENTENCES: dict[str, str] = {
     Verb.PUBLISHED_SURVEY: "published the survey “{title}”",
     Verb.ANNOUNCED_SURVEY: "announced the survey “{title}” by mail",
     Verb.CLOSED_SURVEY: "closed the survey “{title}”",
+    Verb.COMMENTED: "commented on “{title}”",
+    Verb.DELETED_COMMENT: "deleted a comment on “{title}”",
+    Verb.HID_COMMENT: "hid a comment on “{title}”: “{reason}”",
+    Verb.SUPPORTED_BARRIER: "said “me too” on the barrier “{title}”",
+    Verb.UNSUPPORTED_BARRIER: "took back a “me too” on the barrier “{title}”",
 }
 
 # What a sentence says when an old row lacks a key (rows written before a payload grew one).

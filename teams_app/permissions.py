@@ -327,6 +327,78 @@ def may_feature_story(user: User, _: Any) -> bool:
     return user.is_leadership
 
 
+# --- Conversations ------------------------------------------------------------------------------
+# ``target`` is a conversations.targets.Target: a kind ("initiatives", "barriers"...) and the
+# object. Who may read a thread is exactly who may read its object; who may comment follows the
+# object's own rules: closed and declined teams are read-only, as are closed barriers, frozen
+# actions and hidden stories.
+
+COMMENT_EDIT_MINUTES = 15
+
+
+@rule("read_thread")
+def may_read_thread(user: User, target: Any) -> bool:
+    if target.kind == "stories":
+        return may_view_story(user, target.obj)
+    return True
+
+
+def target_is_open(target: Any) -> bool:
+    """Whether the object still takes comments (its state, not who is asking)."""
+    obj = target.obj
+    team = target.team
+    if target.kind == "stories":
+        return not obj.hidden
+    if target.kind == "barriers":
+        return not obj.is_closed
+    if target.kind == "actions":
+        if obj.is_frozen:
+            return False
+        return team is None or team.is_open_for_changes
+    return team is not None and team.is_open_for_changes
+
+
+@rule("comment")
+def may_comment(user: User, target: Any) -> bool:
+    return may_read_thread(user, target) and target_is_open(target)
+
+
+@rule("edit_comment")
+def may_edit_comment(user: User, comment: Any) -> bool:
+    """Its author, within the edit window, while it is neither deleted nor hidden."""
+    from datetime import timedelta
+
+    from teams_app.models import utcnow
+
+    if comment.author_id != user.id or comment.deleted_at or comment.hidden_at:
+        return False
+    return utcnow() - comment.created_at <= timedelta(minutes=COMMENT_EDIT_MINUTES)
+
+
+@rule("delete_comment")
+def may_delete_comment(user: User, comment: Any) -> bool:
+    """Its author, any time (a tombstone stays in the thread)."""
+    return comment.author_id == user.id and comment.deleted_at is None
+
+
+@rule("hide_comment")
+def may_hide_comment(user: User, comment: Any) -> bool:
+    """Leadership hides a comment, with a reason the author is told."""
+    return user.is_leadership
+
+
+@rule("support_barrier")
+def may_support_barrier(user: User, barrier: Any) -> bool:
+    """ "Me too": anyone, on an open barrier (a closed one is refused as a conflict)."""
+    return True
+
+
+@rule("follow")
+def may_follow(user: User, _: Any) -> bool:
+    """Anyone may follow a team, an initiative or a barrier, and unfollow it."""
+    return True
+
+
 # --- Satisfaction -------------------------------------------------------------------------------
 
 

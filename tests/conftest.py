@@ -373,6 +373,11 @@ class ApiClient:
             "/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
         )
 
+    def put(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.put(
+            "/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
     def delete(self, path: str, **kw: Any) -> Any:
         return self.client.delete(
             "/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw

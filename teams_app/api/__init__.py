@@ -35,6 +35,7 @@ def docs() -> str:
 
 def init_api(app: Flask) -> None:
     from teams_app.api.barriers import blp as barriers_blp
+    from teams_app.api.conversations import blp as conversations_blp
     from teams_app.api.initiatives import blp as initiatives_blp
     from teams_app.api.people import blp as people_blp
     from teams_app.api.portfolio import blp as portfolio_blp
@@ -72,6 +73,7 @@ def init_api(app: Flask) -> None:
         stories_blp,
         satisfaction_blp,
         portfolio_blp,
+        conversations_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(docs_bp)

@@ -115,6 +115,7 @@ class BarrierSchema(ma.Schema):
     department = fields.Nested(DepartmentRefSchema, allow_none=True)
     resolution = fields.String(allow_none=True)
     resolved_at = UTCDateTime(allow_none=True)
+    support_count = fields.Integer(metadata={"description": "“Me too” supports"})
     days_to_resolve = fields.Method(
         "days",
         metadata={
@@ -162,6 +163,10 @@ class BarrierArgsSchema(PageArgsSchema):
     q = fields.String(
         validate=validate.Length(max=100),
         metadata={"description": "Words in the title or description"},
+    )
+    min_support = fields.Integer(
+        validate=validate.Range(min=0, max=1_000_000),
+        metadata={"description": "At least this many “me too”"},
     )
     sort = fields.String(load_default="oldest", validate=validate.OneOf(list(queries.SORTS)))
 
@@ -308,6 +313,7 @@ class Barriers(MethodView):
             reported_by_id=args.get("reported_by_id"),
             initiative_id=args.get("initiative_id"),
             q=args.get("q"),
+            min_support=args.get("min_support") or None,
             sort=args["sort"],
         )
         stmt = queries.register_query(f).options(

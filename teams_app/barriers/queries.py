@@ -39,8 +39,14 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "oldest": (Barrier.reported_at.asc(), Barrier.id),
     "newest": (Barrier.reported_at.desc(), Barrier.id.desc()),
     "severity": (Barrier.severity_rank.desc(), Barrier.reported_at.asc(), Barrier.id),
+    "support": (Barrier.support_count.desc(), Barrier.reported_at.asc(), Barrier.id),
 }
-SORT_LABELS = {"oldest": "Oldest first", "newest": "Newest first", "severity": "Most severe first"}
+SORT_LABELS = {
+    "oldest": "Oldest first",
+    "newest": "Newest first",
+    "severity": "Most severe first",
+    "support": "Most “me too” first",
+}
 
 
 @dataclass
@@ -54,6 +60,7 @@ class BarrierFilter:
     reported_by_id: int | None = None
     initiative_id: int | None = None
     q: str | None = None
+    min_support: int | None = None  # at least this many "me too"
     sort: str = "oldest"
 
     def as_args(self) -> dict[str, Any]:
@@ -82,6 +89,8 @@ def _conditions(f: BarrierFilter, skip: str | None = None) -> list[Any]:
         out.append(Barrier.reported_by_id == f.reported_by_id)
     if f.initiative_id:
         out.append(Barrier.initiative_id == f.initiative_id)
+    if f.min_support:
+        out.append(Barrier.support_count >= f.min_support)
     if f.q:
         pattern = "%" + f.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         out.append(

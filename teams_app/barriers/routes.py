@@ -88,6 +88,7 @@ def _filter_from_args() -> queries.BarrierFilter:
         department_id=args.get("department_id", type=parse_id),
         team_id=args.get("team_id", type=parse_id),
         q=(args.get("q") or "").strip()[:100] or None,
+        min_support=min(args.get("min_support", type=parse_id) or 0, 1_000_000) or None,
         sort=args.get("sort", "") if args.get("sort") in queries.SORTS else "severity",
     )
 
@@ -151,7 +152,9 @@ def similar() -> Response:
                 "title": b.title,
                 "status": b.status,
                 "severity": b.severity,
+                "support_count": b.support_count,
                 "url": url_for("barriers.show", barrier_id=b.id),
+                "me_too_url": url_for("barriers.show", barrier_id=b.id, _anchor="me-too"),
             }
             for b in found
         ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from teams_app.conversations.demo import seed_conversations
 from teams_app.demo import builders, data
 from teams_app.demo.clock import date_in, days_ago
 from teams_app.demo.data import (
@@ -75,6 +76,7 @@ def seed() -> str:
     seed_surveys(_person("Louise Director"))
     seed_outbox()
     seed_identities()
+    seed_conversations([demo_email(p.name) for p in data.PEOPLE[:4]])
 
     lines = [
         f"Demo data: {added_depts} departments, {added_people} people, {added_teams} teams and "

@@ -371,14 +371,51 @@ def _load_featured(sources: Sources, span: _Span) -> None:
 
 def build(user: User, since: datetime, until: datetime) -> Digest:
     """Everything new for ``user`` after ``since`` up to ``until``, newest first, grouped."""
-    window = Window(user, since, until)
-    return assemble(window, load([window]))
+    return build_many([Window(user, since, until)])[0]
 
 
 def build_many(windows: Sequence[Window]) -> list[Digest]:
     """The digests of a batch of people, the same as ``build`` gives each of them alone."""
     sources = load(windows)
-    return [assemble(w, sources) for w in windows]
+    digests = [assemble(w, sources) for w in windows]
+    add_conversations(windows, digests)
+    return digests
+
+
+def add_conversations(windows: Sequence[Window], digests: Sequence[Digest]) -> None:
+    """The "Conversations" section: notifications each person asked to read in their digest
+    (mentions, replies, comments and changes on what they follow), one query for the batch."""
+    from teams_app.models import Delivery, Notification
+
+    if not windows:
+        return
+    since = min(w.since for w in windows)
+    rows = db.session.scalars(
+        select(Notification)
+        .where(
+            Notification.user_id.in_([w.user.id for w in windows]),
+            Notification.delivery == Delivery.DIGEST.value,
+            Notification.created_at > since,
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    found: dict[int, list[Notification]] = {}
+    for n in rows:
+        found.setdefault(n.user_id, []).append(n)
+    base = external_url("main.home").rstrip("/")
+    for w, digest in zip(windows, digests, strict=True):
+        items = [
+            Item(
+                "conversation",
+                n.text,
+                base + n.url if n.url.startswith("/") else n.url,
+                n.created_at,
+            )
+            for n in found.get(w.user.id, [])
+            if w.holds(n.created_at)
+        ][:20]
+        if items:
+            digest.sections.append(Section("Conversations", items))
 
 
 def assemble(window: Window, sources: Sources) -> Digest:

@@ -13,6 +13,7 @@ from teams_app.models.barriers import (
     BarrierStatus,
     Severity,
 )
+from teams_app.models.conversations import BarrierSupport, Comment, CommentMention, TargetKind
 from teams_app.models.digests import DeliveryStatus, DigestDelivery
 from teams_app.models.drafts import FormDraft
 from teams_app.models.initiatives import (
@@ -22,6 +23,15 @@ from teams_app.models.initiatives import (
     StageChange,
     StageKind,
     StatusUpdate,
+)
+from teams_app.models.notifications import (
+    DEFAULT_DELIVERY,
+    Delivery,
+    Follow,
+    FollowKind,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
 )
 from teams_app.models.outbox import (
     Heartbeat,
@@ -64,6 +74,17 @@ from teams_app.models.surveys import (
 from teams_app.models.teams import MemberRole, Membership, MemberState, Team, TeamStatus
 
 __all__ = [
+    "BarrierSupport",
+    "Comment",
+    "CommentMention",
+    "TargetKind",
+    "DEFAULT_DELIVERY",
+    "Delivery",
+    "Follow",
+    "FollowKind",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Action",
     "ActionStatus",
     "Activity",

@@ -111,6 +111,8 @@ class Barrier(db.Model):  # type: ignore[name-defined]
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolution: Mapped[str | None] = mapped_column(Text)
+    # "Me too" supports, kept on the row (like cheers) so the register sorts by it.
+    support_count: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

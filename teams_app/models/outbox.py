@@ -82,6 +82,9 @@ JOB_LABELS = {
     "jobs.notify.team_event": "Team notice",
     "jobs.notify.barrier_resolved": "“You said, we did” mail",
     "jobs.notify.story_hidden": "Hidden story notice",
+    "jobs.conversations.mail_notification": "Notification mail",
+    "jobs.conversations.comment_hidden": "Hidden comment notice",
+    "jobs.conversations.fan_out": "Notifications of a change",
 }
 
 

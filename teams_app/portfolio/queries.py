@@ -26,6 +26,7 @@ from teams_app.models import (
 
 STUCK_DAYS = 60  # longer than this in one stage
 OLD_BARRIER_DAYS = 30  # a critical or high barrier open longer than this
+WIDELY_FELT = 3  # an open barrier with this many "me too" supports needs attention
 WAITING_PROPOSAL_DAYS = 14
 ATTENTION_LIMIT = 100
 
@@ -33,6 +34,7 @@ ATTENTION_LIMIT = 100
 WEIGHTS = {
     "off_track": 8,
     "old_barrier": 5,
+    "widely_felt": 4,
     "at_risk": 4,
     "stale": 3,
     "past_target": 3,
@@ -46,6 +48,7 @@ REASON_TEXT = {
     "past_target": "past its target date",
     "stuck": f"more than {STUCK_DAYS} days in one stage",
     "old_barrier": f"critical or high, open more than {OLD_BARRIER_DAYS} days",
+    "widely_felt": f"{WIDELY_FELT} or more colleagues said “me too”",
     "waiting_proposal": f"proposal waiting more than {WAITING_PROPOSAL_DAYS} days",
 }
 
@@ -293,10 +296,13 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
             )
         )
     if not (f.stage_id or f.health or f.target_from or f.target_to):
-        barrier_where = [
-            Barrier.status.not_in(BarrierStatus.closed()),
+        old = and_(
             Barrier.severity.in_(("critical", "high")),
             Barrier.reported_at < now - timedelta(days=OLD_BARRIER_DAYS),
+        )
+        barrier_where = [
+            Barrier.status.not_in(BarrierStatus.closed()),
+            or_(old, Barrier.support_count >= WIDELY_FELT),
         ]
         barrier_where += _barrier_conditions(f)
         for b in db.session.scalars(
@@ -305,16 +311,22 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
             .order_by(Barrier.severity_rank.desc(), Barrier.reported_at)
             .limit(ATTENTION_LIMIT)
         ):
+            is_old = b.severity in ("critical", "high") and b.reported_at < now - timedelta(
+                days=OLD_BARRIER_DAYS
+            )
+            felt = b.support_count >= WIDELY_FELT
+            support = f" · {b.support_count} “me too”" if b.support_count else ""
             items.append(
                 AttentionItem(
                     "barrier",
                     b.id,
                     b.title,
-                    ["old_barrier"],
+                    (["old_barrier"] if is_old else []) + (["widely_felt"] if felt else []),
                     "barriers.show",
                     {"barrier_id": b.id},
-                    f"{b.severity} · open {(now - b.reported_at).days} days",
-                    score=b.severity_rank - 3,  # critical above high
+                    f"{b.severity} · open {(now - b.reported_at).days} days{support}",
+                    # critical above high; more support above less
+                    score=b.severity_rank - 3 + min(b.support_count, 20) // 5,
                     since=b.reported_at,
                 )
             )
@@ -476,7 +488,14 @@ def median_days_in_stage(f: PortfolioFilter, now: datetime | None = None) -> dic
 # --- What changed -------------------------------------------------------------------------------
 
 CHANGE_VERBS = frozenset(
-    {Verb.MOVED_INITIATIVE, Verb.POSTED_UPDATE, Verb.RESOLVED_BARRIER, Verb.REOPENED_BARRIER}
+    {
+        Verb.MOVED_INITIATIVE,
+        Verb.POSTED_UPDATE,
+        Verb.RESOLVED_BARRIER,
+        Verb.REOPENED_BARRIER,
+        Verb.COMMENTED,
+        Verb.SUPPORTED_BARRIER,
+    }
 )
 
 

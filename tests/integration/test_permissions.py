@@ -7,10 +7,13 @@ import pytest
 
 from teams_app.account.services import create_token
 from teams_app.barriers import services as barrier_services
+from teams_app.conversations import services as conversation_services
+from teams_app.conversations.targets import load as load_target
 from teams_app.extensions import db
 from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
 from teams_app.models import UserIdentity
+from teams_app.notifications import services as notification_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
 from tests.factories import (
@@ -276,6 +279,43 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/s/<token>"): s4(404, 404, 404, 404),
     ("GET", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
     ("POST", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
+    # Conversations: <target_kind>/<target_id> is the world's barrier; <comment_id> is the target
+    # person's comment on it (so no role is its author); <notification_id> is the target
+    # person's (404 for everyone else). Empty bodies are refused (422); the API "me too" runs
+    # before the page's (201, then a flash), its DELETE before both (409).
+    ("GET", "/conversations/<target_kind>/<int:target_id>"): s4(302, 200, 200, 200),
+    ("POST", "/conversations/<target_kind>/<int:target_id>/comments"): s4(302, 422, 422, 422),
+    ("GET", "/conversations/<target_kind>/<int:target_id>/people"): s4(302, 200, 200, 200),
+    ("GET", "/comments/<int:comment_id>"): s4(302, 302, 302, 302),
+    ("GET", "/comments/<int:comment_id>/edit"): s4(302, 403, 403, 403),
+    ("POST", "/comments/<int:comment_id>/edit"): s4(302, 403, 403, 403),
+    ("POST", "/comments/<int:comment_id>/delete"): s4(302, 403, 403, 403),
+    ("GET", "/comments/<int:comment_id>/hide"): s4(302, 403, 200, 200),
+    ("POST", "/comments/<int:comment_id>/hide"): s4(302, 403, 422, 422),
+    ("POST", "/barriers/<int:barrier_id>/support"): s4(302, 302, 302, 302),
+    ("POST", "/barriers/<int:barrier_id>/unsupport"): s4(302, 302, 302, 302),
+    ("GET", "/inbox"): s4(302, 200, 200, 200),
+    ("POST", "/inbox/read"): s4(302, 302, 302, 302),
+    ("POST", "/inbox/<int:notification_id>/open"): s4(302, 404, 404, 404),
+    ("GET", "/inbox/preferences"): s4(302, 200, 200, 200),
+    ("POST", "/inbox/preferences"): s4(302, 422, 422, 422),
+    ("GET", "/following"): s4(302, 200, 200, 200),
+    ("GET", "/following/<target_kind>/<int:target_id>"): s4(302, 302, 302, 302),
+    ("POST", "/follow/<target_kind>/<int:target_id>"): s4(302, 302, 302, 302),
+    ("POST", "/unfollow/<target_kind>/<int:target_id>"): s4(302, 302, 302, 302),
+    ("GET", "/api/v1/<target_kind>/<int:target_id>/comments"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/<target_kind>/<int:target_id>/comments"): s4(401, 422, 422, 422),
+    ("GET", "/api/v1/comments/<int:comment_id>"): s4(401, 200, 200, 200),
+    ("PATCH", "/api/v1/comments/<int:comment_id>"): s4(401, 403, 403, 403),
+    ("DELETE", "/api/v1/comments/<int:comment_id>"): s4(401, 403, 403, 403),
+    ("POST", "/api/v1/comments/<int:comment_id>/hide"): s4(401, 403, 422, 422),
+    ("POST", "/api/v1/barriers/<int:barrier_id>/support"): s4(401, 201, 201, 201),
+    ("DELETE", "/api/v1/barriers/<int:barrier_id>/support"): s4(401, 409, 409, 409),
+    ("GET", "/api/v1/me/follows"): s4(401, 200, 200, 200),
+    ("PUT", "/api/v1/<target_kind>/<int:target_id>/follow"): s4(401, 200, 200, 200),
+    ("DELETE", "/api/v1/<target_kind>/<int:target_id>/follow"): s4(401, 204, 204, 204),
+    ("GET", "/api/v1/me/notifications"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/me/notifications/read"): s4(401, 422, 422, 422),
 }
 PROPOSED_TEAM_ROUTES = {
     "/teams/<slug>/charter",
@@ -333,6 +373,12 @@ def path_targets(app):
         barrier=barrier_services.get_barrier(barrier.id),
     )
     story = make_story(target, title="World Story")
+    comment = conversation_services.add_comment(
+        target, load_target("barriers", barrier.id), "A world comment"
+    )
+    notice = notification_services.notify(
+        [target.id], "mention", "World notice", "/inbox", "world:1"
+    )[0]
     failed_job = make_failed_job(target)
     identity = UserIdentity(
         user_id=target.id, provider="testidp", subject="world-sub", email=target.email
@@ -344,6 +390,10 @@ def path_targets(app):
     return {
         "survey_id": survey.id,
         "question_id": survey.questions[0].id,
+        "target_kind": "barriers",
+        "target_id": barrier.id,
+        "comment_id": comment.id,
+        "notification_id": notice.id,
         "job_id": failed_job.id,
         "provider": "nosuch",
         "identity_id": identity.id,

@@ -72,7 +72,9 @@ def test_team_pages_run_a_fixed_number_of_queries(client, staff, count_queries, 
         make_team(staff, name=f"Other Team {i}")
     large = count_queries(lambda: client.get(path))
     assert small == large, f"{small} queries with 5 members, {large} with 200"
-    assert large <= 12
+    # 13: the header's unread count and the team's conversation (with the follow state) are
+    # one query each.
+    assert large <= 13
 
 
 def test_team_api_runs_a_fixed_number_of_queries(api_as, staff, count_queries):
@@ -324,7 +326,8 @@ LIST_PAGES = [
     "/people/search?q=Person",
 ]
 # Tighter than the 15 where a page is known to need fewer.
-CEILINGS = {"/initiatives/{initiative}": 11}
+# The initiative page: 11, plus the header's unread count and its conversation (one query each).
+CEILINGS = {"/initiatives/{initiative}": 13}
 LIST_ENDPOINTS = [
     "/initiatives?per_page=200",
     "/initiatives?sort=title",

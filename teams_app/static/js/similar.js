@@ -19,7 +19,13 @@
       link.textContent = item.title;
       link.target = "_blank";
       li.appendChild(link);
-      li.appendChild(document.createTextNode(" · " + item.status + ", " + item.severity));
+      li.appendChild(document.createTextNode(" · " + item.status + ", " + item.severity +
+        (item.support_count ? ", " + item.support_count + " “me too”" : "") + " · "));
+      var meToo = document.createElement("a");
+      meToo.href = item.me_too_url;
+      meToo.className = "fw-semibold";
+      meToo.textContent = "Me too: add my support";
+      li.appendChild(meToo);
       list.appendChild(li);
     });
     panel.hidden = items.length === 0;

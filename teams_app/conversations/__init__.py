@@ -1,0 +1,2 @@
+"""Conversations: comments with @mentions on initiatives, updates, barriers, actions, stories
+and teams, and "me too" supports on barriers."""
