@@ -113,6 +113,7 @@ class Verb(enum.StrEnum):
     PUBLISHED_SURVEY = "published_survey"
     ANNOUNCED_SURVEY = "announced_survey"
     CLOSED_SURVEY = "closed_survey"
+    CODED_SURVEY_COMMENT = "coded_survey_comment"
 
 
 class Subject(enum.StrEnum):
@@ -319,6 +320,14 @@ class SurveyClosed(SurveyTitle):
     results: int
 
 
+class SurveyCommentCoded(SurveyTitle):
+    """Never the comment's words or its respondent: only which comment and how it was coded."""
+
+    comment_id: int
+    coded_as: str
+    barrier_id: int | None
+
+
 PAYLOADS: dict[Verb, type] = {
     Verb.PROPOSED: NoData,
     Verb.EDITED_CHARTER: Charter,
@@ -390,6 +399,7 @@ PAYLOADS: dict[Verb, type] = {
     Verb.PUBLISHED_SURVEY: SurveyTitle,
     Verb.ANNOUNCED_SURVEY: SurveyTitle,
     Verb.CLOSED_SURVEY: SurveyClosed,
+    Verb.CODED_SURVEY_COMMENT: SurveyCommentCoded,
 }
 
 # The team events that mail the people they concern (jobs/notify.py writes and addresses them).
@@ -507,6 +517,7 @@ SENTENCES: dict[str, str] = {
     Verb.PUBLISHED_SURVEY: "published the survey “{title}”",
     Verb.ANNOUNCED_SURVEY: "announced the survey “{title}” by mail",
     Verb.CLOSED_SURVEY: "closed the survey “{title}”",
+    Verb.CODED_SURVEY_COMMENT: "coded a comment of the survey “{title}”",
 }
 
 # What a sentence says when an old row lacks a key (rows written before a payload grew one).
