@@ -4,13 +4,15 @@ added to MATRIX with the status each role should get."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from teams_app.account.services import create_token
 from teams_app.barriers import services as barrier_services
 from teams_app.extensions import db
 from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
-from teams_app.models import UserIdentity
+from teams_app.models import SurveyComment, UserIdentity
+from teams_app.surveys import services as survey_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
 from tests.factories import (
@@ -20,6 +22,7 @@ from tests.factories import (
     make_story,
     make_team,
 )
+from tests.integration.surveys.helpers import answers as survey_answers
 from tests.integration.surveys.helpers import make_survey
 
 ROLES = ("anon", "staff", "member", "lead", "leadership", "admin")
@@ -272,6 +275,12 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/surveys/<int:survey_id>/poster"): s4(302, 403, 200, 200),
     ("GET", "/surveys/<int:survey_id>/answer"): s4(302, 200, 200, 200),
     ("POST", "/surveys/<int:survey_id>/answer"): s4(302, 422, 422, 422),
+    # The triage queue: <comment_id> is a free-text answer to another published customer survey
+    # of the same leader; staff may not see it (404). An empty coding is refused with a flash.
+    ("GET", "/surveys/<int:survey_id>/comments"): s4(302, 403, 200, 200),
+    ("POST", "/survey-comments/<int:comment_id>/code"): s4(302, 404, 302, 302),
+    ("GET", "/survey-comments/<int:comment_id>/barrier"): s4(302, 404, 200, 200),
+    ("POST", "/survey-comments/<int:comment_id>/barrier"): s4(302, 404, 422, 422),
     ("GET", "/s/<token>"): s4(404, 404, 404, 404),
     ("POST", "/s/<token>"): s4(404, 404, 404, 404),
     ("GET", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
@@ -341,7 +350,16 @@ def world(app):
     db.session.commit()
     survey_lead = UserFactory(role="leadership", name="Survey Leader")
     survey = make_survey(survey_lead, audience="both")
+    commented = make_survey(survey_lead)
+    survey_services.respond_publicly(
+        commented,
+        survey_services.Submission(survey_answers(commented, text="World comment")),
+    )
+    comment_id = db.session.scalar(
+        select(SurveyComment.id).where(SurveyComment.survey_id == commented.id)
+    )
     return {
+        "comment_id": comment_id,
         "survey_id": survey.id,
         "question_id": survey.questions[0].id,
         "job_id": failed_job.id,
