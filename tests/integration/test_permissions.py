@@ -281,6 +281,20 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/survey-comments/<int:comment_id>/code"): s4(302, 404, 302, 302),
     ("GET", "/survey-comments/<int:comment_id>/barrier"): s4(302, 404, 200, 200),
     ("POST", "/survey-comments/<int:comment_id>/barrier"): s4(302, 404, 422, 422),
+    # The surveys API acts on <comment_id>'s survey (published for customers, one answer), so
+    # closing and copying it leave the pages' survey alone. An anonymous caller may POST an
+    # answer (customers need no token): the empty body is 422 for everyone.
+    ("GET", "/api/v1/surveys"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/surveys"): s4(401, 403, 422, 422),
+    ("GET", "/api/v1/surveys/<int:survey_id>"): s4(401, 200, 200, 200),
+    ("PATCH", "/api/v1/surveys/<int:survey_id>"): s4(401, 403, 422, 422),
+    ("POST", "/api/v1/surveys/<int:survey_id>/publish"): s4(401, 403, 409, 409),
+    ("POST", "/api/v1/surveys/<int:survey_id>/close"): s4(401, 403, 200, 200),
+    ("POST", "/api/v1/surveys/<int:survey_id>/copy"): s4(401, 403, 201, 201),
+    ("POST", "/api/v1/surveys/<int:survey_id>/responses"): s4(422, 422, 422, 422),
+    ("PATCH", "/api/v1/surveys/<int:survey_id>/responses/mine"): s4(401, 422, 422, 422),
+    ("GET", "/api/v1/surveys/<int:survey_id>/comments"): s4(401, 403, 200, 200),
+    ("POST", "/api/v1/survey-comments/<int:comment_id>/code"): s4(401, 404, 422, 422),
     ("GET", "/s/<token>"): s4(404, 404, 404, 404),
     ("POST", "/s/<token>"): s4(404, 404, 404, 404),
     ("GET", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
@@ -360,6 +374,7 @@ def world(app):
     )
     return {
         "comment_id": comment_id,
+        "api_survey_id": commented.id,
         "survey_id": survey.id,
         "question_id": survey.questions[0].id,
         "job_id": failed_job.id,
@@ -401,6 +416,8 @@ def _actor(role: str, world: dict):
 def _path(rule: str, world: dict) -> str:
     if rule in PROPOSED_TEAM_ROUTES:
         world = {**world, "slug": world["proposed_slug"], "team_id": world["proposed_id"]}
+    if rule.startswith("/api/v1/surveys/"):
+        world = {**world, "survey_id": world["api_survey_id"]}
     for name, value in world.items():
         for conv in ("int:", ""):
             rule = rule.replace(f"<{conv}{name}>", str(value))
