@@ -231,8 +231,8 @@ class ClosingFigureSchema(ma.Schema):
     metric = fields.String()
     department_id = fields.Integer(allow_none=True)
     department = fields.String(allow_none=True)
-    score = fields.Decimal(as_string=False)
-    scale_max = fields.Decimal(as_string=False)
+    score = fields.Float()
+    scale_max = fields.Float()
     respondents = fields.Integer()
     recorded = fields.Boolean(
         metadata={"description": "False: that month's figure already existed and was kept"}
@@ -338,7 +338,7 @@ class QueueCommentSchema(CommentSchema):
         return dumped
 
 
-class QueuePageSchema(page_of(QueueCommentSchema)):  # type: ignore[misc, valid-type]
+class QueuePageSchema(page_of(QueueCommentSchema)):  # type: ignore[misc]
     coded = fields.Integer(required=True, metadata={"description": "Comments coded so far"})
     comments = fields.Integer(required=True, metadata={"description": "Comments in all"})
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from teams_app.extensions import db
 from teams_app.models import Barrier, SatisfactionResult, SurveyComment
 from teams_app.surveys import services
-from tests.browser.conftest import LAPTOP, PHONE, new_view, shot, sign_in
+from tests.browser.conftest import LAPTOP, PHONE, axe_problems, new_view, shot, sign_in
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 from tests.integration.surveys.helpers import make_survey
 
@@ -112,6 +112,7 @@ def test_build_answer_code_and_close(app, server, browser, page):
     page.keyboard.press("j")
     page.keyboard.press("k")
     assert page.locator(".triage-item.is-current").count() == 1
+    assert not axe_problems(page, "triage queue")
     page.screenshot(path=str(TRIAGE_SHOTS / "triage-1366.png"), full_page=True)
     page.keyboard.press("n")
     assert page.get_by_label("What stands in the way?").input_value() == SAID[0][2]
