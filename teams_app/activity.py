@@ -120,6 +120,7 @@ class Verb(enum.StrEnum):
     PUBLISHED_SURVEY = "published_survey"
     ANNOUNCED_SURVEY = "announced_survey"
     CLOSED_SURVEY = "closed_survey"
+    CODED_SURVEY_COMMENT = "coded_survey_comment"
 
 
 class Subject(enum.StrEnum):
@@ -354,6 +355,14 @@ class BarrierUnsupported(TypedDict):
     title: str
 
 
+class SurveyCommentCoded(SurveyTitle):
+    """Never the comment's words or its respondent: only which comment and how it was coded."""
+
+    comment_id: int
+    coded_as: str
+    barrier_id: int | None
+
+
 PAYLOADS: dict[Verb, type] = {
     Verb.PROPOSED: NoData,
     Verb.EDITED_CHARTER: Charter,
@@ -430,6 +439,7 @@ PAYLOADS: dict[Verb, type] = {
     Verb.PUBLISHED_SURVEY: SurveyTitle,
     Verb.ANNOUNCED_SURVEY: SurveyTitle,
     Verb.CLOSED_SURVEY: SurveyClosed,
+    Verb.CODED_SURVEY_COMMENT: SurveyCommentCoded,
 }
 
 # The team events that mail the people they concern (jobs/notify.py writes and addresses them).
@@ -552,6 +562,7 @@ SENTENCES: dict[str, str] = {
     Verb.HID_COMMENT: "hid a comment on “{title}”: “{reason}”",
     Verb.SUPPORTED_BARRIER: "said “me too” on the barrier “{title}”",
     Verb.UNSUPPORTED_BARRIER: "took back a “me too” on the barrier “{title}”",
+    Verb.CODED_SURVEY_COMMENT: "coded a comment of the survey “{title}”",
 }
 
 # What a sentence says when an old row lacks a key (rows written before a payload grew one).

@@ -30,6 +30,8 @@ _NOUNS = {
     "Barrier": "barrier",
     "Action": "action",
     "ImpactStory": "story",
+    "Survey": "survey",
+    "SurveyComment": "comment's coding",
 }
 
 

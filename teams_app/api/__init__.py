@@ -41,6 +41,7 @@ def init_api(app: Flask) -> None:
     from teams_app.api.portfolio import blp as portfolio_blp
     from teams_app.api.satisfaction import blp as satisfaction_blp
     from teams_app.api.stories import blp as stories_blp
+    from teams_app.api.surveys import blp as surveys_blp
     from teams_app.api.teams import blp as teams_blp
 
     app.config.update(
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> None:
         satisfaction_blp,
         portfolio_blp,
         conversations_blp,
+        surveys_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(docs_bp)

@@ -190,8 +190,10 @@ def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
     return checked, _Links(team, initiative, department)
 
 
-def report_barrier(actor: User, details: BarrierDetails) -> Barrier:
-    """Anyone reports a barrier; naming the team or initiative working on it is optional."""
+def report_barrier(actor: User, details: BarrierDetails, *, commit: bool = True) -> Barrier:
+    """Anyone reports a barrier; naming the team or initiative working on it is optional.
+    ``commit=False`` leaves the commit to a caller whose unit of work includes the report (the
+    survey triage links the comment it came from in the same transaction)."""
     if not can(actor, "report_barrier"):
         raise NotAllowed("Sign in with an active account to report a barrier.")
     d, links = _checked(details)
@@ -217,7 +219,8 @@ def report_barrier(actor: User, details: BarrierDetails) -> Barrier:
     record(
         actor, Verb.REPORTED_BARRIER, barrier, team=links.team, title=d.title, barrier_id=barrier.id
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return barrier
 
 

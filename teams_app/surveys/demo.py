@@ -1,7 +1,7 @@
 """Demo surveys: a customer survey in two waves (the first closed into satisfaction results, its
 comments coded into two new barriers, a piece of evidence and a story; the second open) and an
-open anonymous staff survey. Made through the survey services; the coding writes the comment
-rows directly until the triage queue's service exists. Running it again adds nothing."""
+open anonymous staff survey. Made through the survey services, and the comments coded through the
+triage service. Running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ from teams_app.models import (
     DepartmentKind,
     Survey,
     SurveyComment,
-    SurveyCommentTheme,
     User,
-    utcnow,
 )
-from teams_app.surveys import services
+from teams_app.surveys import services, triage
 from teams_app.surveys.services import ChoiceDetails, QuestionDetails, Submission, SurveyDetails
 
 CUSTOMER_TITLE = "How was your visit?"
@@ -130,53 +128,50 @@ def _answers(survey: Survey, rng: random.Random, mean: float, language: str) -> 
 
 def _code_first_wave(leader: User, survey: Survey) -> None:
     """Two new barriers from the comments, one comment as evidence of an existing barrier, one
-    story worth telling, the rest no action; with themes."""
-    from teams_app.barriers import services as barriers
-
+    story worth telling, the rest no action; with themes. Coded through the triage service, as
+    the queue page would."""
     comments = db.session.scalars(
-        select(SurveyComment).where(SurveyComment.survey_id == survey.id).order_by(SurveyComment.id)
+        select(SurveyComment.id)
+        .where(SurveyComment.survey_id == survey.id)
+        .order_by(SurveyComment.id)
     ).all()
-    made: dict[str, Barrier] = {}
+    made: dict[str, int] = {}
     specs = {
         "printer": ("Printers run out of paper and jam at weekends", "technology", "printing"),
         "renew": ("Renewal limits fine customers still reading a book", "policy", "renewals"),
     }
-    existing = db.session.scalars(select(Barrier).order_by(Barrier.id).limit(1)).first()
-    now = utcnow()
-    for comment in comments:
-        text = (comment.answer.text or "").lower()
+    existing = db.session.scalar(select(Barrier.id).order_by(Barrier.id).limit(1))
+    for comment_id in comments:
+        comment = triage.get_comment(comment_id, leader)
+        text = comment.text.lower()
         key = next(
             (k for k in specs if k in text or (k == "printer" and "impresora" in text)), None
         )
         if key is not None:
+            title, category, theme = specs[key]
             if key not in made:
-                title, category, _theme = specs[key]
-                made[key] = barriers.report_barrier(
-                    leader,
-                    barriers.BarrierDetails(
-                        title=title,
-                        category=category,
-                        affects="customers",
-                        severity="medium",
-                        source="survey",
-                        description=f"From the survey “{survey.title}”: “{comment.answer.text}”",
-                    ),
+                coding = triage.Coding(
+                    "new_barrier",
+                    barrier={"title": title, "category": category},
+                    themes=[theme],
                 )
-                comment.coded_as = "new_barrier"
             else:
-                comment.coded_as = "evidence"
-            comment.barrier_id = made[key].id
-            comment.themes = [SurveyCommentTheme(theme=specs[key][2])]
+                coding = triage.Coding("evidence", barrier_id=made[key], themes=[theme])
+            coded = triage.code_comment(leader, comment, coding, comment.version)
+            made.setdefault(key, coded.barrier_id or 0)
         elif "wait" in text and existing is not None:
-            comment.coded_as, comment.barrier_id = "evidence", existing.id
-            comment.themes = [SurveyCommentTheme(theme="waiting")]
+            triage.code_comment(
+                leader,
+                comment,
+                triage.Coding("evidence", barrier_id=existing, themes=["waiting"]),
+                comment.version,
+            )
         elif "story" in text or "amable" in text or "friendly" in text:
-            comment.coded_as = "story"
-            comment.themes = [SurveyCommentTheme(theme="praise")]
+            triage.code_comment(
+                leader, comment, triage.Coding("story", themes=["praise"]), comment.version
+            )
         else:
-            comment.coded_as = "none"
-        comment.coded_by_id, comment.coded_at = leader.id, now
-    db.session.commit()
+            triage.code_comment(leader, comment, triage.Coding("none"), comment.version)
 
 
 def seed_surveys(leader: User) -> int:

@@ -27,6 +27,7 @@ from teams_app.surveys.forms import (
     read_questions,
     survey_details,
 )
+from teams_app.versioning import StaleEdit
 from teams_app.views import apply_field_errors, current_person, flash_outcome, signed_in_only
 
 bp = Blueprint("surveys", __name__)
@@ -116,7 +117,7 @@ def edit(survey_id: int) -> str | BaseResponse | tuple[str, int]:
                 survey_details(form, questions),
                 int(version) if str(version or "").isdigit() else None,
             )
-        except services.Stale as exc:
+        except StaleEdit as exc:
             flash(exc.message, "warning")
             return _builder(exc.current, form, 409)
         except ServiceError as exc:

@@ -21,7 +21,6 @@ from flask_babel import gettext as _t
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import Verb, record
 from teams_app.dates import OUT_OF_RANGE, date_text, in_range
@@ -50,6 +49,7 @@ from teams_app.models.surveys import SURVEY_LANGUAGES
 from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
 from teams_app.satisfaction.services import metric_key
+from teams_app.versioning import check_version, commit_versioned
 
 TITLE_MAX = 160
 INTRO_MAX = 4000
@@ -64,18 +64,6 @@ SECONDS_PER_QUESTION = 15
 
 
 # --- Errors -------------------------------------------------------------------------------------
-
-
-class Stale(Conflict):
-    """Someone saved the survey first."""
-
-    def __init__(self, current: Survey) -> None:
-        super().__init__(
-            "Someone else changed this survey while you were editing. Reload it and make your "
-            "changes again.",
-            fields={"version": [f"The current version is {current.version}."]},
-        )
-        self.current = current
 
 
 class QuestionsLocked(Conflict):
@@ -485,8 +473,8 @@ def update_survey(
         raise NotAllowed("Only the survey's owners and leadership edit it.")
     if survey.status == SurveyStatus.CLOSED.value:
         raise Conflict("This survey is closed; copy it for the next wave to ask again.")
-    if version is not None and version != survey.version:
-        raise Stale(survey)
+    if version is not None:
+        check_version(survey, version)
     checked, problems = _checked(details)
     _raise(problems)
     assert checked.opens_on is not None and checked.closes_on is not None
@@ -517,11 +505,7 @@ def update_survey(
 
 
 def _commit(survey: Survey) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Stale(get_survey(survey.id)) from None
+    commit_versioned(survey, get_survey)
 
 
 def move_question(actor: User, survey: Survey, question_id: int, offset: int) -> Survey:
@@ -861,10 +845,7 @@ def close(actor: User, survey: Survey, day: date | None = None) -> ClosingOutcom
         results=len([f for f in figures if f.recorded]),
     )
     try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Stale(get_survey(survey.id)) from None
+        commit_versioned(survey, get_survey)
     except IntegrityError:
         db.session.rollback()
         raise Conflict(

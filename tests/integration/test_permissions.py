@@ -4,6 +4,7 @@ added to MATRIX with the status each role should get."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from teams_app.account.services import create_token
 from teams_app.barriers import services as barrier_services
@@ -12,8 +13,9 @@ from teams_app.conversations.targets import load as load_target
 from teams_app.extensions import db
 from teams_app.initiatives import pipeline
 from teams_app.initiatives import services as initiative_services
-from teams_app.models import UserIdentity
+from teams_app.models import SurveyComment, UserIdentity
 from teams_app.notifications import services as notification_services
+from teams_app.surveys import services as survey_services
 from teams_app.teams import services
 from tests.conftest import CSRF_RE, ApiClient, login
 from tests.factories import (
@@ -23,6 +25,7 @@ from tests.factories import (
     make_story,
     make_team,
 )
+from tests.integration.surveys.helpers import answers as survey_answers
 from tests.integration.surveys.helpers import make_survey
 
 ROLES = ("anon", "staff", "member", "lead", "leadership", "admin")
@@ -275,6 +278,26 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/surveys/<int:survey_id>/poster"): s4(302, 403, 200, 200),
     ("GET", "/surveys/<int:survey_id>/answer"): s4(302, 200, 200, 200),
     ("POST", "/surveys/<int:survey_id>/answer"): s4(302, 422, 422, 422),
+    # The triage queue: <comment_id> is a free-text answer to another published customer survey
+    # of the same leader; staff may not see it (404). An empty coding is refused with a flash.
+    ("GET", "/surveys/<int:survey_id>/comments"): s4(302, 403, 200, 200),
+    ("POST", "/survey-comments/<int:survey_comment_id>/code"): s4(302, 404, 302, 302),
+    ("GET", "/survey-comments/<int:survey_comment_id>/barrier"): s4(302, 404, 200, 200),
+    ("POST", "/survey-comments/<int:survey_comment_id>/barrier"): s4(302, 404, 422, 422),
+    # The surveys API acts on <comment_id>'s survey (published for customers, one answer), so
+    # closing and copying it leave the pages' survey alone. An anonymous caller may POST an
+    # answer (customers need no token): the empty body is 422 for everyone.
+    ("GET", "/api/v1/surveys"): s4(401, 200, 200, 200),
+    ("POST", "/api/v1/surveys"): s4(401, 403, 422, 422),
+    ("GET", "/api/v1/surveys/<int:survey_id>"): s4(401, 200, 200, 200),
+    ("PATCH", "/api/v1/surveys/<int:survey_id>"): s4(401, 403, 422, 422),
+    ("POST", "/api/v1/surveys/<int:survey_id>/publish"): s4(401, 403, 409, 409),
+    ("POST", "/api/v1/surveys/<int:survey_id>/close"): s4(401, 403, 200, 200),
+    ("POST", "/api/v1/surveys/<int:survey_id>/copy"): s4(401, 403, 201, 201),
+    ("POST", "/api/v1/surveys/<int:survey_id>/responses"): s4(422, 422, 422, 422),
+    ("PATCH", "/api/v1/surveys/<int:survey_id>/responses/mine"): s4(401, 422, 422, 422),
+    ("GET", "/api/v1/surveys/<int:survey_id>/comments"): s4(401, 403, 200, 200),
+    ("POST", "/api/v1/survey-comments/<int:survey_comment_id>/code"): s4(401, 404, 422, 422),
     ("GET", "/s/<token>"): s4(404, 404, 404, 404),
     ("POST", "/s/<token>"): s4(404, 404, 404, 404),
     ("GET", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
@@ -387,7 +410,17 @@ def path_targets(app):
     db.session.commit()
     survey_lead = UserFactory(role="leadership", name="Survey Leader")
     survey = make_survey(survey_lead, audience="both")
+    commented = make_survey(survey_lead)
+    survey_services.respond_publicly(
+        commented,
+        survey_services.Submission(survey_answers(commented, text="World comment")),
+    )
+    comment_id = db.session.scalar(
+        select(SurveyComment.id).where(SurveyComment.survey_id == commented.id)
+    )
     return {
+        "survey_comment_id": comment_id,
+        "api_survey_id": commented.id,
         "survey_id": survey.id,
         "question_id": survey.questions[0].id,
         "target_kind": "barriers",
@@ -433,6 +466,8 @@ def _actor(role: str, world: dict):
 def _path(rule: str, world: dict) -> str:
     if rule in PROPOSED_TEAM_ROUTES:
         world = {**world, "slug": world["proposed_slug"], "team_id": world["proposed_id"]}
+    if rule.startswith("/api/v1/surveys/"):
+        world = {**world, "survey_id": world["api_survey_id"]}
     for name, value in world.items():
         for conv in ("int:", ""):
             rule = rule.replace(f"<{conv}{name}>", str(value))

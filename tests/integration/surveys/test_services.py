@@ -21,6 +21,7 @@ from teams_app.models import (
 )
 from teams_app.surveys import services
 from teams_app.surveys.services import QuestionDetails, Submission
+from teams_app.versioning import StaleEdit
 from tests.conftest import queued
 from tests.factories import DepartmentFactory, UserFactory
 
@@ -74,7 +75,7 @@ def test_stale_version_is_a_conflict(leader):
     survey = services.create_survey(leader, details())
     survey = services.get_survey(survey.id)
     services.update_survey(leader, survey, details(title="First"), version=1)
-    with pytest.raises(services.Stale):
+    with pytest.raises(StaleEdit):
         services.update_survey(leader, services.get_survey(survey.id), details(), version=1)
 
 
