@@ -477,7 +477,9 @@ def comparison(survey: Survey) -> Comparison:
         )
         .group_by(SurveyComment.survey_id, SurveyComment.barrier_id, SurveyComment.coded_as)
     ).all():
-        if survey_id == survey.id and coded_as != CommentCode.EVIDENCE.value:
+        if barrier_id is None or (
+            survey_id == survey.id and coded_as != CommentCode.EVIDENCE.value
+        ):
             continue  # a new barrier from this wave is not one the earlier wave found
         mentions[barrier_id][survey_id] = mentions[barrier_id].get(survey_id, 0) + n
     found = [b for b, by in mentions.items() if previous.id in by]

@@ -62,7 +62,7 @@ def export(survey_id: int) -> BaseResponse | tuple[str, int]:
     except InvalidInput as exc:
         return render_template("surveys/export_refused.html", survey=survey, problem=exc), 422
     lines = results.csv_lines(survey, department_id)
-    return csv_download(lines, f"survey-{survey.id}-answers")  # type: ignore[no-any-return]
+    return csv_download(lines, f"survey-{survey.id}-answers")
 
 
 @bp.get("/surveys/<int:survey_id>/comparison")
