@@ -53,7 +53,11 @@ class QuestionResultSchema(ma.Schema):
     kind = fields.String()
     count = fields.Integer(metadata={"description": "How many answered the question"})
     mean = fields.Float(
-        metadata={"description": "Ratings only: the mean, to two decimals (absent otherwise)"}
+        allow_none=True,
+        metadata={
+            "description": "Ratings only (absent otherwise): the mean, to two decimals; null "
+            "when nobody answered"
+        },
     )
     distribution = fields.List(
         fields.Nested(BucketSchema),
