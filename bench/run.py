@@ -8,7 +8,8 @@ wsgi:app`` (``APP_ENV=production``) and a private Redis, signs in as a leadershi
 the sign-in form, and drives each page with wrk at 16 connections for ``BENCH_SECONDS`` (5),
 right after a round against a one-route Flask app under the same command (``bench.ceiling``);
 ``BENCH_ROUNDS`` (1) such pairs per page, the median pair counting.
-Then does the key pages again at a tenth of the data (``BENCH_TENTH=0`` skips it). Prints the
+Then does the key pages again at a tenth of the data (``BENCH_TENTH=0`` skips it), and a burst
+of public survey answers (``bench.surveys``; ``BENCH_SURVEYS=0`` skips it). Prints the
 tables, writes them to ``bench/results/``, drops its databases. Asserts nothing.
 """
 
@@ -32,6 +33,7 @@ from redis import Redis
 from bench.dataset import Dataset, build_library
 from bench.pages import Page, growth_table, measure_in_process, pages, run_rounds, table
 from bench.serve import SECRET_KEY, Databases, Gunicorn, sign_in
+from bench.surveys import burst
 from teams_app import create_app
 from teams_app.account.services import create_token
 from teams_app.embedded_redis import EmbeddedRedis
@@ -188,6 +190,10 @@ def main() -> None:
                 growth, growth_rows = growth_table(full_pages, small_pages)
                 print(f"\nFull ({scale:g}) against a tenth ({scale / 10:g}) of the data:")
                 print(growth, flush=True)
+            # Issue 17: a burst of public survey answers (bench.surveys), on its own database.
+            surveys = (
+                burst(dbs, redis_url, tmp) if os.environ.get("BENCH_SURVEYS", "1") != "0" else None
+            )
             results = {
                 "started": started.isoformat(timespec="seconds"),
                 "backend": backend,
@@ -203,6 +209,7 @@ def main() -> None:
                 "tenth": growth_rows,
                 "table": table(full_pages),
                 "growth_table": growth,
+                "survey_answers": surveys,
             }
             RESULTS.mkdir(exist_ok=True)
             stamp = started.strftime("%Y%m%dT%H%M%SZ")

@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.sso.routes import bp as sso_bp
     from teams_app.stories.routes import bp as stories_bp
     from teams_app.surveys.public import bp as public_surveys_bp
+    from teams_app.surveys.results_routes import bp as survey_results_bp
     from teams_app.surveys.routes import bp as surveys_bp
     from teams_app.surveys.triage_views import register as register_triage
     from teams_app.teams.routes import bp as teams_bp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(barriers_bp)
     app.register_blueprint(stories_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(survey_results_bp)
     app.register_blueprint(public_surveys_bp)
     register_triage(app)
     app.register_blueprint(digests_bp)

@@ -450,6 +450,27 @@ def may_answer_survey(user: User, survey: Any) -> bool:
     return survey.status != "draft" and survey.audience in ("staff", "both")
 
 
+@rule("view_survey_results")
+def may_view_survey_results(user: User, survey: Any) -> bool:
+    """A survey's results: its owners and leadership at any time; everyone signed in once it is
+    closed. Closing is what publishes the results (no separate flag): while a survey is open its
+    figures would sway the answers still to come."""
+    return may_manage_survey(user, survey) or survey.status == "closed"
+
+
+@rule("export_survey_answers")
+def may_export_survey_answers(user: User, survey: Any) -> bool:
+    """Download the answers one row per response (free text included): owners and leadership."""
+    return may_manage_survey(user, survey)
+
+
+@rule("compare_survey_waves")
+def may_compare_survey_waves(user: User, survey: Any) -> bool:
+    """A wave against the one it was copied from (with the barriers coded from it): owners and
+    leadership."""
+    return may_manage_survey(user, survey)
+
+
 # --- Sign-in ------------------------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ def init_api(app: Flask) -> None:
     from teams_app.api.portfolio import blp as portfolio_blp
     from teams_app.api.satisfaction import blp as satisfaction_blp
     from teams_app.api.stories import blp as stories_blp
+    from teams_app.api.survey_results import blp as survey_results_blp
     from teams_app.api.surveys import blp as surveys_blp
     from teams_app.api.teams import blp as teams_blp
 
@@ -76,6 +77,7 @@ def init_api(app: Flask) -> None:
         portfolio_blp,
         conversations_blp,
         surveys_blp,
+        survey_results_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(docs_bp)

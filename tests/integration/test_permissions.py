@@ -298,6 +298,14 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("PATCH", "/api/v1/surveys/<int:survey_id>/responses/mine"): s4(401, 422, 422, 422),
     ("GET", "/api/v1/surveys/<int:survey_id>/comments"): s4(401, 403, 200, 200),
     ("POST", "/api/v1/survey-comments/<int:survey_comment_id>/code"): s4(401, 404, 422, 422),
+    # Results, export and comparison: the world's survey is open, so only owners and
+    # leadership read its results; it is a first wave (the comparison says so, 200).
+    ("GET", "/surveys/<int:survey_id>/results"): s4(302, 403, 200, 200),
+    ("GET", "/surveys/<int:survey_id>/results.csv"): s4(302, 403, 200, 200),
+    ("GET", "/surveys/<int:survey_id>/comparison"): s4(302, 403, 200, 200),
+    ("GET", "/surveys/comparison/latest"): s4(302, 200, 200, 200),
+    ("GET", "/api/v1/surveys/<int:survey_id>/results"): s4(401, 403, 200, 200),
+    ("GET", "/api/v1/surveys/<int:survey_id>/comparison"): s4(401, 403, 200, 200),
     ("GET", "/s/<token>"): s4(404, 404, 404, 404),
     ("POST", "/s/<token>"): s4(404, 404, 404, 404),
     ("GET", "/s/<token>/kiosk"): s4(404, 404, 404, 404),
