@@ -22,11 +22,13 @@ from teams_app.conversations import services
 from teams_app.conversations.targets import KINDS, load
 from teams_app.errors import InvalidInput
 from teams_app.markdown_text import render
-from teams_app.models import Comment, Notification
+from teams_app.models import Comment, Notification, TargetKind
 from teams_app.notifications import services as notes
 from teams_app.pagination import paginate
 from teams_app.permissions import can
 
+# Only the kinds that have threads: /surveys/{id}/comments is the surveys API's.
+PATH_KIND = "any(" + ",".join(k.value for k in TargetKind) + ")"
 blp = protect(Blueprint("api_conversations", __name__, description="Conversations and the inbox"))
 
 
@@ -197,7 +199,7 @@ def _version(data: dict[str, Any]) -> int | None:
 # --- Comments -----------------------------------------------------------------------------------
 
 
-@blp.route("/<target_kind>/<int:target_id>/comments")
+@blp.route(f"/<{PATH_KIND}:target_kind>/<int:target_id>/comments")
 class Comments(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_of(CommentSchema))
@@ -302,7 +304,7 @@ class MyFollows(MethodView):
         return {"items": notes.following(api_user())}
 
 
-@blp.route("/<target_kind>/<int:target_id>/follow")
+@blp.route(f"/<{PATH_KIND}:target_kind>/<int:target_id>/follow")
 class FollowItem(MethodView):
     @blp.response(200, FollowStateSchema)
     def put(self, target_kind: str, target_id: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ class CommentForm(Form):
         description="Markdown works: **bold**, *italic*, lists with “- ”. Type @ and a name to "
         "mention a colleague who can see this.",
         render_kw={"rows": 3, "maxlength": BODY_MAX},
+        id="comment-body",  # the page's other forms may have a "body" (status updates)
     )
     parent_id = HiddenField()
     nonce = HiddenField()  # one per rendered form: a double submit makes one comment
