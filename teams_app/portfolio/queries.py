@@ -499,7 +499,7 @@ CHANGE_VERBS = frozenset(
 )
 
 
-def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: int = 200) -> list:
+def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: int = 200) -> list["Activity"]:
     """Stage moves, health changes and barrier resolutions in the last ``days`` days, newest
     first: one bounded query; updates that kept the same health are then dropped."""
     from teams_app.models import Activity
