@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from teams_app.activity import Verb, record
 from teams_app.database import LabelledEnum
 from teams_app.dates import date_text
+from teams_app.digests.schedule import zone_for
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from teams_app.extensions import db
 from teams_app.models import (
@@ -675,7 +676,6 @@ class ActionDetails:
 
 def today_for(user: User) -> date:
     """Today in the person's own time zone: an action due today is not overdue yet."""
-    from teams_app.digests.schedule import zone_for
 
     return utcnow().astimezone(zone_for(user.timezone)).date()
 

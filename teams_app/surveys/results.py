@@ -51,6 +51,7 @@ from teams_app.models import (
     SurveyStatus,
     User,
 )
+from teams_app.permissions import can
 from teams_app.satisfaction.figures import Point, change_pct
 from teams_app.surveys.services import get_survey, min_group
 
@@ -506,7 +507,6 @@ def comparison(survey: Survey) -> Comparison:
 def latest_compared(viewer: User) -> Survey | None:
     """The newest published survey with a previous wave that ``viewer`` may compare: where the
     portfolio and satisfaction pages' link goes."""
-    from teams_app.permissions import can
 
     candidates = db.session.scalars(
         select(Survey)
