@@ -256,7 +256,7 @@ class AttentionItem:
         return [REASON_TEXT[r] for r in self.reasons]
 
 
-def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:
+def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:  # noqa: C901 - one query per attention rule, kept together with its query-count test
     """Everything that needs leadership's eye, worst first: three queries."""
     now = now or utcnow()
     today = now.date()
