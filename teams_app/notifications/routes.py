@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf  # noqa: F401 - CSRFProtect checks every POST
 from werkzeug.wrappers import Response as BaseResponse
 
 from teams_app.conversations.targets import load
@@ -89,8 +88,8 @@ def unfollow(target_kind: str, target_id: int) -> BaseResponse:
 
 @bp.route("/inbox/preferences", methods=["GET", "POST"])
 def preferences() -> str | BaseResponse | tuple[str, int]:
+    me = _me()  # CSRFProtect checks every POST, this form's included
 
-    me = _me()
     if request.method == "POST":
         choices = {k.value: request.form.get(k.value, "") for k in NotificationKind}
         try:
