@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run install install-test test lint typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean translations bench wrk test-faults fault-tools
+.PHONY: run install install-test test lint fmt typecheck pytest worker scheduler web migrate seed browser oidc-provider demo-idp clean translations bench wrk test-faults fault-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install-test browser oidc-provider lint typecheck pytest
 lint:
 	$(BIN)/ruff check teams_app jobs tests bench
 	$(BIN)/ruff format --check teams_app jobs tests bench
+
+## Format and apply ruff's safe fixes (what the pre-commit hooks do), then lint shows what is left.
+fmt:
+	$(BIN)/ruff format teams_app jobs tests bench
+	$(BIN)/ruff check --fix teams_app jobs tests bench
 
 typecheck:
 	$(BIN)/mypy

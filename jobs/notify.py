@@ -16,7 +16,16 @@ from sqlalchemy.exc import IntegrityError
 from teams_app.activity import TEAM_NOTICES, Verb
 from teams_app.extensions import db
 from teams_app.mail import send_mail, stable_message_id
-from teams_app.models import Activity, NoticeDelivery, NoticeStatus, Team, User, utcnow
+from teams_app.models import (
+    Activity,
+    Barrier,
+    ImpactStory,
+    NoticeDelivery,
+    NoticeStatus,
+    Team,
+    User,
+    utcnow,
+)
 from teams_app.teams.services import leads_of
 from teams_app.urls import external_url
 
@@ -158,7 +167,6 @@ def team_event(activity_id: int) -> int:
 def barrier_resolved(activity_id: int) -> int:
     """ "You said, we did": tell the person who reported a barrier that it was removed or
     accepted, and what was done. Returns how many mails went out (0 or 1)."""
-    from teams_app.models import Barrier
 
     event = db.session.get(Activity, activity_id)
     if event is None or event.verb != Verb.RESOLVED_BARRIER:
@@ -192,7 +200,6 @@ def barrier_resolved(activity_id: int) -> int:
 def story_hidden(activity_id: int) -> int:
     """Tell a story's author that leadership hid it from the feed, and why. Returns how many
     mails went out (0 or 1)."""
-    from teams_app.models import ImpactStory
 
     event = db.session.get(Activity, activity_id)
     if event is None or event.verb != Verb.HID_STORY:

@@ -12,6 +12,7 @@ and crash handling are untouched: a horse that dies or overruns is the parent's 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from typing import Any
@@ -20,6 +21,8 @@ from flask import Flask
 from rq import SimpleWorker, Worker
 
 from jobs.resilience import ReconnectingWorkerMixin
+from teams_app import create_app, outbox
+from teams_app.extensions import db
 
 log = logging.getLogger("jobs.worker")
 
@@ -34,8 +37,6 @@ class _AppContextMixin:
 
     def _flask_app(self) -> Flask:
         if self.app is None:
-            from teams_app import create_app
-
             self.app = create_app()
         if "jobs.worker" not in self.app.extensions:
             self._warm_up(self.app)
@@ -43,7 +44,6 @@ class _AppContextMixin:
 
     def _warm_up(self, app: Flask) -> None:
         """Everything a job would otherwise do first, once per worker, not once per job."""
-        import importlib
 
         app.extensions["jobs.worker"] = {"built_in_pid": os.getpid()}
         try:
@@ -65,8 +65,6 @@ class _AppContextMixin:
         # RQ 3 passes (job, queue, execution); RQ 2 passed (job, queue): accept either.
         app = self._flask_app()
         with app.app_context():
-            from teams_app.extensions import db
-
             if self.forks:
                 # A work horse: forget the parent's pooled connections without closing them
                 # (they are the parent's), and open its own.
@@ -80,9 +78,6 @@ class _AppContextMixin:
     def on_redis_ready(self) -> None:
         """Push outbox jobs that Redis does not hold (pushed while it was down, or lost)."""
         with self._flask_app().app_context():
-            from teams_app import outbox
-            from teams_app.extensions import db
-
             try:
                 outbox.sweep()
             finally:

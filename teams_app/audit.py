@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
@@ -169,7 +170,6 @@ def _current_actor() -> User | None:
     api_user = g.get("api_user")
     if api_user is not None:
         return api_user
-    from flask_login import current_user
 
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object()

@@ -25,10 +25,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+
+from teams_app.queue import redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,6 @@ def _state(app: Flask) -> dict[str, Any]:
 
 def _redis(app: Flask) -> Any | None:
     """The app's Redis client, or None while Redis is resting after a failure."""
-    from teams_app.queue import redis_connection
 
     if time.monotonic() < _state(app)["down_until"]:
         return None
@@ -194,11 +195,8 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     stale = session.info.pop(_STALE_KEY, None)
-    if stale:
-        from flask import has_app_context
-
-        if has_app_context():
-            bump(*stale)
+    if stale and has_app_context():
+        bump(*stale)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:

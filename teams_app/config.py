@@ -108,7 +108,7 @@ def load_config(instance_path: str, env: dict[str, str] | None = None) -> dict[s
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     redis_url = env.get("REDIS_URL") or f"unix://{instance / 'redis.sock'}"
-    from teams_app.sso.config import providers_from_env
+    from teams_app.sso.config import providers_from_env  # noqa: PLC0415 - cycle: sso.config imports config
 
     domains = [d.strip().lower() for d in env.get("ALLOWED_EMAIL_DOMAINS", "").split(",")]
 

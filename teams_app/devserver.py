@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from teams_app import ROOT
+from teams_app.demo import demo_idp_accounts
 from teams_app.embedded_redis import EmbeddedRedis
 from teams_app.supervisor import Supervisor
 
@@ -42,7 +43,6 @@ def demo_idp_command(env: dict[str, str], host: str, port: int) -> list[str] | N
             "* no demo OpenID provider: it needs Node.js (make run installs it when npm is there)"
         )
         return None
-    from teams_app.demo import demo_idp_accounts
 
     work = ROOT / "instance" / "demo-idp"
     work.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session
+from flask_login import current_user
 from sqlalchemy import delete, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
@@ -152,7 +153,6 @@ def take(user: User | None, path: str) -> dict[str, Any] | None:
 
 def pending_for_page() -> dict[str, Any] | None:
     """For base.html: the draft to put back into this page's form, if one is waiting."""
-    from flask_login import current_user
 
     if request.method != "GET" or not session.get(PENDING_KEY):
         return None

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException
+
+from teams_app import audit, outages
+from teams_app.auth.session import expired_form
+from teams_app.drafts import from_our_pages
+from teams_app.extensions import db
+from teams_app.outages import database_outage, forget_failed_transaction, unavailable_response
 
 
 class ServiceError(Exception):
@@ -154,7 +160,7 @@ def _messages(errs: Any) -> list[str]:
 KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
 
 
-def handle_http_exception(error: HTTPException) -> Any:
+def handle_http_exception(error: HTTPException) -> Any:  # noqa: C901 - the one place that maps every HTTP error to JSON or a page; split it with its tests
     status = error.code or 500
     if status == 403:
         _audit_denied(error.description or "")
@@ -172,12 +178,8 @@ def handle_http_exception(error: HTTPException) -> Any:
             return json_error(400, "The request body is not valid JSON.", headers=headers)
         message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
         return json_error(status, str(message), headers=headers)
-    if isinstance(error, CSRFError) and request.method == "POST":
-        from teams_app.auth.session import expired_form
-        from teams_app.drafts import from_our_pages
-
-        if from_our_pages():  # an expired form of ours: keep what was typed, send them back
-            return expired_form()
+    if isinstance(error, CSRFError) and request.method == "POST" and from_our_pages():
+        return expired_form()  # an expired form of ours: keep what was typed, send them back
     title, text = TITLES.get(status, (error.name, error.description or ""))
     if error.description and error.description != type(error).description:
         text = error.description  # the app's own words for this refusal
@@ -198,9 +200,6 @@ def handle_http_exception(error: HTTPException) -> Any:
 def render_page(*, status: int, title: str, text: str) -> Response:
     """The error page; if the database is down it cannot even show the account menu, so the
     answer becomes the outage page (503) instead of a bare 500."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from teams_app.outages import database_outage, forget_failed_transaction, unavailable_response
 
     try:
         page = render_template("errors/error.html", status=status, title=title, text=text)
@@ -230,7 +229,6 @@ def handle_data_error(error: DataError) -> Any:
 
     The failed statement has left the session's transaction unusable, so roll it back first.
     """
-    from teams_app.extensions import db
 
     db.session.rollback()
     current_app.logger.warning("database refused a value: %s", error.orig)
@@ -258,10 +256,6 @@ UNKNOWN_FIELD = "Unknown field."
 def _audit_denied(reason: str) -> None:
     """Every 403 is a failed authorisation attempt: record what was asked for (once: a check
     that recorded its own refusal, such as the cross-site one, sets ``g.refusal_recorded``)."""
-    from flask import g
-
-    from teams_app import audit
-    from teams_app.extensions import db
 
     if g.pop("refusal_recorded", False):
         return
@@ -284,8 +278,6 @@ def _audit_unknown_fields(fields: dict[str, list[str]]) -> None:
     what the caller may not: recorded, then refused with the usual 422."""
     unknown = sorted(name for name, msgs in fields.items() if UNKNOWN_FIELD in msgs)
     if unknown:
-        from teams_app import audit
-
         audit.record(
             "request.rejected",
             reason="unknown_fields",
@@ -296,7 +288,6 @@ def _audit_unknown_fields(fields: dict[str, list[str]]) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from teams_app import outages
 
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)

@@ -10,6 +10,7 @@ from wtforms import Field, SelectChoice
 from wtforms.validators import ValidationError
 
 from teams_app.dates import OUT_OF_RANGE, in_range
+from teams_app.people.services import department_choices
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -19,7 +20,6 @@ def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
 
 def department_options(empty_label: str) -> list[SelectChoice]:
     """Departments for a select, with a first "none" option whose value is 0."""
-    from teams_app.people.services import department_choices
 
     return options([(0, empty_label), *department_choices()])
 

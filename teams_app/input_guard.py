@@ -21,6 +21,8 @@ from typing import Any, NoReturn
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, Map
 
+from teams_app import audit
+
 MAX_ID = 2**31 - 1
 
 
@@ -93,7 +95,6 @@ def _multidict_unstorable(values: Any) -> bool:
 
 
 def _refuse(reason: str, message: str) -> NoReturn:
-    from teams_app import audit
 
     audit.record("request.rejected", reason=reason, method=request.method, path=request.path)
     abort(400, description=message)

@@ -21,6 +21,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from teams_app import audit
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -141,6 +143,4 @@ def audit_unsafe_markup(obj: Any, field: str, text: str | None) -> None:
     and always rendered clean): a script in a story is worth knowing about."""
     removed = unsafe_markup(text)
     if removed:
-        from teams_app import audit
-
         audit.record("content.sanitised", object=obj, field=field, removed=removed)

@@ -14,6 +14,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from teams_app.extensions import db
+
 # PostgreSQL SQLSTATE classes and codes that mean "the database cannot serve now", not "the
 # query is wrong": connection exceptions, insufficient resources (disk full, out of memory,
 # too many connections), operator intervention (shutting down, starting up), system errors,
@@ -67,7 +69,7 @@ UNAVAILABLE_TEXT = {
 def unavailable_response(kind: str) -> Any:
     """503 with Retry-After: the API's error JSON, or a page rendered without any database
     lookup (no context processors, and a template that does not extend base.html)."""
-    from teams_app.errors import json_error, wants_json
+    from teams_app.errors import json_error, wants_json  # noqa: PLC0415 - cycle: errors imports outages
 
     retry_after = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
     text = UNAVAILABLE_TEXT[kind]
@@ -82,7 +84,6 @@ def unavailable_response(kind: str) -> Any:
 
 def forget_failed_transaction() -> None:
     """Roll back; if the connection is gone the pool replaces it on the next checkout."""
-    from teams_app.extensions import db
 
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()

@@ -9,13 +9,25 @@ processor) and the API all ask this module; nothing else encodes a rule.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
-from teams_app.models import MemberState, Role, Team, User
+from teams_app.extensions import db
+from teams_app.models import (
+    MemberRole,
+    Membership,
+    MemberState,
+    Role,
+    Team,
+    TeamStatus,
+    User,
+    utcnow,
+)
 
 Predicate = Callable[[User, Any], bool]
 _RULES: dict[str, Predicate] = {}
@@ -211,10 +223,6 @@ def may_report_barrier(user: User, _: Any) -> bool:
 
 def leads_any_team(user: User) -> bool:
     """Leads of any active team may take up (link and edit) any barrier. One small query."""
-    from sqlalchemy import select
-
-    from teams_app.extensions import db
-    from teams_app.models import MemberRole, Membership, TeamStatus
 
     stmt = (
         select(Membership.id)
@@ -366,9 +374,6 @@ def may_comment(user: User, target: Any) -> bool:
 @rule("edit_comment")
 def may_edit_comment(user: User, comment: Any) -> bool:
     """Its author, within the edit window, while it is neither deleted nor hidden."""
-    from datetime import timedelta
-
-    from teams_app.models import utcnow
 
     if comment.author_id != user.id or comment.deleted_at or comment.hidden_at:
         return False

@@ -21,6 +21,9 @@ from rq import Queue, Retry
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from teams_app.extensions import db
+from teams_app.models.outbox import OutboxJob, rq_job_id
+
 log = logging.getLogger(__name__)
 
 _PENDING_KEY = "mission_teams_pending_jobs"
@@ -59,7 +62,6 @@ def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
 def push(outbox_id: int, queue: str, retry_intervals: list[int], func: str = "") -> bool:
     """Put an outbox row's job on its RQ queue. Pushing twice is harmless: the job id is the
     row's, and the job claims its row before doing anything. False when Redis is unreachable."""
-    from teams_app.models.outbox import rq_job_id
 
     retry = Retry(max=len(retry_intervals), interval=retry_intervals) if retry_intervals else None
     try:
@@ -96,8 +98,6 @@ def enqueue_after_commit(
     change that caused it does. ``key`` is the idempotency key (one row per key); by default
     every call is its own job. Arguments must be JSON values (ids, not ORM objects).
     """
-    from teams_app.extensions import db
-    from teams_app.models.outbox import OutboxJob
 
     session = db.session()
     if not session.in_transaction():
@@ -117,7 +117,6 @@ def enqueue_after_commit(
 
 def push_after_commit(row: Any) -> None:
     """Push an outbox row (new, or sent back to pending) once the session's transaction commits."""
-    from teams_app.extensions import db
 
     db.session().info.setdefault(_PENDING_KEY, []).append(
         PendingPush(row, row.queue, list(row.retry_intervals or []), row.func)

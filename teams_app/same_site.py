@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, request
 
+from teams_app import audit
+
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
@@ -72,7 +74,6 @@ def refuse_cross_site_posts() -> None:
     )
     if not cross or _view_allows_cross_site():
         return
-    from teams_app import audit
 
     audit.record(
         "request.rejected",

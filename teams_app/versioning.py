@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import request
 from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.errors import Conflict, InvalidInput
@@ -93,7 +94,6 @@ def api_version(data: dict[str, Any], *, required: bool = True) -> int | None:
     """The version of an API PATCH: ``version`` in the body (taken out of ``data``), else an
     ``If-Match`` header (``"3"``, ``W/"3"`` or ``3``). Neither: 422, as the contract says (or
     None with ``required=False``, for a service that decides itself when it needs one)."""
-    from flask import request
 
     sent = data.pop("version", None)
     if sent is not None:

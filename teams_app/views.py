@@ -5,12 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, render_template
-from flask_login import login_required
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
-from teams_app.errors import ServiceError
+from teams_app import audit
+from teams_app.account.forms import ConfirmForm
+from teams_app.errors import NotAllowed, ServiceError
+from teams_app.extensions import db
+from teams_app.models import utcnow
+from teams_app.same_site import local_target
+from teams_app.versioning import StaleEdit, form_version
 
 
 def apply_field_errors(
@@ -45,10 +60,6 @@ def edit_with_version(
     ``current`` beside the person's input, the form now carrying the saved version (so saving
     again replaces it). Other refusals go next to their fields (422), a 403 propagates. A GET,
     or an invalid post, renders ``template`` with ``form`` and ``context``."""
-    from flask import redirect
-
-    from teams_app.errors import NotAllowed
-    from teams_app.versioning import StaleEdit, form_version
 
     current = None
     if form.validate_on_submit():
@@ -71,9 +82,6 @@ def edit_with_version(
 
 
 def get_or_404(model: Any, ident: Any) -> Any:
-    from flask import abort
-
-    from teams_app.extensions import db
 
     obj = db.session.get(model, ident)
     if obj is None:
@@ -84,7 +92,6 @@ def get_or_404(model: Any, ident: Any) -> Any:
 def flash_outcome(action: Callable[[], Any], success: str | Callable[[], str]) -> bool:
     """Run a one-click service call: flash its refusal, or the success message. Returns
     whether it succeeded. A 403 from the service is not flashed: it propagates as a 403."""
-    from teams_app.errors import NotAllowed
 
     try:
         action()
@@ -99,14 +106,12 @@ def flash_outcome(action: Callable[[], Any], success: str | Callable[[], str]) -
 
 def safe_local_url(target: str | None, fallback: str) -> str:
     """``target`` when it is a same-site path, else ``fallback``: no open redirects."""
-    from teams_app.same_site import local_target
 
     return local_target(target, fallback)
 
 
 def back_or(fallback: str) -> str:
     """Where the person came from (the ``Referer``) when that is this site, else ``fallback``."""
-    from flask import request
 
     return safe_local_url(request.referrer, fallback)
 
@@ -122,14 +127,12 @@ def signed_in_only(bp: Blueprint) -> None:
 
 def current_person() -> Any:
     """The signed-in User itself (not Flask-Login's proxy), to hand to services."""
-    from flask_login import current_user
 
     return current_user._get_current_object()
 
 
 def render_confirm(*, title: str, body: str, action: str, button: str, cancel: str) -> str:
     """The page that asks before a destructive action; its form posts to ``action``."""
-    from teams_app.account.forms import ConfirmForm
 
     return render_template(
         "confirm.html",
@@ -144,10 +147,6 @@ def render_confirm(*, title: str, body: str, action: str, button: str, cancel: s
 
 def csv_download(lines: Any, name: str) -> Any:
     """A streamed CSV attachment named ``<name>-<date>.csv`` (never cached: it holds data)."""
-    from flask import Response, stream_with_context
-
-    from teams_app import audit
-    from teams_app.models import utcnow
 
     audit.record("csv.exported", export=name, query=request_query())
     stamp = utcnow().strftime("%Y-%m-%d")
@@ -163,6 +162,5 @@ def csv_download(lines: Any, name: str) -> Any:
 
 def request_query() -> str:
     """This request's query string, for the record (filters say what was exported)."""
-    from flask import request
 
     return request.query_string.decode("utf-8", "replace")[:300]

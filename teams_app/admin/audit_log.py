@@ -11,6 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from teams_app.audit import EVENTS
 from teams_app.dates import parse_date
+from teams_app.extensions import db
+from teams_app.input_guard import parse_id
 from teams_app.models import AuditEvent, User
 
 
@@ -26,7 +28,6 @@ class AuditFilter:
 
     @classmethod
     def from_args(cls, args: Any) -> AuditFilter:
-        from teams_app.input_guard import parse_id
 
         event = args.get("event", "").strip()
         return cls(
@@ -101,7 +102,6 @@ def user_names(events: list[AuditEvent]) -> dict[int, str]:
     ids = {e.object_id for e in events if e.object_type == "user" and e.object_id is not None}
     if not ids:
         return {}
-    from teams_app.extensions import db
 
     rows = db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
     return {user_id: name for user_id, name in rows}

@@ -12,7 +12,18 @@ from typing import Any
 from flask import Blueprint, Flask, render_template
 from flask_smorest import Api as SmorestApi
 
+from teams_app.api.barriers import blp as barriers_blp
+from teams_app.api.conversations import blp as conversations_blp
+from teams_app.api.docs import reference
+from teams_app.api.initiatives import blp as initiatives_blp
+from teams_app.api.people import blp as people_blp
+from teams_app.api.portfolio import blp as portfolio_blp
+from teams_app.api.satisfaction import blp as satisfaction_blp
 from teams_app.api.schemas import ApiErrorSchema
+from teams_app.api.stories import blp as stories_blp
+from teams_app.api.survey_results import blp as survey_results_blp
+from teams_app.api.surveys import blp as surveys_blp
+from teams_app.api.teams import blp as teams_blp
 
 
 class Api(SmorestApi):
@@ -28,22 +39,11 @@ docs_bp = Blueprint("api_docs", __name__)
 @docs_bp.get("/api/docs")
 def docs() -> str:
     """The API reference, read from the OpenAPI document (``teams_app.api.docs``)."""
-    from teams_app.api.docs import reference
 
     return render_template("api/docs.html", ref=reference())
 
 
 def init_api(app: Flask) -> None:
-    from teams_app.api.barriers import blp as barriers_blp
-    from teams_app.api.conversations import blp as conversations_blp
-    from teams_app.api.initiatives import blp as initiatives_blp
-    from teams_app.api.people import blp as people_blp
-    from teams_app.api.portfolio import blp as portfolio_blp
-    from teams_app.api.satisfaction import blp as satisfaction_blp
-    from teams_app.api.stories import blp as stories_blp
-    from teams_app.api.survey_results import blp as survey_results_blp
-    from teams_app.api.surveys import blp as surveys_blp
-    from teams_app.api.teams import blp as teams_blp
 
     app.config.update(
         OPENAPI_URL_PREFIX="/api/v1",

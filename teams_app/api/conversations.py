@@ -13,6 +13,8 @@ from flask import abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from teams_app.api.auth import api_user, protect
 from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
@@ -21,8 +23,9 @@ from teams_app.barriers.services import get_barrier
 from teams_app.conversations import services
 from teams_app.conversations.targets import KINDS, load
 from teams_app.errors import InvalidInput
+from teams_app.extensions import db
 from teams_app.markdown_text import render
-from teams_app.models import Comment, Notification, TargetKind
+from teams_app.models import Comment, CommentMention, Notification, TargetKind
 from teams_app.notifications import services as notes
 from teams_app.pagination import paginate
 from teams_app.permissions import can
@@ -206,10 +209,6 @@ class Comments(MethodView):
     def get(self, args: dict[str, Any], target_kind: str, target_id: int) -> dict[str, Any]:
         """The conversation, oldest first (replies after their comment's thread starts):
         whoever may see the object (404 otherwise)."""
-        from sqlalchemy import select
-        from sqlalchemy.orm import joinedload, selectinload
-
-        from teams_app.models import CommentMention
 
         target = load(target_kind, target_id, api_user())
         stmt = (
@@ -327,9 +326,6 @@ class MyNotifications(MethodView):
     @blp.response(200, NotificationPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your inbox, newest first, with the ``unread`` count."""
-        from sqlalchemy import func, select
-
-        from teams_app.extensions import db
 
         user = api_user()
         page = paginate(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from teams_app.account import services as tokens
 from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
+from teams_app.digests import services as digests
 from teams_app.errors import NotFound
 from teams_app.models import Department, DepartmentKind, DigestFrequency, Level, Role, User
 from teams_app.pagination import paginate
@@ -173,7 +174,6 @@ class MyDigest(MethodView):
     @blp.response(200, DigestSchema)
     def get(self) -> dict[str, Any]:
         """What my digest would hold if it were sent now: the mail's content, in its order."""
-        from teams_app.digests import services as digests
 
         return digests.preview(api_user()).as_dict()
 

@@ -60,7 +60,7 @@ def Month(**kwargs: Any) -> fields.String:  # noqa: N802 - a field, named like o
 DATE_RANGE = validate.Range(MIN_DATE, MAX_DATE, error=OUT_OF_RANGE)
 
 
-def _bound(field: fields.Field) -> None:
+def _bound(field: fields.Field[Any]) -> None:
     """Every date the API reads is within the app's range (dates.py)."""
     if isinstance(field, fields.Date) and DATE_RANGE not in field.validators:
         field.validators = [*field.validators, DATE_RANGE]
@@ -71,11 +71,11 @@ class BodySchema(ma.Schema):
     coercion (``1.5`` is not an id, ``0`` is not ``false``, ``"3"`` is not a number), dates
     are in range, and unknown fields are refused (marshmallow's default, kept)."""
 
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         _strict(field_obj)
 
 
-def _strict(field: fields.Field) -> None:
+def _strict(field: fields.Field[Any]) -> None:
     if isinstance(field, fields.Integer):
         _only(field, int)
     elif isinstance(field, fields.Boolean):
@@ -89,7 +89,7 @@ def _strict(field: fields.Field) -> None:
     _bound(field)
 
 
-def _only(field: fields.Field, kind: type) -> None:
+def _only(field: fields.Field[Any], kind: type) -> None:
     """Refuse any value that is not of the JSON type ``kind`` (a bool is not an int here, and
     ``1`` is not ``True``) before the field's own checks run."""
     deserialize = field._deserialize
@@ -106,7 +106,7 @@ class QuerySchema(ma.Schema):
     """Every query string: values arrive as text, so numbers are parsed, but a boolean is only
     ``true``/``false`` (or ``1``/``0``), and dates are in range."""
 
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         if isinstance(field_obj, fields.Boolean):
             field_obj.truthy, field_obj.falsy = {"true", "1"}, {"false", "0"}
         _bound(field_obj)

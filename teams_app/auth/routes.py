@@ -19,7 +19,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from teams_app import drafts
+from teams_app import audit, drafts
 from teams_app.auth import services, throttle
 from teams_app.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, SignUpForm
 from teams_app.auth.session import begin_session
@@ -52,7 +52,6 @@ def submitted_email_key() -> str:
 
 def account_locked(limit: RequestLimit) -> None:
     """The per-account limit on a sign-in or reset form was reached: record the lock-out."""
-    from teams_app import audit
 
     account = find_user_by_email(request.form.get("email", ""))
     audit.record(
@@ -144,7 +143,6 @@ def forgot_password() -> str | Response:
 
 def _link_refused(purpose: str, error: LinkError) -> tuple[str, int]:
     """A forged, used or expired link: counted against the address, recorded, explained."""
-    from teams_app import audit
 
     throttle.note_failure("link")
     audit.record("auth.link_refused", actor=None, purpose=purpose, reason=str(error))

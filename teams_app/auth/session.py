@@ -20,13 +20,15 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import login_user
+from flask_login import current_user, login_user
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from teams_app import audit, drafts
 from teams_app.auth.session_limits import limits
+from teams_app.drafts import from_our_pages
 from teams_app.extensions import db, login_manager
 from teams_app.models import User
 
@@ -71,7 +73,6 @@ def begin_session(user: User, remember: bool = False) -> None:
 
 def load_user(alt_id: str) -> User | None:
     """The person this session (or remember cookie) belongs to, if it is still valid."""
-    from teams_app import audit
 
     sid = SessionId.parse(alt_id)
     if sid is None:
@@ -137,10 +138,7 @@ ENDED = {
 
 def unauthorized() -> Response:
     if request.path.startswith("/api/"):
-        from flask import abort
-
         abort(401)
-    from teams_app.drafts import from_our_pages
 
     if request.method == "POST" and from_our_pages():
         return expired_form()
@@ -157,9 +155,6 @@ def expired_form() -> Response:
     """A form sent after the session expired (its CSRF token is stale, or the person was signed
     out meanwhile): keep what was typed, and bring the person back to the form to send it
     again, through the sign-in page when they need to sign in."""
-    from flask_login import current_user
-
-    from teams_app import drafts
 
     user = current_user._get_current_object() if current_user.is_authenticated else None
     page = drafts.form_page()

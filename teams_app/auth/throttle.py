@@ -19,6 +19,8 @@ from flask import current_app
 from limits import RateLimitItemPerSecond
 from werkzeug.exceptions import TooManyRequests
 
+from teams_app import audit
+from teams_app.audit import client_address
 from teams_app.extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,6 @@ def _item() -> RateLimitItemPerSecond:
 
 
 def _address() -> str:
-    from teams_app.audit import client_address
 
     return client_address() or "unknown"
 
@@ -77,8 +78,6 @@ def note_failure(kind: str) -> None:
         log.warning("failed-authentication limits unavailable", exc_info=True)
         return
     if spent:
-        from teams_app import audit
-
         audit.record(
             "auth.locked_out",
             actor=None,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from teams_app.barriers.services import (
@@ -18,7 +26,7 @@ from teams_app.forms import Form, date_in_range, options
 from teams_app.models import ActionStatus, Affects, BarrierCategory, BarrierSource, Severity
 
 
-def _enum_options(values: Any) -> list:
+def _enum_options(values: Any) -> list[SelectChoice]:
     return options((v.value, v.label) for v in values)
 
 

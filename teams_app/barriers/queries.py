@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, case, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
+from teams_app import cache
 from teams_app.activity import Subject
+from teams_app.barriers.services import today_for as today
 from teams_app.extensions import db
 from teams_app.models import (
     Action,
@@ -124,7 +126,6 @@ def facet_counts(f: BarrierFilter) -> dict[str, dict[Any, int]]:
     """For each filter, how many barriers each of its values would show, given the other
     filters. Kept in Redis for a minute by filter (the sort changes no count) and made stale
     by any write to barriers (``teams_app.cache``); everyone sees the same counts."""
-    from teams_app import cache
 
     key = {k: v for k, v in f.as_args().items() if k != "sort"}
     return cache.remember(
@@ -161,7 +162,6 @@ class Choice(NamedTuple):
 def filter_choices() -> tuple[list[Choice], list[Choice]]:
     """Departments and teams that have barriers, for the register's filters: hundreds of
     options at a large library, so kept in Redis with the counts (stale on the same writes)."""
-    from teams_app import cache
 
     def compute() -> tuple[list[Choice], list[Choice]]:
         departments = db.session.execute(
@@ -439,6 +439,5 @@ def history(barrier: Barrier) -> list[Activity]:
 
 def today_for(user: User) -> date:
     """Today in the person's time zone: an action due today is not overdue yet."""
-    from teams_app.barriers.services import today_for as today
 
     return today(user)

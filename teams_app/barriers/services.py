@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from teams_app.activity import Verb, record
 from teams_app.database import LabelledEnum
 from teams_app.dates import date_text
+from teams_app.digests.schedule import zone_for
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceError
 from teams_app.extensions import db
 from teams_app.models import (
@@ -131,13 +133,8 @@ class _Links:
     department: Department | None
 
 
-def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
-    """Validate every field at once, so a form shows all its problems together."""
-    problems: dict[str, list[str]] = {}
-
-    def problem(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
-
+def _checked_text(d: BarrierDetails, problem: Callable[[str, str], None]) -> tuple[str, str | None]:
+    """The title on one line (it becomes a mail subject) and the description, trimmed."""
     title = " ".join((d.title or "").split())  # one line: it becomes a mail subject
     if not title:
         problem("title", "Give the barrier a short title.")
@@ -146,6 +143,10 @@ def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
     description = (d.description or "").strip() or None
     if description and len(description) > DESCRIPTION_MAX:
         problem("description", f"Use at most {DESCRIPTION_MAX} characters.")
+    return title, description
+
+
+def _check_choices(d: BarrierDetails, problem: Callable[[str, str], None]) -> None:
     for field, enum_type, label in (
         ("category", BarrierCategory, "category"),
         ("affects", Affects, "group it affects"),
@@ -157,6 +158,33 @@ def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
         except InvalidInput as exc:
             problem(field, exc.fields[field][0])
 
+
+def _active_team(team_id: int, problem: Callable[[str, str], None]) -> Team | None:
+    """The team (with its members) a barrier names, if it exists and is active."""
+    found = db.session.scalars(
+        select(Team)
+        .options(selectinload(Team.memberships).joinedload(Membership.user))
+        .where(Team.id == team_id)
+    ).one_or_none()
+    if found is None:
+        problem("team_id", "There is no such team.")
+    elif not found.is_active:
+        problem("team_id", "Choose an active team: this one is not working on anything now.")
+    else:
+        return found
+    return None
+
+
+def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
+    """Validate every field at once, so a form shows all its problems together."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    title, description = _checked_text(d, problem)
+    _check_choices(d, problem)
+
     initiative = None
     if d.initiative_id is not None:
         initiative = db.session.get(Initiative, d.initiative_id)
@@ -165,19 +193,7 @@ def _checked(d: BarrierDetails) -> tuple[BarrierDetails, _Links]:
     team_id = initiative.team_id if initiative is not None else d.team_id
     if initiative is not None and d.team_id is not None and d.team_id != initiative.team_id:
         problem("team_id", "The initiative belongs to another team; choose its team or none.")
-    team = None
-    if team_id is not None:
-        found = db.session.scalars(
-            select(Team)
-            .options(selectinload(Team.memberships).joinedload(Membership.user))
-            .where(Team.id == team_id)
-        ).one_or_none()
-        if found is None:
-            problem("team_id", "There is no such team.")
-        elif not found.is_active:
-            problem("team_id", "Choose an active team: this one is not working on anything now.")
-        else:
-            team = found
+    team = None if team_id is None else _active_team(team_id, problem)
     department = None
     if d.department_id is not None:
         department = db.session.get(Department, d.department_id)
@@ -675,7 +691,6 @@ class ActionDetails:
 
 def today_for(user: User) -> date:
     """Today in the person's own time zone: an action due today is not overdue yet."""
-    from teams_app.digests.schedule import zone_for
 
     return utcnow().astimezone(zone_for(user.timezone)).date()
 

@@ -51,7 +51,7 @@ def _say(
         return None
 
 
-def seed_conversations(accounts: Sequence[str] = ()) -> int:
+def seed_conversations(accounts: Sequence[str] = ()) -> int:  # noqa: C901 - one linear demo script, a branch per seeded thread
     """Add the demo's conversations; ``accounts`` are the demo accounts' emails, who get unread
     notifications (a mention each). Returns how many comments were added."""
     if db.session.scalar(select(Comment.id).limit(1)) is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from teams_app.extensions import db
-from teams_app.models import Comment, CommentMention
+from teams_app.models import Comment, CommentMention, Follow
 
 THREAD_MAX = 1000  # a thread page shows this many top-level comments and replies at most
 
@@ -25,9 +25,6 @@ def thread(kind: str, ident: int, viewer_id: int | None = None) -> tuple[list[En
     explicit follow of (kind, id) (None when they never followed nor unfollowed it): one query
     (plus one for mentions when there are comments). The follow state rides along as a one-row
     select the comments are outer-joined to, so an empty thread still answers it."""
-    from sqlalchemy import and_
-
-    from teams_app.models import Follow
 
     state = select(
         select(Follow.active)

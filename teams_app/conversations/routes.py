@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,6 +23,7 @@ from teams_app.conversations.forms import (
 from teams_app.conversations.targets import Target, load, wrap
 from teams_app.errors import NotAllowed, ServiceError
 from teams_app.input_guard import parse_id
+from teams_app.notifications import services as notes
 from teams_app.permissions import can, require
 from teams_app.views import (
     apply_field_errors,
@@ -38,7 +39,6 @@ _me = current_person
 
 
 def _thread_context(target: Target, form: CommentForm | None = None) -> dict[str, Any]:
-    from teams_app.notifications import services as notes
 
     me = _me()
     form = form or CommentForm(formdata=None)
@@ -185,7 +185,6 @@ def hide_comment(comment_id: int) -> str | BaseResponse | tuple[str, int]:
 
 
 def _back(barrier_id: int) -> str:
-    from flask import url_for
 
     return safe_local_url(request.form.get("next"), url_for("barriers.show", barrier_id=barrier_id))
 

@@ -30,8 +30,10 @@ from teams_app.models import (
     utcnow,
 )
 from teams_app.notifications import services as notes
+from teams_app.people.search import matching
 from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
+from teams_app.validation import required_text
 
 BODY_MAX = 5000
 REASON_MAX = 2000
@@ -133,7 +135,6 @@ def resolve_mentions(body: str, target: Target) -> list[User]:
 
 def mentionable(target: Target, text: str, limit: int = 10) -> list[User]:
     """The typeahead: people whose name contains ``text`` and who can see the object."""
-    from teams_app.people.search import matching
 
     return [p for p in matching(text, limit=limit) if can(p, "read_thread", target)]
 
@@ -366,7 +367,6 @@ def delete_comment(actor: User, comment: Comment, target: Target) -> Comment:
 
 def hide_comment(actor: User, comment: Comment, target: Target, reason: str | None) -> Comment:
     """Leadership hides a comment with a reason; the author is told by mail."""
-    from teams_app.validation import required_text
 
     if not can(actor, "hide_comment", comment):
         raise NotAllowed("Only leadership can hide a comment.")

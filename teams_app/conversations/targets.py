@@ -11,12 +11,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import has_request_context, url_for
+from sqlalchemy import select
 
+from teams_app.barriers.services import get_action, get_barrier
 from teams_app.errors import NotFound, ServiceError
 from teams_app.extensions import db
+from teams_app.initiatives.services import get_initiative
 from teams_app.models import Action, Barrier, ImpactStory, Initiative, StatusUpdate, Team, User
 from teams_app.models.conversations import TargetKind
 from teams_app.permissions import can
+from teams_app.stories.services import get_story
+from teams_app.teams.services import get_team
+from teams_app.urls import external_url  # a job: no request, BASE_URL
 
 
 @dataclass
@@ -43,7 +49,6 @@ class Target:
         endpoint, values = _PAGE[self.kind](self)
         if has_request_context():
             return url_for(endpoint, _anchor=anchor, _external=external, **values)
-        from teams_app.urls import external_url  # a job: no request, BASE_URL
 
         url = external_url(endpoint, **values) + (f"#{anchor}" if anchor else "")
         if external:
@@ -81,14 +86,12 @@ _PAGE: dict[str, Callable[[Target], tuple[str, dict[str, Any]]]] = {
 
 
 def _initiative(ident: int) -> Target:
-    from teams_app.initiatives.services import get_initiative
 
     i = get_initiative(ident)
     return Target("initiatives", i, i.title, i.team, ("initiatives", i.id))
 
 
 def _update(ident: int) -> Target:
-    from teams_app.initiatives.services import get_initiative
 
     u = db.session.get(StatusUpdate, ident)
     if u is None:
@@ -98,14 +101,12 @@ def _update(ident: int) -> Target:
 
 
 def _barrier(ident: int) -> Target:
-    from teams_app.barriers.services import get_barrier
 
     b = get_barrier(ident)
     return Target("barriers", b, b.title, b.team, ("barriers", b.id))
 
 
 def _action(ident: int) -> Target:
-    from teams_app.barriers.services import get_action
 
     a = get_action(ident)
     follows = ("initiatives", a.initiative_id) if a.initiative_id else ("barriers", a.barrier_id)
@@ -113,7 +114,6 @@ def _action(ident: int) -> Target:
 
 
 def _story(ident: int) -> Target:
-    from teams_app.stories.services import get_story
 
     s = get_story(ident)
     team = None
@@ -125,7 +125,6 @@ def _story(ident: int) -> Target:
 
 
 def _team(ident: int) -> Target:
-    from teams_app.teams.services import get_team
 
     t = get_team(ident)
     return Target("teams", t, t.name, t, ("teams", t.id))
@@ -187,7 +186,6 @@ def load_objects(keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
         "stories": (ImpactStory, ImpactStory.title),
         "actions": (Action, Action.description),
     }
-    from sqlalchemy import select
 
     for kind, ids in by_kind.items():
         if kind not in columns:

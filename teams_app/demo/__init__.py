@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from teams_app.barriers import services as barriers
 from teams_app.conversations.demo import seed_conversations
 from teams_app.demo import builders, data
 from teams_app.demo.clock import date_in, days_ago
@@ -31,10 +32,26 @@ from teams_app.demo.data import (
     demo_email,
 )
 from teams_app.extensions import db
-from teams_app.models import Department, Level, Team, User, utcnow
+from teams_app.models import (
+    Barrier,
+    Department,
+    ImpactStory,
+    Initiative,
+    Level,
+    OutboxJob,
+    OutboxStatus,
+    SatisfactionResult,
+    Team,
+    User,
+    UserIdentity,
+    utcnow,
+)
 from teams_app.people.services import find_department, find_user_by_email
+from teams_app.satisfaction import services as satisfaction
 from teams_app.security import hash_password
+from teams_app.stories import services as stories
 from teams_app.surveys.demo import seed_surveys
+from teams_app.teams.services import get_team, leads_of
 
 __all__ = [
     "DEMO_DOMAIN",
@@ -60,7 +77,6 @@ def _person(name: str) -> User:
 
 
 def _first_lead(team: Team) -> User:
-    from teams_app.teams.services import leads_of
 
     return leads_of(team)[0]
 
@@ -170,7 +186,6 @@ def seed_teams() -> int:
 
 def seed_initiatives(team_id: int, row: TeamRow) -> None:
     """The team's initiatives, in every stage and health, with their past."""
-    from teams_app.teams.services import get_team
 
     for item in row.initiatives:
         team = get_team(team_id)
@@ -190,8 +205,6 @@ def seed_initiatives(team_id: int, row: TeamRow) -> None:
 
 def seed_barriers() -> int:
     """Barriers in every status, with actions, made through the services and then backdated."""
-    from teams_app.barriers import services as barriers
-    from teams_app.models import Barrier, Initiative
 
     added = 0
     for row in BARRIERS:
@@ -246,8 +259,6 @@ def seed_barriers() -> int:
 def seed_stories() -> int:
     """Impact stories of every kind, cheered by colleagues: this month's featured story, two
     past months' ones (set directly) and one hidden with a reason. Idempotent by title."""
-    from teams_app.models import ImpactStory
-    from teams_app.stories import services as stories
 
     added = 0
     now = utcnow()
@@ -295,8 +306,6 @@ def _month_back(months: int) -> str:
 def seed_satisfaction() -> int:
     """A year of survey results, imported as one CSV through the service (rows already there are
     left out, so running it again adds nothing)."""
-    from teams_app.models import SatisfactionResult
-    from teams_app.satisfaction import services as satisfaction
 
     rows = []
     for i, score in enumerate(data.CUSTOMER_SATISFACTION):
@@ -332,7 +341,6 @@ def seed_satisfaction() -> int:
 def seed_outbox() -> None:
     """One mail that failed every try (as during an SMTP outage), so the operations page shows
     a failed job and its Resend button. Keyed, so a second seed adds nothing."""
-    from teams_app.models import OutboxJob, OutboxStatus
 
     key = data.FAILED_MAIL_KEY
     if db.session.scalar(select(OutboxJob.id).where(OutboxJob.key == key)) is not None:
@@ -393,7 +401,6 @@ def demo_idp_accounts() -> dict[str, dict[str, Any]]:
 
 def seed_identities() -> int:
     """Link a few demo people to their Demo IdP account (idempotent)."""
-    from teams_app.models import UserIdentity
 
     added = 0
     for name in data.LINKED_AT_START:

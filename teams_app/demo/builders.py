@@ -13,8 +13,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from teams_app.barriers import services as barriers
 from teams_app.demo.clock import Timeline, days_ago
 from teams_app.extensions import db
+from teams_app.initiatives import services as initiatives
+from teams_app.initiatives.pipeline import stages
 from teams_app.models import (
     Action,
     Activity,
@@ -27,6 +30,8 @@ from teams_app.models import (
     Team,
     User,
 )
+from teams_app.stories import services as stories
+from teams_app.teams import services as teams
 
 # --- People ------------------------------------------------------------------------------------
 
@@ -91,9 +96,8 @@ def make_team(
     """A team ``lead`` proposed, in ``status``: the sponsor (leadership) charters or declines it;
     once active the lead adds ``members``, makes ``co_leads`` leads too, and ``requests`` ask to
     join; a closed team was active first. With ``days_ago``, its history starts that long ago."""
-    from teams_app.teams import services
 
-    charter = services.Charter(
+    charter = teams.Charter(
         name=name,
         problem=problem,
         goal=goal,
@@ -101,24 +105,24 @@ def make_team(
         open_to_join=open_to_join,
         max_members=max_members,
     )
-    team = services.propose_team(lead, charter)
+    team = teams.propose_team(lead, charter)
     if status != "proposed" and sponsor is None:
         raise ValueError(f"A {status} team needs a sponsor from leadership.")
     if status in ("active", "closed"):
         assert sponsor is not None
-        services.charter_team(sponsor, team, sponsor.id, charter_note)
+        teams.charter_team(sponsor, team, sponsor.id, charter_note)
         for person in members:
-            services.add_member(lead, team, person.id)
+            teams.add_member(lead, team, person.id)
         for person in co_leads:
-            services.set_member_role(lead, team, person.id, "lead")
+            teams.set_member_role(lead, team, person.id, "lead")
         for person, message in requests:
-            services.join_team(person, team, message)
+            teams.join_team(person, team, message)
     if status == "declined":
         assert sponsor is not None
-        services.decline_team(sponsor, team, decline_reason)
+        teams.decline_team(sponsor, team, decline_reason)
     if status == "closed":
-        services.close_team(lead, team, closing_summary)
-    loaded: Team = services.get_team(team.id)
+        teams.close_team(lead, team, closing_summary)
+    loaded: Team = teams.get_team(team.id)
     if days_ago is not None:
         _backdate_team(loaded, days_ago)
         db.session.commit()
@@ -167,8 +171,6 @@ def make_initiative(
     (a move back carries ``back_note``, a stop ``stop_note``); its ``owner`` posts ``updates``
     as (health, body). With ``days_ago`` its history is spread over that many days, and a
     ``target_date`` (which may already be past) is set after."""
-    from teams_app.initiatives import services as initiatives
-    from teams_app.initiatives.pipeline import stages
 
     by_name = {st.name: st for st in stages()}
     item = initiatives.create_initiative(
@@ -245,7 +247,6 @@ def make_barrier(
     department: Department | None = None,
 ) -> Barrier:
     """A barrier ``reporter`` reports, handed to ``team`` (and ``initiative``) if given."""
-    from teams_app.barriers import services as barriers
 
     return barriers.report_barrier(
         reporter,
@@ -277,13 +278,12 @@ def make_action(
     """An action logged through the service. A due date already past is given as logged
     earlier, while it was still ahead: a new action cannot be due in the past. Its owner then
     moves it to ``status`` (with an ``outcome``) if that is not "planned"."""
-    from teams_app.barriers import services
 
-    past = due_on is not None and due_on < services.today_for(actor)
-    action = services.log_action(
+    past = due_on is not None and due_on < barriers.today_for(actor)
+    action = barriers.log_action(
         actor,
-        services.ActionDetails(description, owner_id, None if past else due_on),
-        barrier=services.get_barrier(barrier.id) if barrier is not None else None,
+        barriers.ActionDetails(description, owner_id, None if past else due_on),
+        barrier=barriers.get_barrier(barrier.id) if barrier is not None else None,
         initiative=initiative,
     )
     if past:
@@ -291,12 +291,12 @@ def make_action(
             Action.__table__.update().where(Action.id == action.id).values(due_on=due_on)
         )
         db.session.commit()
-    action = services.get_action(action.id)
+    action = barriers.get_action(action.id)
     if status != "planned":
         owner = db.session.get(User, owner_id) if owner_id is not None else actor
         assert owner is not None
-        change = services.change_for(action, status=status, outcome=outcome)
-        action = services.update_action(owner, action, change, action.version)
+        change = barriers.change_for(action, status=status, outcome=outcome)
+        action = barriers.update_action(owner, action, change, action.version)
     return action
 
 
@@ -345,7 +345,6 @@ def make_story(
 ) -> ImpactStory:
     """An impact story ``author`` shares through the service (no personal details in it); other
     ``details`` are StoryDetails fields. ``shared_at`` moves its sharing time into the past."""
-    from teams_app.stories import services as stories
 
     story_details = stories.StoryDetails(
         title=title, body=body, kind=kind, no_personal_details=True

@@ -24,11 +24,13 @@ from teams_app.models import (
     Action,
     ActionStatus,
     Activity,
+    Delivery,
     ImpactStory,
     Initiative,
     MemberRole,
     Membership,
     MemberState,
+    Notification,
     Stage,
     StageKind,
     Team,
@@ -385,7 +387,6 @@ def build_many(windows: Sequence[Window]) -> list[Digest]:
 def add_conversations(windows: Sequence[Window], digests: Sequence[Digest]) -> None:
     """The "Conversations" section: notifications each person asked to read in their digest
     (mentions, replies, comments and changes on what they follow), one query for the batch."""
-    from teams_app.models import Delivery, Notification
 
     if not windows:
         return

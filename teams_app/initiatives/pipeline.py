@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from teams_app.activity import Verb, record
 from teams_app.errors import Conflict, InvalidInput, NotAllowed
 from teams_app.extensions import db
-from teams_app.models import Initiative, Stage, StageKind, User
+from teams_app.models import Initiative, Stage, StageChange, StageKind, User
 from teams_app.permissions import can
 from teams_app.validation import choice, required_text
 
@@ -102,7 +102,6 @@ def delete_stage(actor: User, stage: Stage) -> None:
     held = db.session.scalar(select(func.count()).where(Initiative.stage_id == stage.id)) or 0
     if held:
         raise Conflict(f"{stage.name} holds {held} initiatives; move them first.")
-    from teams_app.models import StageChange
 
     used = db.session.scalar(
         select(func.count()).where(

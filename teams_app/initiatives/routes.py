@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from teams_app.barriers import queries as barrier_queries
 from teams_app.errors import NotAllowed, ServiceError
@@ -47,7 +48,7 @@ def _page_url(initiative: Initiative) -> str:
     return url_for("initiatives.show", initiative_id=initiative.id)
 
 
-def _owner_choices(team_id: int) -> list:
+def _owner_choices(team_id: int) -> list[SelectChoice]:
     team = teams.get_team(team_id)
     people = sorted((m.user for m in team.active_memberships()), key=lambda u: u.name.lower())
     return options([(0, "Me")] + [(u.id, u.name) for u in people])

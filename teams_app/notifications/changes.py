@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from teams_app.models import Activity
+from teams_app.queue import enqueue_after_commit
 
 # verb -> (what is followed, notification kind). Decisions go to one person, not followers.
 CHANGE_VERBS: dict[str, tuple[str, str]] = {
@@ -44,7 +45,6 @@ def _collect(session: Session, _ctx: Any, _instances: Any = None) -> None:
 
 
 def _queue(session: Session, _ctx: Any) -> None:
-    from teams_app.queue import enqueue_after_commit
 
     pending = session.info.pop(_KEY, [])
     for activity in pending:

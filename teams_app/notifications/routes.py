@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from teams_app.conversations.targets import load
 from teams_app.errors import ServiceError
 from teams_app.models import Delivery, NotificationKind
 from teams_app.notifications import services
@@ -60,7 +61,6 @@ def following() -> str:
 @bp.get("/following/<target_kind>/<int:target_id>")
 def go(target_kind: str, target_id: int) -> BaseResponse:
     """The page of something followed."""
-    from teams_app.conversations.targets import load
 
     return redirect(load(target_kind, target_id, _me()).url())
 
@@ -88,9 +88,8 @@ def unfollow(target_kind: str, target_id: int) -> BaseResponse:
 
 @bp.route("/inbox/preferences", methods=["GET", "POST"])
 def preferences() -> str | BaseResponse | tuple[str, int]:
-    from flask_wtf.csrf import validate_csrf  # noqa: F401 - CSRFProtect checks every POST
+    me = _me()  # CSRFProtect checks every POST, this form's included
 
-    me = _me()
     if request.method == "POST":
         choices = {k.value: request.form.get(k.value, "") for k in NotificationKind}
         try:

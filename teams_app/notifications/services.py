@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from teams_app.conversations.targets import load_objects
 from teams_app.errors import InvalidInput, NotFound
 from teams_app.extensions import db
 from teams_app.models import (
@@ -192,7 +193,6 @@ def following(user: User) -> list[Followed]:
         barrier_where = barrier_where | Barrier.team_id.in_(team_ids)
     auto |= {("barriers", b) for b in db.session.scalars(select(Barrier.id).where(barrier_where))}
     keys = (explicit | auto) - unfollowed
-    from teams_app.conversations.targets import load_objects
 
     titles = load_objects(keys)
     items = [

@@ -7,22 +7,25 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select, true, union_all
+from sqlalchemy import and_, func, literal, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from teams_app.activity import Verb
 from teams_app.extensions import db
 from teams_app.models import (
+    Activity,
     Barrier,
     BarrierStatus,
     Initiative,
     Stage,
+    StageChange,
     StageKind,
     Team,
     TeamStatus,
     User,
     utcnow,
 )
+from teams_app.models import User as Owner
 
 STUCK_DAYS = 60  # longer than this in one stage
 OLD_BARRIER_DAYS = 30  # a critical or high barrier open longer than this
@@ -253,7 +256,7 @@ class AttentionItem:
         return [REASON_TEXT[r] for r in self.reasons]
 
 
-def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:
+def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:  # noqa: C901 - one query per attention rule, kept together with its query-count test
     """Everything that needs leadership's eye, worst first: three queries."""
     now = now or utcnow()
     today = now.date()
@@ -447,9 +450,6 @@ def _days_between(start: Any, end: Any) -> Any:
 def median_days_in_stage(f: PortfolioFilter, now: datetime | None = None) -> dict[int, float]:
     """Median days initiatives spend in each stage (a visit still going counts up to now), by
     window functions: LEAD for each visit's end, ROW_NUMBER and COUNT to find the middle."""
-    from sqlalchemy import literal
-
-    from teams_app.models import StageChange
 
     now = now or utcnow()
     following = (
@@ -499,10 +499,11 @@ CHANGE_VERBS = frozenset(
 )
 
 
-def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: int = 200) -> list:
+def changes(
+    f: PortfolioFilter, days: int, now: datetime | None = None, limit: int = 200
+) -> list[Activity]:
     """Stage moves, health changes and barrier resolutions in the last ``days`` days, newest
     first: one bounded query; updates that kept the same health are then dropped."""
-    from teams_app.models import Activity
 
     now = now or utcnow()
     stmt = (
@@ -535,7 +536,6 @@ def changes(f: PortfolioFilter, days: int, now: datetime | None = None, limit: i
 def initiatives_for(f: PortfolioFilter, limit: int = 5000) -> list[Initiative]:
     """Initiatives matching the filter with what a card or a report line shows (the team, the
     stage and the owner's name), ordered by team and stage (one query)."""
-    from teams_app.models import User as Owner
 
     return list(
         db.session.scalars(

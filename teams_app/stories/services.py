@@ -7,6 +7,7 @@ activity; and commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -99,6 +100,30 @@ class StoryDetails:
     barrier_id: int | None = None
 
 
+def _checked_occurred_on(value: date | None, problem: Callable[[str, str], None]) -> date:
+    """The day it happened (today if not given), reporting what is wrong with it."""
+    today = utcnow().date()
+    occurred_on = value or today
+    if not isinstance(occurred_on, date):
+        problem("occurred_on", "Enter a real date, such as 2027-03-31.")
+    elif occurred_on > today:
+        problem("occurred_on", "The date it happened cannot be in the future.")
+    elif not in_range(occurred_on):
+        problem("occurred_on", OUT_OF_RANGE)
+    return occurred_on
+
+
+def _check_links(d: StoryDetails, problem: Callable[[str, str], None]) -> None:
+    for field, model, what in (
+        ("department_id", Department, "department"),
+        ("initiative_id", Initiative, "initiative"),
+        ("barrier_id", Barrier, "barrier"),
+    ):
+        ident = getattr(d, field)
+        if ident is not None and db.session.get(model, ident) is None:
+            problem(field, f"There is no such {what}.")
+
+
 def _checked(d: StoryDetails) -> StoryDetails:
     """Validate every field at once, so a form shows all its problems together."""
     problems: dict[str, list[str]] = {}
@@ -123,22 +148,8 @@ def _checked(d: StoryDetails) -> StoryDetails:
             "no_personal_details",
             "Confirm the story holds no customer names or identifying details.",
         )
-    today = utcnow().date()
-    occurred_on = d.occurred_on or today
-    if not isinstance(occurred_on, date):
-        problem("occurred_on", "Enter a real date, such as 2027-03-31.")
-    elif occurred_on > today:
-        problem("occurred_on", "The date it happened cannot be in the future.")
-    elif not in_range(occurred_on):
-        problem("occurred_on", OUT_OF_RANGE)
-    for field, model, what in (
-        ("department_id", Department, "department"),
-        ("initiative_id", Initiative, "initiative"),
-        ("barrier_id", Barrier, "barrier"),
-    ):
-        ident = getattr(d, field)
-        if ident is not None and db.session.get(model, ident) is None:
-            problem(field, f"There is no such {what}.")
+    occurred_on = _checked_occurred_on(d.occurred_on, problem)
+    _check_links(d, problem)
     if problems:
         raise InvalidInput(next(iter(problems.values()))[0], fields=problems)
     return replace(d, title=title, body=body, occurred_on=occurred_on)

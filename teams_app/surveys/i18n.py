@@ -9,7 +9,7 @@ the app's templates are unaffected. Catalogues: teams_app/translations/<lang>/LC
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_babel import Babel
+from flask_babel import Babel, refresh
 
 from teams_app.models.surveys import SURVEY_LANGUAGES
 
@@ -23,7 +23,6 @@ def select_locale() -> str:
 
 def use_language(language: str) -> None:
     """Render this request's survey wording in ``language`` (a survey language, else English)."""
-    from flask_babel import refresh
 
     g.survey_language = language if language in SURVEY_LANGUAGES else "en"
     refresh()

@@ -15,7 +15,8 @@ import secrets
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -78,7 +79,6 @@ def _page(
     form = AnswerForm(formdata=None)
     form.submission_key.data = new_form_token()
     endpoint = "public_surveys.kiosk" if kiosk else "public_surveys.answer"
-    from flask import url_for
 
     return render_template(
         "surveys/public_form.html",
@@ -107,7 +107,6 @@ def _answer(token: str, *, kiosk: bool) -> tuple[str, int]:
         return render_template("surveys/not_open.html", survey=survey, problem=problem), 409
     if request.method == "GET":
         return _page(survey, kiosk=kiosk)
-    from flask_babel import gettext as _
 
     values = read_answers(request.form, survey)
     thanks = _thanks(survey, kiosk)
@@ -150,7 +149,6 @@ def _answer(token: str, *, kiosk: bool) -> tuple[str, int]:
 
 
 def _thanks(survey: Survey, kiosk: bool) -> tuple[str, int]:
-    from flask import url_for
 
     language = _language(survey)
     i18n.use_language(language)
@@ -181,7 +179,6 @@ def kiosk(token: str) -> tuple[str, int]:
 def expired(_error: CSRFError) -> tuple[str, int]:
     """A public form whose CSRF token expired (a kiosk left open): show it again with the
     answers kept, rather than the signed-in pages' "sign in again"."""
-    from flask_babel import gettext as _
 
     token = (request.view_args or {}).get("token", "")
     survey = services.get_by_token(str(token))

@@ -51,6 +51,7 @@ from teams_app.models import (
     SurveyStatus,
     User,
 )
+from teams_app.permissions import can
 from teams_app.satisfaction.figures import Point, change_pct
 from teams_app.surveys.services import get_survey, min_group
 
@@ -162,7 +163,7 @@ def _department_names() -> dict[int, str]:
     )
 
 
-def results(survey: Survey, department_id: int | None = None) -> Results:
+def results(survey: Survey, department_id: int | None = None) -> Results:  # noqa: C901 - one pass per question kind over the answers; split with the results tests
     """Per question: the answer count, for ratings the mean and each value's count, for choices
     each choice's count, for "which branch or department" each group's count (groups under the
     threshold left out); text questions give their count. ``department_id`` keeps the answers of
@@ -379,7 +380,7 @@ class Comparison:
     withheld: list[int] = field(default_factory=list)
 
 
-def comparison(survey: Survey) -> Comparison:
+def comparison(survey: Survey) -> Comparison:  # noqa: C901 - the wave comparison's one pass; split with its tests
     """``survey`` against the wave it was copied from (``previous_wave_id``): each rating
     question's mean before and after with its answer counts and change, each theme's share of
     the coded comments in both waves, and every barrier coded from the earlier wave (as a new
@@ -506,7 +507,6 @@ def comparison(survey: Survey) -> Comparison:
 def latest_compared(viewer: User) -> Survey | None:
     """The newest published survey with a previous wave that ``viewer`` may compare: where the
     portfolio and satisfaction pages' link goes."""
-    from teams_app.permissions import can
 
     candidates = db.session.scalars(
         select(Survey)
@@ -577,7 +577,7 @@ def csv_lines(survey: Survey, department_id: int | None = None, batch: int = 500
     return _csv_rows(header, ids, question_ids, choice_text, group_name, anonymous, named, batch)
 
 
-def _csv_rows(
+def _csv_rows(  # noqa: C901 - one row shape per question kind; split with the CSV export tests
     header: list[object],
     ids: list[int],
     question_ids: list[int],

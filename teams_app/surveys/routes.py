@@ -8,11 +8,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from teams_app.errors import InvalidInput, NotAllowed, ServiceError
+from teams_app.extensions import db
 from teams_app.input_guard import parse_id
-from teams_app.models import Survey, SurveyAudience, SurveyStatus
+from teams_app.models import Survey, SurveyAudience, SurveyStatus, User
 from teams_app.people.services import department_choices
 from teams_app.permissions import can, require
 from teams_app.surveys import i18n, poster, services
@@ -158,10 +160,6 @@ def show(survey_id: int) -> str:
 def _staff_choices(survey: Survey) -> list[tuple[int, str]]:
     if not can(current_user, "name_survey_owners"):
         return []
-    from sqlalchemy import select
-
-    from teams_app.extensions import db
-    from teams_app.models import User
 
     rows = db.session.execute(
         select(User.id, User.name).where(User.active).order_by(User.name, User.id).limit(500)

@@ -243,7 +243,7 @@ def _barrier_details(comment: SurveyComment, given: dict[str, Any] | None) -> An
     )
 
 
-def code_comment(
+def code_comment(  # noqa: C901 - the coding unit of work; split with the triage tests
     actor: User, comment: SurveyComment, coding: Coding, version: int | None
 ) -> SurveyComment:
     """Code (or re-code) one comment. ``version`` must be the comment's current one (a stale or

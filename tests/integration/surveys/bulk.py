@@ -17,7 +17,7 @@ from teams_app.models import (
 )
 
 
-def bulk_answer(
+def bulk_answer(  # noqa: C901 - a test data builder, one branch per question kind
     survey: Survey,
     responses: int,
     *,
