@@ -140,7 +140,7 @@ def _answer(token: str, *, kiosk: bool) -> tuple[str, int]:
         submission_key=key,
     )
     try:
-        services.respond_publicly(survey, submission)
+        services.answer_publicly(survey, submission)
     except services.NotTakingAnswers as exc:
         return render_template("surveys/not_open.html", survey=survey, problem=exc), 409
     except InvalidInput as exc:

@@ -12,15 +12,16 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _t
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from teams_app.activity import Verb, record
 from teams_app.dates import OUT_OF_RANGE, date_text, in_range
@@ -109,10 +110,48 @@ def get_survey(survey_id: int, viewer: User | None = None) -> Survey:
     return survey
 
 
+# A survey's questions and choices as last loaded, detached, by (survey id, row version): the
+# public pages read them on every answer. Only surveys with answers are kept: their questions
+# are locked (a change makes a new version, a new survey id), and any edit of the survey bumps
+# its row version anyway, so a kept entry is never stale. Per process, a few hundred at most.
+_QUESTIONS: dict[tuple[int, int], list[SurveyQuestion]] = {}
+_QUESTIONS_MAX = 256
+
+
+def _public_questions(survey: Survey) -> None:
+    """Put ``survey``'s questions (with choices) on it: from the cache when its questions are
+    locked (no query: the kept copies are merged into the session without loading), else with
+    two queries. The owners are not loaded: a public answer never shows them."""
+    key = (survey.id, survey.version)
+    kept = _QUESTIONS.get(key) if survey.questions_locked else None
+    if kept is None:
+        loaded = list(
+            db.session.scalars(
+                select(SurveyQuestion)
+                .where(SurveyQuestion.survey_id == survey.id)
+                .order_by(SurveyQuestion.position, SurveyQuestion.id)
+                .options(selectinload(SurveyQuestion.choices))
+            )
+        )
+        if not survey.questions_locked:
+            set_committed_value(survey, "questions", loaded)
+            return
+        for question in loaded:  # detached copies for the cache; the session gets merged ones
+            for choice in question.choices:
+                db.session.expunge(choice)
+            db.session.expunge(question)
+        if len(_QUESTIONS) >= _QUESTIONS_MAX:
+            _QUESTIONS.clear()
+        _QUESTIONS[key] = kept = loaded
+    merged = [db.session.merge(question, load=False) for question in kept]
+    set_committed_value(survey, "questions", merged)
+
+
 def get_by_token(token: str) -> Survey:
-    """A published customer survey by its public link's token (drafts are not found)."""
+    """A published customer survey by its public link's token (drafts are not found), with its
+    questions and choices but not its owners: one query once the survey has answers."""
     survey = db.session.scalars(
-        select(Survey).where(Survey.public_token == token[:64]).options(*_with_questions())
+        select(Survey).where(Survey.public_token == token[:64])
     ).one_or_none()
     if (
         survey is None
@@ -120,6 +159,7 @@ def get_by_token(token: str) -> Survey:
         or not survey.audience_enum.includes_customers
     ):
         raise NotFound("There is no such survey.")
+    _public_questions(survey)
     return survey
 
 
@@ -1033,7 +1073,7 @@ def _department_for(
         if p.department_id is not None:
             return p.department_id
     if given is not None:
-        return given if db.session.get(Department, given) is not None else None
+        return db.session.scalar(select(Department.id).where(Department.id == given))
     return actor.department_id if actor is not None else None
 
 
@@ -1149,6 +1189,16 @@ def respond_publicly(
     """A customer answers through the public link or the kiosk: no account, no IP address and
     no user agent stored. ``submission_key`` (one per form shown) makes a double submit store
     one response: the second gets the first one back."""
+    response = db.session.get(SurveyResponse, answer_publicly(survey, submission, day))
+    assert response is not None  # just stored, or the first of a double submit
+    return response
+
+
+def answer_publicly(survey: Survey, submission: Submission, day: date | None = None) -> int:
+    """``respond_publicly`` for the public pages: the stored response's id, written with one
+    INSERT per table (the response, its answers, their choices, the comments) and no ORM flush,
+    which a burst of customers at a desk needs. The same checks, the same rows, exactly once:
+    the unique submission key refuses a second row for a double submit, which gets the first."""
     problem = taking_answers_problem(survey, day)
     if problem is not None:
         raise problem
@@ -1156,7 +1206,7 @@ def respond_publicly(
         raise NotFound("There is no such survey.")
     key = (submission.submission_key or "").strip()[:SUBMISSION_KEY_MAX] or None
     if key is not None:
-        existing = _by_key(survey, key)
+        existing = _id_by_key(survey, key)
         if existing is not None:
             return existing
     parsed = _parse(survey, submission)
@@ -1165,34 +1215,86 @@ def respond_publicly(
         if submission.channel in (ResponseChannel.LINK.value, ResponseChannel.KIOSK.value)
         else ResponseChannel.LINK.value
     )
-    response = SurveyResponse(
-        survey_id=survey.id,
-        user_id=None,
-        department_id=_department_for(survey, parsed, submission.department_id, None),
-        language=_language(survey, submission.language),
-        channel=channel,
-        submission_key=key,
-    )
-    db.session.add(response)
-    _store_answers(response, survey, parsed)
-    _count_response(survey)
+    now = utcnow()
+    responses = SurveyResponse.__table__
     try:
+        response_id = db.session.execute(
+            insert(responses).returning(responses.c.id),
+            {
+                "survey_id": survey.id,
+                "user_id": None,
+                "department_id": _department_for(survey, parsed, submission.department_id, None),
+                "language": _language(survey, submission.language),
+                "channel": channel,
+                "submission_key": key,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
+        _insert_answers(response_id, survey, parsed, now)
+        _count_response(survey)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = _by_key(survey, key) if key else None
+        existing = _id_by_key(survey, key) if key else None
         if existing is None:
             raise
         return existing
-    return response
+    return response_id
 
 
-def _by_key(survey: Survey, key: str) -> SurveyResponse | None:
-    return db.session.scalars(
-        select(SurveyResponse).where(
+def _insert_answers(response_id: int, survey: Survey, parsed: list[_Parsed], now: datetime) -> None:
+    """A new response's answers, their picked choices and their triage comments (one for each
+    free-text answer), each table in one INSERT (executemany: compiled once per process)."""
+    if not parsed:
+        return
+    answers = SurveyAnswer.__table__
+    rows = [
+        {
+            "response_id": response_id,
+            "survey_id": survey.id,
+            "question_id": p.question.id,
+            "value": p.value,
+            "department_id": p.department_id,
+            "text": p.text,
+        }
+        for p in parsed
+    ]
+    stored = db.session.execute(
+        insert(answers).returning(
+            answers.c.id, answers.c.question_id, sort_by_parameter_order=True
+        ),
+        rows,
+    )
+    answer_ids = {question_id: answer_id for answer_id, question_id in stored}
+    picked = [
+        {"answer_id": answer_ids[p.question.id], "choice_id": choice_id}
+        for p in parsed
+        for choice_id in p.choice_ids
+    ]
+    if picked:
+        db.session.execute(insert(SurveyAnswerChoice.__table__), picked)
+    comments = [
+        {
+            "answer_id": answer_ids[p.question.id],
+            "survey_id": survey.id,
+            "question_id": p.question.id,
+            "created_at": now,
+            "version": 1,
+        }
+        for p in parsed
+        if p.text
+    ]
+    if comments:
+        db.session.execute(insert(SurveyComment.__table__), comments)
+
+
+def _id_by_key(survey: Survey, key: str) -> int | None:
+    return db.session.scalar(
+        select(SurveyResponse.id).where(
             SurveyResponse.survey_id == survey.id, SurveyResponse.submission_key == key
         )
-    ).one_or_none()
+    )
 
 
 def branches() -> list[Department]:
