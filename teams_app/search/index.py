@@ -101,9 +101,7 @@ def _note(session: Session, _ctx: Any) -> None:
 
 def _apply(session: Session) -> None:
     """before_commit: rebuild what the transaction's flushes touched."""
-    if not session.info.get(_KEY):
-        return
-    session.flush()  # the last changes' rows, and their keys
+    session.flush()  # commit flushes after this event: flush now, for the last changes' keys
     keys = session.info.pop(_KEY, set())
     if keys:
         with session.no_autoflush:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -54,13 +54,13 @@ START, STOP = "\ue000", "\ue001"  # highlight markers: escaped text in between b
 # Work items first when two match alike; people rank by name alone, so high too.
 KIND_WEIGHT = {
     DocKind.BARRIER.value: 1.0,
-    DocKind.INITIATIVE.value: 0.95,
-    DocKind.PERSON.value: 0.95,
-    DocKind.TEAM.value: 0.9,
-    DocKind.ACTION.value: 0.8,
-    DocKind.STORY.value: 0.75,
-    DocKind.COMMENT.value: 0.6,
-    DocKind.SURVEY_COMMENT.value: 0.6,
+    DocKind.PERSON.value: 0.9,
+    DocKind.INITIATIVE.value: 0.85,
+    DocKind.TEAM.value: 0.8,
+    DocKind.ACTION.value: 0.75,
+    DocKind.STORY.value: 0.7,
+    DocKind.COMMENT.value: 0.55,
+    DocKind.SURVEY_COMMENT.value: 0.55,
 }
 HALF_LIFE_DAYS = 365.0  # a match a year old counts half as much as one from today
 # Words FTS5 would otherwise require (it has no stop words); PostgreSQL drops these itself.
@@ -228,9 +228,9 @@ def _filtered(f: Filters, with_kind: bool = True) -> list[ColumnElement[bool]]:
     if f.department_id:
         where.append(d.department_id == f.department_id)
     if f.date_from:
-        where.append(d.at >= datetime.combine(f.date_from, time.min))
+        where.append(d.at >= datetime.combine(f.date_from, time.min, UTC))
     if f.date_to:
-        where.append(d.at < datetime.combine(f.date_to + timedelta(days=1), time.min))
+        where.append(d.at < datetime.combine(f.date_to + timedelta(days=1), time.min, UTC))
     return where
 
 
