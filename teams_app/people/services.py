@@ -259,9 +259,8 @@ class ProfileChanges:
     digest_hour: int | None = None
 
 
-def update_profile(user: User, changes: ProfileChanges) -> User:  # noqa: C901 - field-by-field profile validation; split with the profile tests
-    """A person edits their own profile; every field is checked before anything changes."""
-    user_name = checked_name(changes.name) if changes.name is not None else user.name
+def _check_choices(changes: ProfileChanges) -> None:
+    """Refuse a level, department, time zone or digest frequency that is not on offer."""
     if changes.level is not None:
         choice("level", changes.level, Level, "level")
     if changes.department_id is not None:
@@ -272,12 +271,19 @@ def update_profile(user: User, changes: ProfileChanges) -> User:  # noqa: C901 -
         )
     if changes.digest_frequency is not None:
         choice("digest_frequency", changes.digest_frequency, DigestFrequency, "frequency")
+
+
+def _check_digest_time(changes: ProfileChanges) -> None:
+    """Refuse a digest weekday or hour out of range."""
     if changes.digest_weekday is not None and not 0 <= changes.digest_weekday <= 6:
         raise InvalidInput.on("digest_weekday", "Choose a weekday from 0 (Monday) to 6 (Sunday).")
     if changes.digest_hour is not None and not 0 <= changes.digest_hour <= 23:
         raise InvalidInput.on("digest_hour", "Choose an hour from 0 to 23.")
 
-    user.name = user_name
+
+def _apply_profile(user: User, changes: ProfileChanges, name: str) -> None:
+    """Write the checked changes onto ``user``; fields left as None stay as they are."""
+    user.name = name
     for attr in ("level", "timezone", "digest_frequency", "digest_weekday", "digest_hour"):
         value = getattr(changes, attr)
         if value is not None:
@@ -286,6 +292,14 @@ def update_profile(user: User, changes: ProfileChanges) -> User:  # noqa: C901 -
         user.department_id = changes.department_id
     elif changes.clear_department:
         user.department_id = None
+
+
+def update_profile(user: User, changes: ProfileChanges) -> User:
+    """A person edits their own profile; every field is checked before anything changes."""
+    user_name = checked_name(changes.name) if changes.name is not None else user.name
+    _check_choices(changes)
+    _check_digest_time(changes)
+    _apply_profile(user, changes, user_name)
     record(user, Verb.UPDATED_PROFILE, user)
     db.session.commit()
     return user
