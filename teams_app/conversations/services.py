@@ -32,7 +32,7 @@ from teams_app.models import (
 from teams_app.notifications import services as notes
 from teams_app.people.search import matching
 from teams_app.permissions import can
-from teams_app.queue import enqueue_mail_after_commit
+from teams_app.queue import mail_person_after_commit
 from teams_app.validation import required_text
 
 BODY_MAX = 5000
@@ -387,11 +387,7 @@ def hide_comment(actor: User, comment: Comment, target: Target, reason: str | No
         url=target.url(anchor=comment.anchor, external=True),
     )
     _commit(comment, flush_only=True)
-    author = comment.author
-    if author is not None and author.id != actor.id and author.active:
-        enqueue_mail_after_commit(
-            "jobs.conversations.comment_hidden", event.id, key=f"comment_hidden:{event.id}"
-        )
+    mail_person_after_commit("jobs.conversations.comment_hidden", event, comment.author, actor)
     _commit(comment)
     return comment
 
