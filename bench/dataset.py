@@ -904,7 +904,7 @@ class Builder:
         def event(
             actor: int | None,
             verb: str,
-            kind: str,
+            subject_type: str,
             subject: int,
             team: int | None,
             at: datetime,
@@ -914,7 +914,7 @@ class Builder:
                 {
                     "actor_id": actor,
                     "verb": verb,
-                    "subject_type": kind,
+                    "subject_type": subject_type,
                     "subject_id": subject,
                     "team_id": team,
                     "data": data,
