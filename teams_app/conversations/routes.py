@@ -23,6 +23,8 @@ from teams_app.conversations.forms import (
 from teams_app.conversations.targets import Target, load, wrap
 from teams_app.errors import NotAllowed, ServiceError
 from teams_app.input_guard import parse_id
+from teams_app.markdown_text import render_mentions
+from teams_app.models import Comment
 from teams_app.notifications import services as notes
 from teams_app.permissions import can, require
 from teams_app.views import (
@@ -236,5 +238,17 @@ def unsupport(barrier_id: int) -> BaseResponse:
     return redirect(_back(barrier_id))
 
 
+def comment_html(comment: Comment) -> Markup:
+    """A comment's body rendered, each resolved @mention a link to the person in the staff
+    directory (``{{ comment_html(c) }}``); mentions come loaded with the thread."""
+    people = [
+        (m.user.name, url_for("people.directory", q=m.user.name))
+        for m in comment.mentions
+        if m.user is not None
+    ]
+    return render_mentions(comment.body, people)
+
+
 def init_app(app: Any) -> None:
     app.jinja_env.globals["conversation"] = conversation
+    app.jinja_env.globals["comment_html"] = comment_html
