@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select, true
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from teams_app.extensions import db
-from teams_app.models import Comment, CommentMention, Follow
+from teams_app.models import Comment, CommentMention, Follow, User
 
 THREAD_MAX = 1000  # comments (top-level and replies) loaded for one page of a thread at most
 # A thread shows its latest page: this many top-level comments, each with its replies. Pages are
@@ -74,8 +73,8 @@ def page_of(index: int, total: int) -> int | None:
 def thread(kind: str, ident: int, viewer_id: int | None = None, page: int | None = None) -> Thread:
     """The latest page of a thread (or numbered ``page``): top-level comments, oldest first,
     each with its replies (oldest first), and the viewer's explicit follow of (kind, id). One
-    query, plus one for the mentions of the comments shown (and one more only when ``page`` is
-    past the end or on the latest page). The follow state rides along as a one-row select the
+    query with their authors and mentions (one more only when ``page`` is past the end or on
+    the latest page). The follow state rides along as a one-row select the
     page is outer-joined to, so an empty thread still answers it; the count of top-level
     comments comes with each as a window function."""
     if page is not None and page > 0:
@@ -97,6 +96,7 @@ def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thr
         .label("active")
     ).subquery()
     newest = page is None
+    mentioned = aliased(User)
     order = (
         (Comment.created_at.desc(), Comment.id.desc())
         if newest
@@ -125,8 +125,13 @@ def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thr
         .outerjoin(
             Comment, or_(Comment.id == window.c.top_id, Comment.parent_id == window.c.top_id)
         )
-        .options(joinedload(Comment.author))  # mentions: _with_mentions
-        .order_by(Comment.created_at, Comment.id)
+        .outerjoin(CommentMention, CommentMention.comment_id == Comment.id)
+        .outerjoin(mentioned, mentioned.id == CommentMention.user_id)
+        .options(
+            joinedload(Comment.author),
+            contains_eager(Comment.mentions).contains_eager(CommentMention.user.of_type(mentioned)),
+        )
+        .order_by(Comment.created_at, Comment.id, CommentMention.id)
         .limit(THREAD_MAX)
     )
     result = db.session.execute(stmt).unique().all()
@@ -155,24 +160,7 @@ def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thr
     for c in replies:
         if c.parent_id in entries:
             entries[c.parent_id].replies.append(c)
-    _with_mentions([c for e in entries.values() for c in (e.comment, *e.replies)])
     return Thread(list(entries.values()), followed, total, start, page if not newest else None)
-
-
-def _with_mentions(comments: list[Comment]) -> None:
-    """Load the mentions (with their people) of the comments shown, in one query."""
-    if not comments:
-        return
-    found: dict[int, list[CommentMention]] = {c.id: [] for c in comments}
-    for m in db.session.scalars(
-        select(CommentMention)
-        .options(joinedload(CommentMention.user))
-        .where(CommentMention.comment_id.in_(list(found)))
-        .order_by(CommentMention.id)
-    ):
-        found[m.comment_id].append(m)
-    for c in comments:
-        set_committed_value(c, "mentions", found[c.id])
 
 
 def position_of(comment: Comment) -> int | None:
