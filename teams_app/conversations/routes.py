@@ -240,9 +240,10 @@ def unsupport(barrier_id: int) -> BaseResponse:
 
 def comment_html(comment: Comment) -> Markup:
     """A comment's body rendered, each resolved @mention a link to the person in the staff
-    directory (``{{ comment_html(c) }}``); mentions come loaded with the thread."""
+    directory (their card, ``#person-<id>``: ``{{ comment_html(c) }}``); mentions come loaded
+    with the thread."""
     people = [
-        (m.user.name, url_for("people.directory", q=m.user.name))
+        (m.user.name, url_for("people.directory", q=m.user.name, _anchor=f"person-{m.user_id}"))
         for m in comment.mentions
         if m.user is not None
     ]

@@ -262,8 +262,8 @@ def test_a_resolved_mention_is_a_link_to_the_person_in_the_directory(w, client):
     login(client, w.outsider)
     html = client.get(f"/barriers/{w.barrier.id}").get_data(as_text=True)
     assert (
-        '<a href="/people/?q=Milo+Member" rel="noopener noreferrer nofollow">@Milo Member</a>'
-        in html
+        f'<a href="/people/?q=Milo+Member#person-{w.member.id}" rel="noopener noreferrer '
+        'nofollow">@Milo Member</a>' in html
     )
     assert "@nobody here" in html  # no one by that name: text
     directory = client.get("/people/?q=Milo+Member").get_data(as_text=True)
@@ -302,12 +302,7 @@ def test_a_mentioned_name_is_escaped_in_the_link_and_its_text(w, client):
     html = client.get(f"/barriers/{w.barrier.id}").get_data(as_text=True)
     body = html[html.index(f'id="{c.anchor}"') :]
     body = body[: body.index("</article>")]
-    assert (
-        '<a href="/people/?q=Ana+%22A%26B%22+Ito" rel="noopener noreferrer nofollow">'
-        "@Ana &#34;A&amp;B&#34; Ito</a>"
-        in body
-        or '<a href="/people/?q=Ana+%22A%26B%22+Ito" rel="noopener noreferrer nofollow">'
-        '@Ana "A&amp;B" Ito</a>'
-        in body
-    ), body
+    # The name is escaped in the query (URL-encoded) and in the text (HTML), its card anchored.
+    link = f'<a href="/people/?q=Ana+%22A%26B%22+Ito#person-{odd.id}" rel="noopener noreferrer '
+    assert link + 'nofollow">@Ana "A&amp;B" Ito</a> there' in body, body
     assert "<script" not in body and "alert(1)" not in body
