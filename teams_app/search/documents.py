@@ -270,7 +270,7 @@ def _targets(pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Doc]:
                 select(StatusUpdate.id, StatusUpdate.initiative_id).where(
                     StatusUpdate.id.in_(update_ids)
                 )
-            ).tuples()
+            ).all()
         )
         docs = {d["object_id"]: d for d in initiatives(sorted(set(parent.values())))}
         for update_id, initiative_id in parent.items():
