@@ -109,6 +109,11 @@ def pages(data: Dataset) -> list[Page]:
         Page("printable report", "/portfolio/report"),
         Page("satisfaction", "/satisfaction/", key=True),
         Page("people directory", "/people/", key=True),
+        # Search: two common words over every kind, a phrase with an exclusion, the typeahead.
+        Page("search", "/search?q=holds+shelf", key=True),
+        Page("search, phrase -word", "/search?q=%22printer+queue%22+-saturday"),
+        Page("search typeahead", "/search/suggest?q=holds+sh"),
+        Page("GET /api/v1/search", "/api/v1/search?q=holds+shelf", api=True, key=True),
         Page("GET /api/v1/teams", "/api/v1/teams", api=True),
         Page("GET /api/v1/initiatives", "/api/v1/initiatives", api=True, key=True),
         Page("GET /api/v1/stages", "/api/v1/stages", api=True),
