@@ -402,33 +402,25 @@ def search(
         .limit(per_page)
         .offset((results.page - 1) * per_page)
     )
+    shown = [
+        d.kind,
+        d.object_id,
+        backend.title().label("title_hl"),
+        backend.excerpt().label("excerpt"),
+        d.path,
+        d.context,
+        d.at,
+    ]
     if isinstance(backend, _Postgres):
         # Headlines are costly: made for this page's rows only.
         page_ids = ranked.subquery()
         stmt = (
-            select(
-                d.kind,
-                d.object_id,
-                backend.title().label("title_hl"),
-                backend.excerpt().label("excerpt"),
-                d.path,
-                d.context,
-                d.at,
-                page_ids.c.score,
-            )
+            select(*shown, page_ids.c.score)
             .join(page_ids, page_ids.c.id == d.id)
             .order_by(page_ids.c.score.desc(), d.id.desc())
         )
     else:
-        stmt = ranked.add_columns(
-            d.kind,
-            d.object_id,
-            backend.title().label("title_hl"),
-            backend.excerpt().label("excerpt"),
-            d.path,
-            d.context,
-            d.at,
-        )
+        stmt = ranked.add_columns(*shown)
     results.hits = [_hit(row) for row in db.session.execute(stmt)]
     return results
 
