@@ -2,7 +2,9 @@
 
 At ``scale=1.0``: 5,000 staff, 500 teams, 5,000 initiatives with 20,000 stage changes and 17,000
 status updates, 20,000 barriers with 40,000 actions, 5,000 stories with 25,000 cheers, 36 months
-of satisfaction results and 200,000 activity events. Counts scale with ``scale``; what one team,
+of satisfaction results, 20,000 comments (500 of them on the initiative the benchmark opens) with
+their mentions, about 20,000 "me too" supports, 15,000 follows, 20,000 notifications plus the
+benchmark leader's 10,000, and 200,000 activity events. Counts scale with ``scale``; what one team,
 initiative or story holds does not (a tenth of the data is a tenth of the teams, each as big), so
 comparing the two sizes shows what grows with the library rather than with one page's content.
 
@@ -27,18 +29,25 @@ from teams_app.models import (
     Action,
     Activity,
     Barrier,
+    BarrierSupport,
     Cheer,
+    Comment,
+    CommentMention,
     Department,
+    Follow,
     ImpactStory,
     Initiative,
     Membership,
+    Notification,
     SatisfactionResult,
+    SearchDocument,
     Stage,
     StageChange,
     StatusUpdate,
     Team,
     User,
 )
+from teams_app.search import index as search_index
 from teams_app.security import hash_password
 
 PASSWORD = "bench passphrase 1"
@@ -89,6 +98,9 @@ STAGE_WEIGHTS = {
 # A row to insert: column name to value.
 Row = dict[str, Any]
 METRICS = [("Customer satisfaction", 5), ("Staff engagement", 10)]
+BIG_THREAD = 500  # comments on the initiative the benchmark opens
+LEADER_NOTIFICATIONS = 10000  # in the benchmark leader's inbox
+LEADER_UNREAD = 150
 
 
 @dataclass
@@ -105,6 +117,10 @@ class Sizes:
     cheers: int
     months: int
     activities: int
+    comments: int
+    supports: int
+    follows: int
+    notifications: int
 
     @classmethod
     def at(cls, scale: float) -> Sizes:
@@ -124,6 +140,10 @@ class Sizes:
             cheers=n(25000),
             months=36,
             activities=n(200000),
+            comments=n(20000, BIG_THREAD + 50),  # in all, the big thread's 500 included
+            supports=n(20000),
+            follows=n(15000),
+            notifications=n(20000),
         )
 
 
@@ -140,6 +160,11 @@ class Dataset:
     big_team_slug: str = ""
     big_initiative_id: int = 0
     big_story_id: int = 0
+    # A comment on an earlier page of the big initiative's thread (for the permalink).
+    early_comment_id: int = 0
+    # The search index, rebuilt after the bulk load (which bypasses the session that keeps it).
+    index_seconds: float = 0.0
+    documents: int = 0
 
 
 def _names(words: str) -> list[str]:
@@ -683,6 +708,198 @@ class Builder:
             row["id"] = k
         self.out.write(SatisfactionResult.__table__, rows)
 
+    # --- conversations, "me too", follows, the inbox ---------------------------------------
+
+    def _big_initiative(self) -> int:
+        """The initiative with the most history: the one the benchmark opens."""
+        load = [self.lengths[i] + self.updates_of[i] for i in range(len(self.lengths))]
+        return max(range(len(load)), key=lambda i: load[i]) + 1
+
+    def conversations(self) -> None:
+        """A thread of 500 comments on the big initiative (replies, mentions, a hidden and a
+        deleted one), the rest spread over initiatives, updates, barriers, actions, stories and
+        teams in small threads; "me too" on barriers; follows; and 10,000 notifications for
+        the benchmark's leader (what one thread or one inbox holds does not scale)."""
+        self._comments: list[Row] = []
+        self._mentions: list[Row] = []
+        self._big_thread()
+        self._spread_threads()
+        comments, s = self._comments, self.sizes
+        del comments[s.comments :]
+        kept = {c["id"] for c in comments if c["deleted_at"] is None}
+        mentions = [m for m in self._mentions if m["comment_id"] in kept]
+        for k, m in enumerate(mentions, start=1):
+            m["id"] = k
+        self.out.write(Comment.__table__, comments)
+        self.out.write(CommentMention.__table__, mentions)
+        self.comments = comments
+        self._supports()
+        self._follows()
+        self._inbox()
+
+    def _comment(self, kind: str, target: int, author: int, at: datetime, **extra: Any) -> Row:
+        rng, comments = self.rng, self._comments
+        row: Row = {
+            "id": len(comments) + 1,
+            "target_kind": kind,
+            "target_id": target,
+            "parent_id": None,
+            "author_id": author,
+            "body": f"Tried this at {rng.choice(_names(PLACES))}: **{rng.choice(TOPICS)}** "
+            "went better.\n\nNext: ask the desk team on Monday.",
+            "nonce": None,
+            "created_at": at,
+            "edited_at": None,
+            "deleted_at": None,
+            "hidden_at": None,
+            "hidden_reason": None,
+            "hidden_by_id": None,
+            "version": 1,
+            **extra,
+        }
+        comments.append(row)
+        return row
+
+    def _mention(self, row: Row, person: int) -> None:
+        row["body"] = f"@{self.names[person]} could you look at this? " + row["body"]
+        self._mentions.append({"comment_id": row["id"], "user_id": person})
+
+    def _big_thread(self) -> None:
+        """500 comments over the last 200 days, one in six a reply, one in twelve a mention."""
+        rng, big = self.rng, self._big_initiative()
+        comment, mention = self._comment, self._mention
+        members = self.team_members[self.initiative_team[big]]
+        start = self.now - timedelta(days=200)
+        tops: list[Row] = []
+        for k in range(BIG_THREAD):
+            at = start + timedelta(days=200 * k / BIG_THREAD)
+            author = rng.choice(members if rng.random() < 0.6 else self.staff)
+            if tops and rng.random() < 1 / 6:
+                parent = rng.choice(tops[-20:])["id"]
+                row = comment("initiatives", big, author, at, parent_id=parent)
+            else:
+                row = comment("initiatives", big, author, at)
+                tops.append(row)
+            if k % 12 == 5:
+                mention(row, 1 if k % 24 == 5 else rng.choice(members))
+        hidden = tops[len(tops) // 2]
+        hidden.update(
+            hidden_at=hidden["created_at"] + timedelta(hours=3),
+            hidden_reason="Unkind about a colleague.",
+            hidden_by_id=1,
+        )
+        tops[len(tops) // 3].update(deleted_at=tops[len(tops) // 3]["created_at"], body="")
+        self.early_comment_id = int(tops[3]["id"])
+
+    def _spread_threads(self) -> None:
+        """Small threads (one to six comments, some replies) on everything else."""
+        rng, s = self.rng, self.sizes
+        comments, comment = self._comments, self._comment
+        working_teams = [t for t in self.working if self.team_status[t] == "active"]
+        pools: list[tuple[str, list[int]]] = [
+            ("initiatives", list(range(1, s.initiatives + 1))),
+            ("updates", [u["id"] for u in self.status_updates]),
+            ("barriers", list(range(1, s.barriers + 1))),
+            ("actions", [a["id"] for a in self.actions]),
+            ("stories", list(range(1, s.stories + 1))),
+            ("teams", working_teams or self.working),
+        ]
+        pools = [(kind, ids) for kind, ids in pools if ids]
+        while len(comments) < s.comments:
+            kind, ids = rng.choices(pools, [4, 2, 5, 2, 3, 1])[0] if len(pools) == 6 else pools[0]
+            target = rng.choice(ids)
+            at = self.ago(1, 600)
+            first = comment(kind, target, rng.choice(self.staff), at)
+            for r in range(rng.randint(0, 5)):
+                at += timedelta(hours=rng.uniform(1, 48))
+                reply = rng.random() < 0.3
+                parent = first["id"] if reply else None
+                row = comment(kind, target, rng.choice(self.staff), at, parent_id=parent)
+                if r == 2 and rng.random() < 0.3:
+                    self._mention(row, rng.choice(self.staff))
+
+    def _supports(self) -> None:
+        """ "Me too": most on a few widely felt barriers."""
+        rng, s = self.rng, self.sizes
+        pairs: set[tuple[int, int]] = set()
+        weights = [1 / (k % 60 + 1) for k in range(s.barriers)]
+        for b in rng.choices(range(1, s.barriers + 1), weights, k=s.supports):
+            pairs.add((b, rng.choice(self.staff)))
+        supports = [
+            {
+                "id": k,
+                "barrier_id": b,
+                "user_id": u,
+                "comment_id": None,
+                "created_at": self.ago(0, 300),
+            }
+            for k, (b, u) in enumerate(sorted(pairs), start=1)
+        ]
+        self.out.write(BarrierSupport.__table__, supports)
+
+    def _follows(self) -> None:
+        """Staff keep up with teams, initiatives and barriers; the leader with 60 of each."""
+        rng, s = self.rng, self.sizes
+        follows: set[tuple[int, str, int]] = set()
+        kinds = [("teams", s.teams), ("initiatives", s.initiatives), ("barriers", s.barriers)]
+        for kind, top in kinds:
+            for ident in rng.sample(range(1, top + 1), min(top, 60)):
+                follows.add((1, kind, ident))
+        while len(follows) < s.follows + 180:
+            kind, top = rng.choice(kinds)
+            follows.add((rng.choice(self.staff), kind, rng.randint(1, top)))
+        self.out.write(
+            Follow.__table__,
+            [
+                {
+                    "id": k,
+                    "user_id": u,
+                    "target_kind": kind,
+                    "target_id": ident,
+                    "active": rng.random() < 0.95,
+                    "created_at": self.ago(0, 700),
+                }
+                for k, (u, kind, ident) in enumerate(sorted(follows), start=1)
+            ],
+        )
+
+    def _inbox(self) -> None:
+        """10,000 notifications for the leader (150 unread), more spread over everyone else."""
+        rng, s, comments = self.rng, self.sizes, self.comments
+        notes: list[Row] = []
+        kinds_of_note = ["mention", "reply", "comment", "comment", "change", "decision"]
+        for k in range(LEADER_NOTIFICATIONS + s.notifications):
+            user = 1 if k < LEADER_NOTIFICATIONS else rng.choice(self.staff)
+            c = comments[rng.randrange(len(comments))]
+            at = self.now - timedelta(minutes=k if user == 1 else rng.uniform(0, 400000))
+            kind = rng.choice(kinds_of_note)
+            unread = k < LEADER_UNREAD if user == 1 else rng.random() < 0.1
+            notes.append(
+                {
+                    "id": k + 1,
+                    "user_id": user,
+                    "kind": kind,
+                    "text": f"{self.names[c['author_id']]} commented on what you follow ({k})",
+                    "url": f"/comments/{c['id']}#comment-{c['id']}",
+                    "event_key": f"bench:{k}",
+                    "actor_id": c["author_id"],
+                    "comment_id": c["id"] if kind != "decision" else None,
+                    "delivery": "inbox",
+                    "created_at": at,
+                    "read_at": None if unread else at + timedelta(hours=1),
+                }
+            )
+        self.out.write(Notification.__table__, notes)
+
+    def supports_counted(self) -> None:
+        """``barriers.support_count`` as the supports written make it (one UPDATE)."""
+        db.session.execute(
+            text(
+                "UPDATE barriers SET support_count = (SELECT count(*) FROM barrier_supports "
+                "WHERE barrier_supports.barrier_id = barriers.id)"
+            )
+        )
+
     # --- the activity log -----------------------------------------------------------------
 
     def activities(self) -> None:
@@ -694,7 +911,7 @@ class Builder:
         def event(
             actor: int | None,
             verb: str,
-            kind: str,
+            subject_type: str,
             subject: int,
             team: int | None,
             at: datetime,
@@ -704,7 +921,7 @@ class Builder:
                 {
                     "actor_id": actor,
                     "verb": verb,
-                    "subject_type": kind,
+                    "subject_type": subject_type,
                     "subject_id": subject,
                     "team_id": team,
                     "data": data,
@@ -775,6 +992,7 @@ class Builder:
                 title=self.story_title[sid],
                 story_id=sid,
             )
+        self._comment_events(event)
         rng.shuffle(events)
         del events[s.activities :]
         while len(events) < s.activities:
@@ -793,6 +1011,33 @@ class Builder:
             row["id"] = k
         self.out.write(Activity.__table__, events)
 
+    def _comment_events(self, event: Any) -> None:
+        """The "commented" events of the comments written."""
+        update_of = {u["id"]: u["initiative_id"] for u in self.status_updates}
+        team: int | None
+        for c in self.comments:
+            kind, ident = c["target_kind"], c["target_id"]
+            iid = ident if kind == "initiatives" else update_of.get(ident)
+            if kind in ("initiatives", "updates") and iid:
+                team, title = self.initiative_team[iid], self.initiative_title[iid]
+            elif kind == "barriers":
+                team, title = self.barrier_team[ident], self.barrier_title[ident]
+            else:
+                team, title = None, ""
+            event(
+                c["author_id"],
+                "commented",
+                "comment",
+                c["id"],
+                team,
+                c["created_at"],
+                kind=kind,
+                target_id=ident,
+                title=title,
+                excerpt=c["body"][:140],
+                reply=c["parent_id"] is not None,
+            )
+
     # --- the ids the benchmark visits -----------------------------------------------------
 
     def pick(self, data: Dataset) -> None:
@@ -803,8 +1048,8 @@ class Builder:
         big_team = max(active, key=lambda t: team_load[t])
         slug = db.session.scalar(db.select(Team.slug).where(Team.id == big_team))
         data.big_team_slug = slug or ""
-        load = [self.lengths[i] + self.updates_of[i] for i in range(len(self.lengths))]
-        data.big_initiative_id = max(range(len(load)), key=lambda i: load[i]) + 1
+        data.big_initiative_id = self._big_initiative()
+        data.early_comment_id = self.early_comment_id
         data.big_story_id = (
             db.session.scalar(
                 db.select(ImpactStory.id)
@@ -829,6 +1074,11 @@ TABLES: list[Any] = [
     ImpactStory,
     Cheer,
     SatisfactionResult,
+    Comment,
+    CommentMention,
+    BarrierSupport,
+    Follow,
+    Notification,
     Activity,
 ]
 
@@ -842,14 +1092,20 @@ def build_library(scale: float = 1.0, seed: int = 12) -> Dataset:
     builder.initiatives()
     builder.barriers()
     builder.stories()
+    builder.conversations()
+    builder.supports_counted()
     builder.satisfaction()
     builder.activities()
     db.session.commit()
-    builder.out.finish(t.__table__ for t in TABLES)
+    indexed = time.perf_counter()
+    documents = search_index.reindex()
+    index_seconds = time.perf_counter() - indexed
+    builder.out.finish([*(t.__table__ for t in TABLES), SearchDocument.__table__])
     db.session.commit()
     data = Dataset(scale=scale, sizes=builder.sizes, counts=builder.out.counts)
     builder.pick(data)
     data.seconds = time.perf_counter() - start
+    data.index_seconds, data.documents = index_seconds, documents
     return data
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from jobs.notify import Notice, send_once
-from teams_app.activity import describe
+from jobs.notify import Notice, addressee, send_once
+from teams_app.activity import Verb, describe
 from teams_app.conversations.targets import load
 from teams_app.errors import NotFound
 from teams_app.extensions import db
@@ -88,15 +88,10 @@ def mail_notification(notification_id: int) -> int:
 
 def comment_hidden(activity_id: int) -> int:
     """Tell a comment's author that leadership hid it, and why."""
-    event = db.session.get(Activity, activity_id)
-    if event is None or event.verb != "hid_comment":
+    found = addressee(activity_id, Verb.HID_COMMENT, Comment, lambda c: c.author)
+    if found is None:
         return 0
-    comment = db.session.get(Comment, event.subject_id)
-    author = comment.author if comment is not None else None
-    if comment is None or author is None or not author.active or author.is_pending:
-        return 0
-    if author.id == event.actor_id:
-        return 0
+    event, _comment, author = found
     data = event.data or {}
     who = event.actor.name if event.actor else "Leadership"
     title = data.get("title", "")

@@ -8,7 +8,9 @@ goes out, so a retry after a partial SMTP failure only mails the people not yet 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -164,19 +166,34 @@ def team_event(activity_id: int) -> int:
     return sent
 
 
+S = TypeVar("S")
+
+
+def addressee(
+    activity_id: int, verb: Verb, model: type[S], person_of: Callable[[S], User | None]
+) -> tuple[Activity, S, User] | None:
+    """The event, its subject and the one person to tell about it; None when there is nobody
+    to tell: the event or its subject is gone, the person cannot sign in, or did it themself."""
+    event = db.session.get(Activity, activity_id)
+    if event is None or event.verb != verb:
+        return None
+    subject = db.session.get(model, event.subject_id)
+    person = person_of(subject) if subject is not None else None
+    if subject is None or person is None or not person.active or person.is_pending:
+        return None
+    if person.id == event.actor_id:
+        return None
+    return event, subject, person
+
+
 def barrier_resolved(activity_id: int) -> int:
     """ "You said, we did": tell the person who reported a barrier that it was removed or
     accepted, and what was done. Returns how many mails went out (0 or 1)."""
 
-    event = db.session.get(Activity, activity_id)
-    if event is None or event.verb != Verb.RESOLVED_BARRIER:
+    found = addressee(activity_id, Verb.RESOLVED_BARRIER, Barrier, lambda b: b.reported_by)
+    if found is None:
         return 0
-    barrier = db.session.get(Barrier, event.subject_id)
-    reporter = barrier.reported_by if barrier is not None else None
-    if barrier is None or reporter is None or not reporter.active or reporter.is_pending:
-        return 0
-    if reporter.id == event.actor_id:
-        return 0
+    event, barrier, reporter = found
     data = event.data or {}
     who = event.actor.name if event.actor else "Someone"
     removed = data.get("outcome") == "removed"
@@ -201,15 +218,10 @@ def story_hidden(activity_id: int) -> int:
     """Tell a story's author that leadership hid it from the feed, and why. Returns how many
     mails went out (0 or 1)."""
 
-    event = db.session.get(Activity, activity_id)
-    if event is None or event.verb != Verb.HID_STORY:
+    found = addressee(activity_id, Verb.HID_STORY, ImpactStory, lambda s: s.author)
+    if found is None:
         return 0
-    story = db.session.get(ImpactStory, event.subject_id)
-    author = story.author if story is not None else None
-    if story is None or author is None or not author.active or author.is_pending:
-        return 0
-    if author.id == event.actor_id:
-        return 0
+    event, story, author = found
     who = event.actor.name if event.actor else "Leadership"
     notice = Notice(
         f"Your story was hidden: {story.title}",

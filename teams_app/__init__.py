@@ -64,10 +64,13 @@ def register_extensions(app: Flask) -> None:
     from teams_app import audit, cache, headers, queue, request_id
     from teams_app.auth.session import init_login
     from teams_app.extensions import csrf, db, limiter, migrate
+    from teams_app.search import index as search_index
     from teams_app.sso import flow as sso_flow
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), include_object=search_index.include_object
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
@@ -100,6 +103,7 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from teams_app import search
     from teams_app.account.routes import bp as account_bp
     from teams_app.admin.routes import bp as admin_bp
     from teams_app.api import init_api
@@ -145,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from teams_app.notifications import changes
 
     changes.init_app(app)
+    search.init_app(app)
     init_api(app)
 
 

@@ -18,6 +18,7 @@ from teams_app.errors import ServiceError
 from teams_app.extensions import db
 from teams_app.models import DepartmentKind, Level, Role, User
 from teams_app.people import services as people
+from teams_app.search.cli import search_cli
 from teams_app.security import hash_password, password_problems
 from teams_app.sso.cli import sso_cli
 
@@ -200,3 +201,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_database)
     app.cli.add_command(sso_cli)
+    app.cli.add_command(search_cli)

@@ -95,7 +95,12 @@ class LabelledEnum(enum.StrEnum):
         return member
 
 
+def enum_values(values: type[enum.StrEnum]) -> list[str]:
+    """An enum's values in their order: what a column or an API field accepts."""
+    return [member.value for member in values]
+
+
 def enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     """Keeps a string column to an enum's values, on every database."""
-    allowed = ", ".join(f"'{v.value}'" for v in values)
+    allowed = ", ".join(f"'{v}'" for v in enum_values(values))
     return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")

@@ -160,35 +160,47 @@ def _messages(errs: Any) -> list[str]:
 KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
 
 
-def handle_http_exception(error: HTTPException) -> Any:  # noqa: C901 - the one place that maps every HTTP error to JSON or a page; split it with its tests
-    status = error.code or 500
-    if status == 403:
-        _audit_denied(error.description or "")
-    if wants_json():
-        data = getattr(error, "data", None) or {}
-        headers: dict[str, str] = dict(data.get("headers") or {})
-        headers.update({k: v for k, v in error.get_headers() if k in KEPT_HEADERS})
-        if status == 401 and "WWW-Authenticate" not in headers:
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        if status == 422 and "messages" in data:
-            fields = _flatten_webargs(data["messages"])
-            _audit_unknown_fields(fields)
-            return json_error(422, "Some fields are not valid.", fields=fields, headers=headers)
-        if status == 400 and "messages" in data:
-            return json_error(400, "The request body is not valid JSON.", headers=headers)
-        message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
-        return json_error(status, str(message), headers=headers)
-    if isinstance(error, CSRFError) and request.method == "POST" and from_our_pages():
-        return expired_form()  # an expired form of ours: keep what was typed, send them back
-    title, text = TITLES.get(status, (error.name, error.description or ""))
-    if error.description and error.description != type(error).description:
-        text = error.description  # the app's own words for this refusal
+def _json_http_error(error: HTTPException, status: int) -> Response:
+    """An HTTP error as the API's JSON error, keeping the headers a client needs."""
+    data = getattr(error, "data", None) or {}
+    headers: dict[str, str] = dict(data.get("headers") or {})
+    headers.update({k: v for k, v in error.get_headers() if k in KEPT_HEADERS})
+    if status == 401 and "WWW-Authenticate" not in headers:
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if status == 422 and "messages" in data:
+        fields = _flatten_webargs(data["messages"])
+        _audit_unknown_fields(fields)
+        return json_error(422, "Some fields are not valid.", fields=fields, headers=headers)
+    if status == 400 and "messages" in data:
+        return json_error(400, "The request body is not valid JSON.", headers=headers)
+    message = data.get("message") or error.description or TITLES.get(status, ("",))[0]
+    return json_error(status, str(message), headers=headers)
+
+
+def _page_words(error: HTTPException, status: int) -> tuple[str, str]:
+    """The error page's title and text: the app's own words for a refusal when it gave some."""
     if isinstance(error, CSRFError):
-        title, text = (
+        return (
             "This form has expired",
             "For your security, forms expire after a while. Go back, reload the page and "
             "send it again.",
         )
+    title, text = TITLES.get(status, (error.name, error.description or ""))
+    if error.description and error.description != type(error).description:
+        text = error.description
+    return title, text
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    """The one place that maps every HTTP error to the API's JSON or an error page."""
+    status = error.code or 500
+    if status == 403:
+        _audit_denied(error.description or "")
+    if wants_json():
+        return _json_http_error(error, status)
+    if isinstance(error, CSRFError) and request.method == "POST" and from_our_pages():
+        return expired_form()  # an expired form of ours: keep what was typed, send them back
+    title, text = _page_words(error, status)
     response = render_page(status=status, title=title, text=text)
     if response.status_code == status:
         for name, value in error.get_headers():

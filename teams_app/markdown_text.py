@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
+from html import escape as escape_html
 from html.parser import HTMLParser
 from typing import Any
 
@@ -63,7 +65,10 @@ def render(text: str | None) -> Markup:
 
 @lru_cache(maxsize=CACHED_TEXTS)
 def _clean_html(text: str) -> str:
-    html = _markdown(text)
+    return _sanitise(_markdown(text))
+
+
+def _sanitise(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -71,6 +76,57 @@ def _clean_html(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+# --- @mentions in comments ----------------------------------------------------------------------
+
+_HTML_PARTS = re.compile(r"(<[^>]*>)")
+_NOT_IN = {"a", "code", "pre"}  # a mention inside a link or code stays text
+
+
+def render_mentions(text: str | None, people: Iterable[tuple[str, str]]) -> Markup:
+    """``render(text)`` with each "@Name" of ``people`` ((name, link) pairs: the mentions that
+    were resolved when the comment was saved) made a link to the person. Names match as the
+    resolver reads them, whatever the case, the longest first; an "@" inside a link or code
+    stays text. The name is matched and written escaped, and the result goes through the same
+    sanitiser as every rendered text."""
+    pairs = tuple(sorted({(n.strip(), u) for n, u in people if n.strip()}, key=_longest_first))
+    if not pairs:
+        return render(text)
+    return Markup(_mentions_html(text or "", pairs))  # noqa: S704 - sanitised by nh3
+
+
+def _longest_first(pair: tuple[str, str]) -> tuple[int, str]:
+    return (-len(pair[0]), pair[0].lower())
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _mentions_html(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    links: dict[str, str] = {}
+    patterns = []
+    for name, url in pairs:
+        words = [escape_html(w, quote=False) for w in name.split()]
+        links.setdefault(" ".join(words).lower(), url)
+        patterns.append(r"\s+".join(re.escape(w) for w in words))
+    mention = re.compile(r"(?:^|(?<=[\s(\[]))@(" + "|".join(patterns) + r")(?!\w)", re.I)
+
+    def link(match: re.Match[str]) -> str:
+        url = links.get(" ".join(match.group(1).split()).lower())
+        if url is None:  # pragma: no cover - every alternative is a key
+            return match.group(0)
+        return f'<a href="{escape_html(url)}">{match.group(0)}</a>'
+
+    out: list[str] = []
+    inside = 0
+    for part in _HTML_PARTS.split(_clean_html(text)):
+        tag = _TAG.match(part) if part.startswith("<") else None
+        if tag is not None:
+            if tag.group(1).lower() in _NOT_IN:
+                inside += -1 if part.startswith("</") else 1
+            out.append(part)
+        else:
+            out.append(mention.sub(link, part) if inside <= 0 else part)
+    return _sanitise("".join(out))
 
 
 class _Blocks(HTMLParser):

@@ -101,6 +101,13 @@ def may_see_email(user: User, other: User | None) -> bool:
     return user.is_admin or (other is not None and other.id == user.id)
 
 
+@rule("view_person")
+def may_view_person(user: User, other: User) -> bool:
+    """Deactivated people, and pending ones who have not set a password yet, are seen only by
+    those who manage users."""
+    return (other.active and not other.is_pending) or may_manage_users(user, None)
+
+
 @rule("view_directory")
 def may_view_directory(user: User, _: Any) -> bool:
     return True

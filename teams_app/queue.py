@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from teams_app.extensions import db
+from teams_app.models import Activity, User
 from teams_app.models.outbox import OutboxJob, rq_job_id
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,15 @@ def enqueue_mail_after_commit(func: str, *args: Any, key: str | None = None) -> 
         key=key,
         retry_intervals=list(current_app.config["MAIL_RETRY_INTERVALS"]),
     )
+
+
+def mail_person_after_commit(job: str, event: Activity, person: User | None, actor: User) -> None:
+    """Mail ``person`` about ``event`` once the unit of work commits, unless they did it
+    themself or cannot sign in. ``job`` is ``jobs.<module>.<name>``; the key
+    ``<name>:<event id>`` sends it once however often the commit is retried."""
+    if person is None or person.id == actor.id or not person.active:
+        return
+    enqueue_mail_after_commit(job, event.id, key=f"{job.rsplit('.', 1)[-1]}:{event.id}")
 
 
 def _after_transaction_create(session: Session, transaction: Any) -> None:

@@ -67,25 +67,33 @@ def health_label(value: str) -> str:
     return Health(value).label
 
 
+def _due_wording(action: Action, today: date) -> tuple[str, str]:
+    """The CSS class and the words for an action's due date, ``{date}`` standing for the day."""
+    if action.due_on is None:
+        return "due text-body-secondary", "No due date"
+    days = (action.due_on - today).days
+    if action.is_overdue(today):
+        return "due overdue", f"Overdue {-days} day{'' if days == -1 else 's'} ({{date}})"
+    if action.is_open and days == 0:
+        return "due due-soon", "Due today"
+    if action.is_open and days <= 7:
+        return "due due-soon", f"Due in {days} day{'' if days == 1 else 's'}"
+    return "due", "Due {date}"
+
+
+def due_text(action: Action, today: date) -> str:
+    """``due_phrase`` as plain text, for mail: "Overdue 3 days (24 Nov 2026)", "Due today"."""
+    _, words = _due_wording(action, today)
+    return words.format(date=dates.date_text(action.due_on)) if action.due_on else words
+
+
 def due_phrase(action: Action, today: date) -> Markup:
     """How an action's due date reads on a page, from the model's rules (``is_overdue``,
     ``is_open``): "Overdue 3 days (24 Nov 2026)", "Due today", "Due in 2 days" (within a week),
     "Due 24 Nov 2026" or "No due date"."""
-    if action.due_on is None:
-        return Markup('<span class="due text-body-secondary">No due date</span>')
-    days = (action.due_on - today).days
-    on_day = dates.date_element(action.due_on)
-    if action.is_overdue(today):
-        plural = "" if days == -1 else "s"
-        return Markup('<span class="due overdue">Overdue {} day{} ({})</span>').format(
-            -days, plural, on_day
-        )
-    if action.is_open and days == 0:
-        return Markup('<span class="due due-soon">Due today</span>')
-    if action.is_open and days <= 7:
-        plural = "" if days == 1 else "s"
-        return Markup('<span class="due due-soon">Due in {} day{}</span>').format(days, plural)
-    return Markup('<span class="due">Due {}</span>').format(on_day)
+    css, words = _due_wording(action, today)
+    text = Markup(words).format(date=dates.date_element(action.due_on)) if action.due_on else words
+    return Markup('<span class="{}">{}</span>').format(css, text)
 
 
 def url_with(**changes: Any) -> str:

@@ -20,6 +20,7 @@ from teams_app.api.people import blp as people_blp
 from teams_app.api.portfolio import blp as portfolio_blp
 from teams_app.api.satisfaction import blp as satisfaction_blp
 from teams_app.api.schemas import ApiErrorSchema
+from teams_app.api.search import blp as search_blp
 from teams_app.api.stories import blp as stories_blp
 from teams_app.api.survey_results import blp as survey_results_blp
 from teams_app.api.surveys import blp as surveys_blp
@@ -78,6 +79,7 @@ def init_api(app: Flask) -> None:
         conversations_blp,
         surveys_blp,
         survey_results_blp,
+        search_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(docs_bp)

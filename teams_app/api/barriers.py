@@ -27,6 +27,7 @@ from teams_app.api.schemas import (
 )
 from teams_app.api.teams import UserRefSchema
 from teams_app.barriers import queries, services
+from teams_app.database import enum_values
 from teams_app.errors import InvalidInput, NotFound
 from teams_app.extensions import db
 from teams_app.initiatives import services as initiatives
@@ -45,12 +46,12 @@ from teams_app.models import (
 from teams_app.pagination import paginate
 from teams_app.versioning import api_version
 
-CATEGORIES = [c.value for c in BarrierCategory]
-AFFECTS = [a.value for a in Affects]
-SEVERITIES = [s.value for s in Severity]
-SOURCES = [s.value for s in BarrierSource]
-STATUSES = [s.value for s in BarrierStatus]
-ACTION_STATUSES = [s.value for s in ActionStatus]
+CATEGORIES = enum_values(BarrierCategory)
+AFFECTS = enum_values(Affects)
+SEVERITIES = enum_values(Severity)
+SOURCES = enum_values(BarrierSource)
+STATUSES = enum_values(BarrierStatus)
+ACTION_STATUSES = enum_values(ActionStatus)
 
 blp = protect(Blueprint("api_barriers", __name__, description="Barriers and actions"))
 

@@ -21,10 +21,10 @@ from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, p
 from teams_app.api.teams import UserRefSchema
 from teams_app.barriers.services import get_barrier
 from teams_app.conversations import services
+from teams_app.conversations.routes import comment_html
 from teams_app.conversations.targets import KINDS, load
 from teams_app.errors import InvalidInput
 from teams_app.extensions import db
-from teams_app.markdown_text import render
 from teams_app.models import Comment, CommentMention, Notification, TargetKind
 from teams_app.notifications import services as notes
 from teams_app.pagination import paginate
@@ -78,7 +78,7 @@ class CommentSchema(ma.Schema):
         return c.body if self._shows(c) else ""
 
     def html(self, c: Comment) -> str:
-        return str(render(c.body)) if self._shows(c) else ""
+        return str(comment_html(c)) if self._shows(c) else ""
 
     def mentioned(self, c: Comment) -> list[dict[str, Any]]:
         return (

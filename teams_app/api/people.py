@@ -14,7 +14,6 @@ from teams_app.account import services as tokens
 from teams_app.api.auth import api_user, protect, require_api
 from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.digests import services as digests
-from teams_app.errors import NotFound
 from teams_app.models import Department, DepartmentKind, DigestFrequency, Level, Role, User
 from teams_app.pagination import paginate
 from teams_app.people import services
@@ -242,23 +241,17 @@ class UserItem(MethodView):
     def get(self, user_id: int) -> Any:
         """One person. Deactivated people, and pending ones who have not set a password yet, are
         seen only by those who manage users: to everyone else they answer 404."""
-        user = services.get_user(user_id)
-        if (not user.active or user.is_pending) and not can(api_user(), "manage_users"):
-            raise NotFound("No such person.")
-        return user
+        return services.visible_user(api_user(), user_id)
 
     @require_api("manage_users")
     @blp.arguments(UserPatchSchema)
     @blp.response(200, UserSchema)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
         """Change a person's role or deactivate / reactivate them (admins)."""
-        actor = api_user()
         user = services.get_user(user_id)
-        if "role" in data:
-            services.set_role(actor, user, data["role"])
-        if "active" in data:
-            services.set_active(actor, user, data["active"])
-        return user
+        return services.change_user(
+            api_user(), user, role=data.get("role"), active=data.get("active")
+        )
 
 
 @blp.route("/departments")

@@ -24,6 +24,7 @@ from teams_app.api.auth import (
 from teams_app.api.barriers import BarrierFieldsSchema, BarrierRefSchema
 from teams_app.api.schemas import BodySchema, Id, PageArgsSchema, UTCDateTime, page_body, page_of
 from teams_app.api.teams import UserRefSchema
+from teams_app.database import enum_values
 from teams_app.errors import InvalidInput, NotFound
 from teams_app.extensions import csrf, limiter
 from teams_app.models import (
@@ -48,10 +49,10 @@ from teams_app.surveys.services import (
 )
 from teams_app.versioning import StaleEdit, api_version
 
-KINDS = [k.value for k in QuestionKind]
-AUDIENCES = [a.value for a in SurveyAudience]
-STATUSES = [s.value for s in SurveyStatus]
-CODES = [c.value for c in CommentCode]
+KINDS = enum_values(QuestionKind)
+AUDIENCES = enum_values(SurveyAudience)
+STATUSES = enum_values(SurveyStatus)
+CODES = enum_values(CommentCode)
 RESPONSES_ENDPOINT = "api_surveys.SurveyResponses"
 
 blp = Blueprint("api_surveys", __name__, description="Surveys and their triage queue")

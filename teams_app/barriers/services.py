@@ -41,7 +41,7 @@ from teams_app.models import (
     utcnow,
 )
 from teams_app.permissions import can
-from teams_app.queue import enqueue_mail_after_commit
+from teams_app.queue import mail_person_after_commit
 from teams_app.validation import choice, required_text
 from teams_app.versioning import API_MISSING, check_version, commit_versioned, need_version
 
@@ -412,11 +412,7 @@ def _resolve(
         resolution=note,
     )
     _commit_versioned(barrier, flush_only=True)
-    reporter = barrier.reported_by
-    if reporter is not None and reporter.id != actor.id and reporter.active:
-        enqueue_mail_after_commit(
-            "jobs.notify.barrier_resolved", event.id, key=f"barrier_resolved:{event.id}"
-        )
+    mail_person_after_commit("jobs.notify.barrier_resolved", event, barrier.reported_by, actor)
 
 
 def dropped_actions(barrier: Barrier) -> list[Action]:

@@ -133,5 +133,21 @@ def seed_conversations(accounts: Sequence[str] = ()) -> int:  # noqa: C901 - one
                 barriers[n % len(barriers)].id,
                 f"@{person.name} this is the one I mentioned: could you take a look?",
             )
+    _discuss_the_holds_shelf(people)
     notes.unread_count(demo[0])  # the header's count is ready (and the query warmed)
     return int((db.session.scalar(select(db.func.count(Comment.id))) or 0) - before)
+
+
+def _discuss_the_holds_shelf(people: list[User]) -> None:
+    """The thread a search for "holds shelf" finds after the barrier, its initiative and story."""
+    initiative = db.session.scalar(
+        select(Initiative).where(Initiative.title == "Holds shelf by the entrance")
+    )
+    if initiative is not None and len(people) > 5:
+        _say(
+            people[5],
+            "initiatives",
+            initiative.id,
+            "Since the move, customers walk straight to the holds shelf: the desk hears "
+            "“where are my holds?” a few times a week instead of every hour.",
+        )

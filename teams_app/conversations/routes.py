@@ -23,6 +23,8 @@ from teams_app.conversations.forms import (
 from teams_app.conversations.targets import Target, load, wrap
 from teams_app.errors import NotAllowed, ServiceError
 from teams_app.input_guard import parse_id
+from teams_app.markdown_text import render_mentions
+from teams_app.models import Comment
 from teams_app.notifications import services as notes
 from teams_app.permissions import can, require
 from teams_app.views import (
@@ -38,6 +40,26 @@ signed_in_only(bp)
 _me = current_person
 
 
+PAGE_ARG = queries.PAGE_ARG
+
+
+def _requested_page() -> int | None:
+    raw = request.args.get(PAGE_ARG, "")
+    return min(int(raw), 10**6) if raw.isdigit() and int(raw) > 0 else None
+
+
+def _page_url(target: Target, page: int | None) -> str:
+    """This page (its other arguments kept) at another page of its thread; after a POST (a
+    refused form shown again), the object's page."""
+    if request.method != "GET" or request.endpoint is None:
+        return target.url(anchor="conversation", external=False, **{PAGE_ARG: page})
+    args = {k: v for k, v in request.args.items() if k != PAGE_ARG}
+    if page is not None:
+        args[PAGE_ARG] = str(page)
+    values = {**(request.view_args or {}), **args}
+    return url_for(str(request.endpoint), _anchor="conversation", **values)
+
+
 def _thread_context(target: Target, form: CommentForm | None = None) -> dict[str, Any]:
 
     me = _me()
@@ -48,10 +70,14 @@ def _thread_context(target: Target, form: CommentForm | None = None) -> dict[str
     form.body.id = "comment-body"
     form.body.render_kw = {**(form.body.render_kw or {}), "data-mention-url": mention_url}
     follow_kind = target.kind if target.kind in notes.FOLLOW_KINDS else None
-    entries, explicit = queries.thread(target.kind, target.id, me.id)
+    shown = queries.thread(target.kind, target.id, me.id, _requested_page())
+    explicit = shown.followed
     ctx: dict[str, Any] = {
         "target": target,
-        "entries": entries,
+        "entries": shown.entries,
+        "thread": shown,
+        "earlier_url": _page_url(target, shown.earlier_page) if shown.earlier_page else None,
+        "later_url": _page_url(target, shown.later_page) if shown.has_later else None,
         "comment_form": form,
         "may_comment": can(me, "comment", target),
         "follow_kind": follow_kind,
@@ -96,7 +122,7 @@ def post_comment(target_kind: str, target_id: int) -> str | BaseResponse | tuple
             apply_field_errors(form, exc, aliases={"parent_id": "body"})
         else:
             flash("Your comment is posted.", "success")
-            return redirect(target.url(anchor=comment.anchor))
+            return redirect(services.comment_url(comment, target))
     return render_template("conversations/thread.html", **_thread_context(target, form)), (
         409 if not can(me, "comment", target) else 422
     )
@@ -117,8 +143,10 @@ def people(target_kind: str, target_id: int) -> BaseResponse:
 
 @bp.get("/comments/<int:comment_id>")
 def show_comment(comment_id: int) -> BaseResponse:
+    """A comment's permalink (notifications link here): its object's page, at the page of the
+    thread that shows it."""
     comment, target = services.get_comment(comment_id, _me())
-    return redirect(target.url(anchor=comment.anchor))
+    return redirect(services.comment_url(comment, target))
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -146,7 +174,7 @@ def edit_comment(comment_id: int) -> str | BaseResponse | tuple[str, int]:
             apply_field_errors(form, exc)
         else:
             flash("Saved.", "success")
-            return redirect(target.url(anchor=comment.anchor))
+            return redirect(services.comment_url(comment, target))
     status = 409 if current is not None else (422 if form.errors else 200)
     return render_template(
         "conversations/edit.html", form=form, comment=comment, target=target, current=current
@@ -159,7 +187,7 @@ def delete_comment(comment_id: int) -> BaseResponse:
     comment, target = services.get_comment(comment_id, me)
     require(current_user, "delete_comment", comment)
     flash_outcome(lambda: services.delete_comment(me, comment, target), "Your comment is deleted.")
-    return redirect(target.url(anchor=comment.anchor))
+    return redirect(services.comment_url(comment, target))
 
 
 @bp.route("/comments/<int:comment_id>/hide", methods=["GET", "POST"])
@@ -178,7 +206,7 @@ def hide_comment(comment_id: int) -> str | BaseResponse | tuple[str, int]:
         else:
             told = " Its author is told why." if comment.author_id != me.id else ""
             flash(f"The comment is hidden.{told}", "success")
-            return redirect(target.url(anchor=comment.anchor))
+            return redirect(services.comment_url(comment, target))
     return render_template("conversations/hide.html", form=form, comment=comment, target=target), (
         422 if form.errors else 200
     )
@@ -210,5 +238,18 @@ def unsupport(barrier_id: int) -> BaseResponse:
     return redirect(_back(barrier_id))
 
 
+def comment_html(comment: Comment) -> Markup:
+    """A comment's body rendered, each resolved @mention a link to the person in the staff
+    directory (their card, ``#person-<id>``: ``{{ comment_html(c) }}``); mentions come loaded
+    with the thread."""
+    people = [
+        (m.user.name, url_for("people.directory", q=m.user.name, _anchor=f"person-{m.user_id}"))
+        for m in comment.mentions
+        if m.user is not None
+    ]
+    return render_mentions(comment.body, people)
+
+
 def init_app(app: Any) -> None:
     app.jinja_env.globals["conversation"] = conversation
+    app.jinja_env.globals["comment_html"] = comment_html

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from flask import has_request_context, url_for
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from teams_app.activity import Verb, record
+from teams_app.conversations import queries
 from teams_app.conversations.targets import Target, load
 from teams_app.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
@@ -32,7 +35,8 @@ from teams_app.models import (
 from teams_app.notifications import services as notes
 from teams_app.people.search import matching
 from teams_app.permissions import can
-from teams_app.queue import enqueue_mail_after_commit
+from teams_app.queue import mail_person_after_commit
+from teams_app.urls import external_url
 from teams_app.validation import required_text
 
 BODY_MAX = 5000
@@ -73,6 +77,29 @@ def get_comment(comment_id: int, viewer: User | None = None) -> tuple[Comment, T
     except NotFound:
         raise NotFound("No such comment.") from None
     return comment, target
+
+
+def comment_url(comment: Comment, target: Target, external: bool = False) -> str:
+    """Where ``comment`` is now: its object's page, at the page of the thread that shows it."""
+    page = queries.position_of(comment)
+    return target.url(anchor=comment.anchor, external=external, **{queries.PAGE_ARG: page})
+
+
+def permalink(comment: Comment, external: bool = False) -> str:
+    """The comment's own link (``/comments/<id>``), which finds its page of the thread when
+    followed: what notifications and mails carry, since a comment's page changes as its thread
+    grows."""
+    if has_request_context():
+        return url_for(
+            "conversations.show_comment",
+            comment_id=comment.id,
+            _anchor=comment.anchor,
+            _external=external,
+        )
+    url = external_url("conversations.show_comment", comment_id=comment.id)
+    if not external:
+        url = urlsplit(url).path
+    return f"{url}#{comment.anchor}"
 
 
 # --- Mentions -----------------------------------------------------------------------------------
@@ -253,7 +280,7 @@ def _notify_comment(
     parent: Comment | None,
     mentioned: list[User],
 ) -> None:
-    url = target.url(anchor=comment.anchor)
+    url = permalink(comment)
     key = f"comment:{comment.id}"
     who = actor.name
     told: set[int] = set()
@@ -339,7 +366,7 @@ def edit_comment(
             new,
             "mention",
             f"{actor.name} mentioned you on “{target.title}”",
-            target.url(anchor=comment.anchor),
+            permalink(comment),
             f"comment:{comment.id}",
             actor_id=actor.id,
             comment_id=comment.id,
@@ -384,14 +411,10 @@ def hide_comment(actor: User, comment: Comment, target: Target, reason: str | No
         kind=target.kind,
         title=target.title,
         reason=why,
-        url=target.url(anchor=comment.anchor, external=True),
+        url=permalink(comment, external=True),
     )
     _commit(comment, flush_only=True)
-    author = comment.author
-    if author is not None and author.id != actor.id and author.active:
-        enqueue_mail_after_commit(
-            "jobs.conversations.comment_hidden", event.id, key=f"comment_hidden:{event.id}"
-        )
+    mail_person_after_commit("jobs.conversations.comment_hidden", event, comment.author, actor)
     _commit(comment)
     return comment
 

@@ -44,9 +44,10 @@ class Target:
     def key(self) -> tuple[str, int]:
         return (self.kind, self.id)
 
-    def url(self, anchor: str | None = None, external: bool = False) -> str:
-        """The page the thread is on (with ``#anchor``)."""
+    def url(self, anchor: str | None = None, external: bool = False, **args: Any) -> str:
+        """The page the thread is on (with ``#anchor``; ``args`` not None as query arguments)."""
         endpoint, values = _PAGE[self.kind](self)
+        values.update({k: v for k, v in args.items() if v is not None})
         if has_request_context():
             return url_for(endpoint, _anchor=anchor, _external=external, **values)
 

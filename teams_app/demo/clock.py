@@ -1,7 +1,9 @@
-"""The demo's past: services stamp rows with ``utcnow()``; these put them back in time.
+"""The demo's past, measured from the app's one clock (``database.utcnow``, which
+``clock_set`` can freeze): not a clock of its own.
 
-The services have no clock of their own to turn back, so the builders make rows through them
-at today's time and then spread what was stamped over a ``Timeline`` in one step.
+A builder makes its rows through the services at the clock's time, then spreads what they
+stamped (events, stage changes, updates) evenly over a ``Timeline`` in one step; running each
+service call inside ``clock_set`` instead would need one block per stamped row.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from teams_app.models import utcnow
+from teams_app.database import utcnow
 
 
 def days_ago(days: int) -> datetime:

@@ -282,6 +282,17 @@ TEAMS = [
                 days=70,
             ),
             InitiativeRow(
+                title="Holds shelf by the entrance",
+                owner="Hannah Lee",
+                path=("Discover", "Plan", "Pilot"),
+                updates=(
+                    UpdateRow("on_track", "Norman pilot: the shelf moved beside the entrance."),
+                    UpdateRow("on_track", "Signs up; Moore and Noble want to follow."),
+                ),
+                days=80,
+                target_in_days=30,
+            ),
+            InitiativeRow(
                 title="Yes-focused desk scripts",
                 owner="Hannah Lee",
                 path=("Discover",),
@@ -454,7 +465,7 @@ BARRIERS = [
         reporter="Hannah Lee",
         department="Norman",
         team="Creating Positive Experiences",
-        initiative=None,
+        initiative="Holds shelf by the entrance",
         days=95,
         actions=(
             ActionRow(

@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from teams_app.activity import Verb, describe
+from teams_app.database import enum_values
 from teams_app.dates import date_text, month_text
 from teams_app.digests.schedule import zone_for
 from teams_app.extensions import db
@@ -25,6 +26,7 @@ from teams_app.models import (
     ActionStatus,
     Activity,
     Delivery,
+    Health,
     ImpactStory,
     Initiative,
     MemberRole,
@@ -37,6 +39,7 @@ from teams_app.models import (
     TeamStatus,
     User,
 )
+from teams_app.templating import due_text, health_label
 from teams_app.urls import external_url
 
 # Team events worth a line in a digest (an edit of wording is not news).
@@ -54,7 +57,6 @@ TEAM_VERBS = frozenset(
         Verb.ADDED_MEMBER,
     }
 )
-HEALTH_WORDS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
 
 
 @dataclass
@@ -102,6 +104,11 @@ def _event_url(event: Activity, team: Team) -> str:
     return external_url("teams.show", slug=team.slug)
 
 
+def _health_words(value: str) -> str:
+    """A health as the pages label it, in a sentence ("on track"); an unknown value as it is."""
+    return health_label(value).lower() if value in enum_values(Health) else value
+
+
 def _event_text(event: Activity) -> str:
     who = event.actor.name if event.actor else "Someone"
     text = f"{who} {describe(event)}"
@@ -111,7 +118,7 @@ def _event_text(event: Activity) -> str:
         if before and before != after:
             text = (
                 f"{who} posted an update on “{data.get('title', '')}”: health changed from "
-                f"{HEALTH_WORDS.get(before, before)} to {HEALTH_WORDS.get(after, after)}"
+                f"{_health_words(before)} to {_health_words(after)}"
             )
     return text
 
@@ -441,19 +448,14 @@ def _your_actions(window: Window, sources: Sources) -> Section | None:
         assert a.due_on is not None
         if a.due_on > today + timedelta(days=7):
             continue
-        late = (today - a.due_on).days
-        when = (
-            f"overdue by {late} day{'s' if late != 1 else ''}"
-            if late > 0
-            else ("due today" if late == 0 else f"due {date_text(a.due_on)}")
-        )
         url = (
             external_url("barriers.show", barrier_id=a.barrier_id)
             if a.barrier_id
             else external_url("initiatives.show", initiative_id=a.initiative_id)
         )
-        kind = "action_overdue" if late > 0 else "action_due"
-        items.append(Item(kind, f"Your action “{a.description[:120]}” is {when}", url))
+        kind = "action_overdue" if a.is_overdue(today) else "action_due"
+        text = f"{due_text(a, today)}: your action “{a.description[:120]}”"
+        items.append(Item(kind, text, url))
     return Section("Your actions", items) if items else None
 
 

@@ -51,6 +51,7 @@ from teams_app.models.people import (
     User,
 )
 from teams_app.models.satisfaction import SatisfactionResult
+from teams_app.models.search import Audience, DocKind, SearchDocument
 from teams_app.models.sso import Setting, UserIdentity
 from teams_app.models.stories import Cheer, ImpactStory, StoryKind
 from teams_app.models.surveys import (
@@ -146,4 +147,7 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "SurveyStatus",
+    "Audience",
+    "DocKind",
+    "SearchDocument",
 ]

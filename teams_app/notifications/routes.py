@@ -49,6 +49,10 @@ def open_notification(notification_id: int) -> BaseResponse:
     me = _me()
     n = services.get_notification(me, notification_id)
     url = n.url
+    if n.comment_id is not None:  # the comment's permalink finds its page of the thread
+        url = url_for(
+            "conversations.show_comment", comment_id=n.comment_id, _anchor=f"comment-{n.comment_id}"
+        )
     services.mark_read(me, [n.id])
     return redirect(safe_local_url(url, url_for("notifications.inbox")))
 

@@ -67,6 +67,14 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def visible_user(viewer: User, user_id: int) -> User:
+    """The person ``viewer`` may see; anyone they may not see answers 404, as a missing one."""
+    user = db.session.get(User, user_id)
+    if user is None or not can(viewer, "view_person", user):
+        raise NotFound("No such person.")
+    return user
+
+
 def checked_department(department_id: int | None) -> int | None:
     """``department_id`` if that department exists (None stays None); else InvalidInput."""
     if department_id is None:
@@ -142,35 +150,86 @@ def resend_invitation(actor: User, user: User) -> None:
     db.session.commit()
 
 
-def set_role(actor: User, user: User, role: str) -> User:
-    problem = change_role_problem(actor, user, role)
-    if problem:
-        raise (NotAllowed if not actor.is_admin else InvalidInput)(problem)
-    if user.role != role:
-        before = user.role
-        record(actor, Verb.CHANGED_ROLE, user, before=before, after=role)
-        user.role = role
+@dataclass(frozen=True)
+class AuditNote:
+    """An audit event to write once the change is committed."""
+
+    event: str
+    detail: dict[str, str]
+
+
+def _refusal(actor: User, problem: str) -> NotAllowed | InvalidInput:
+    """A rule's refusal: 403 for someone who may not manage people, 422 for an admin's mistake."""
+    return (NotAllowed if not actor.is_admin else InvalidInput)(problem)
+
+
+def _active_problem(actor: User, user: User, active: bool) -> str | None:
+    """Why ``actor`` may not deactivate (or reactivate) ``user``; None when allowed."""
+    if not active:
+        return deactivate_problem(actor, user)
+    if not can(actor, "manage_users"):
+        return "Only admins can reactivate accounts."
+    return None
+
+
+def _check_change(actor: User, user: User, role: str | None, active: bool | None) -> None:
+    """Refuse the whole change when either part of it is not allowed."""
+    if role is not None and (problem := change_role_problem(actor, user, role)):
+        raise _refusal(actor, problem)
+    if active is not None and (problem := _active_problem(actor, user, active)):
+        raise _refusal(actor, problem)
+
+
+def _apply_role(actor: User, user: User, role: str) -> AuditNote | None:
+    """Give ``user`` the role (recorded); the audit note to write after the commit."""
+    if user.role == role:
+        return None
+    before = user.role
+    record(actor, Verb.CHANGED_ROLE, user, before=before, after=role)
+    user.role = role
+    return AuditNote("user.role_changed", {"before": before, "after": role})
+
+
+def _apply_active(actor: User, user: User, active: bool) -> AuditNote | None:
+    """(De)activate ``user`` (recorded); deactivation ends their sessions and tokens."""
+    if user.active == active:
+        return None
+    user.active = active
+    if not active:
+        user.session_version += 1
+    record(actor, Verb.REACTIVATED if active else Verb.DEACTIVATED, user)
+    return AuditNote("user.reactivated" if active else "user.deactivated", {})
+
+
+def change_user(
+    actor: User, user: User, *, role: str | None = None, active: bool | None = None
+) -> User:
+    """An admin changes a person's role and/or deactivates or reactivates them: both parts
+    are checked before either is written, then land in one commit. Deactivation ends every
+    session and stops every API token of that person at once."""
+    _check_change(actor, user, role, active)
+    notes = [
+        note
+        for note in (
+            _apply_role(actor, user, role) if role is not None else None,
+            _apply_active(actor, user, active) if active is not None else None,
+        )
+        if note is not None
+    ]
+    if notes:
         db.session.commit()
-        audit.record("user.role_changed", actor=actor, object=user, before=before, after=role)
+    for note in notes:
+        audit.record(note.event, actor=actor, object=user, **note.detail)
     return user
+
+
+def set_role(actor: User, user: User, role: str) -> User:
+    return change_user(actor, user, role=role)
 
 
 def set_active(actor: User, user: User, active: bool) -> User:
     """Deactivation ends every session and stops every API token of that person at once."""
-    if not active:
-        problem = deactivate_problem(actor, user)
-        if problem:
-            raise (NotAllowed if not actor.is_admin else InvalidInput)(problem)
-    elif not can(actor, "manage_users"):
-        raise NotAllowed("Only admins can reactivate accounts.")
-    if user.active != active:
-        user.active = active
-        if not active:
-            user.session_version += 1
-        record(actor, Verb.REACTIVATED if active else Verb.DEACTIVATED, user)
-        db.session.commit()
-        audit.record("user.reactivated" if active else "user.deactivated", actor=actor, object=user)
-    return user
+    return change_user(actor, user, active=active)
 
 
 def end_sessions(actor: User, user: User) -> User:
@@ -200,9 +259,8 @@ class ProfileChanges:
     digest_hour: int | None = None
 
 
-def update_profile(user: User, changes: ProfileChanges) -> User:  # noqa: C901 - field-by-field profile validation; split with the profile tests
-    """A person edits their own profile; every field is checked before anything changes."""
-    user_name = checked_name(changes.name) if changes.name is not None else user.name
+def _check_choices(changes: ProfileChanges) -> None:
+    """Refuse a level, department, time zone or digest frequency that is not on offer."""
     if changes.level is not None:
         choice("level", changes.level, Level, "level")
     if changes.department_id is not None:
@@ -213,12 +271,19 @@ def update_profile(user: User, changes: ProfileChanges) -> User:  # noqa: C901 -
         )
     if changes.digest_frequency is not None:
         choice("digest_frequency", changes.digest_frequency, DigestFrequency, "frequency")
+
+
+def _check_digest_time(changes: ProfileChanges) -> None:
+    """Refuse a digest weekday or hour out of range."""
     if changes.digest_weekday is not None and not 0 <= changes.digest_weekday <= 6:
         raise InvalidInput.on("digest_weekday", "Choose a weekday from 0 (Monday) to 6 (Sunday).")
     if changes.digest_hour is not None and not 0 <= changes.digest_hour <= 23:
         raise InvalidInput.on("digest_hour", "Choose an hour from 0 to 23.")
 
-    user.name = user_name
+
+def _apply_profile(user: User, changes: ProfileChanges, name: str) -> None:
+    """Write the checked changes onto ``user``; fields left as None stay as they are."""
+    user.name = name
     for attr in ("level", "timezone", "digest_frequency", "digest_weekday", "digest_hour"):
         value = getattr(changes, attr)
         if value is not None:
@@ -227,6 +292,14 @@ def update_profile(user: User, changes: ProfileChanges) -> User:  # noqa: C901 -
         user.department_id = changes.department_id
     elif changes.clear_department:
         user.department_id = None
+
+
+def update_profile(user: User, changes: ProfileChanges) -> User:
+    """A person edits their own profile; every field is checked before anything changes."""
+    user_name = checked_name(changes.name) if changes.name is not None else user.name
+    _check_choices(changes)
+    _check_digest_time(changes)
+    _apply_profile(user, changes, user_name)
     record(user, Verb.UPDATED_PROFILE, user)
     db.session.commit()
     return user

@@ -256,13 +256,25 @@ class AttentionItem:
         return [REASON_TEXT[r] for r in self.reasons]
 
 
-def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:  # noqa: C901 - one query per attention rule, kept together with its query-count test
-    """Everything that needs leadership's eye, worst first: three queries."""
-    now = now or utcnow()
-    today = now.date()
+def _initiative_reasons(i: Initiative, now: datetime, stuck_since: datetime) -> list[str]:
+    """Why an open initiative needs attention: its health, staleness, a passed target, stuck."""
+    reasons = []
+    if i.health in ("off_track", "at_risk"):
+        reasons.append(i.health)
+    if i.is_stale(now):
+        reasons.append("stale")
+    if i.target_date is not None and i.target_date < now.date():
+        reasons.append("past_target")
+    if i.stage_entered_at < stuck_since:
+        reasons.append("stuck")
+    return reasons
+
+
+def _initiatives_needing_attention(f: PortfolioFilter, now: datetime) -> list[AttentionItem]:
+    """Open initiatives off or at risk, stale, past their target or stuck in a stage: one query."""
     stuck_since = now - timedelta(days=STUCK_DAYS)
     stale = Initiative.stale_at(now)
-    late = and_(Initiative.target_date.is_not(None), Initiative.target_date < today)
+    late = and_(Initiative.target_date.is_not(None), Initiative.target_date < now.date())
     stuck = Initiative.stage_entered_at < stuck_since
     rows = db.session.scalars(
         _initiatives()
@@ -275,86 +287,98 @@ def attention(f: PortfolioFilter, now: datetime | None = None) -> list[Attention
         .order_by(Initiative.id)
         .limit(ATTENTION_LIMIT * 2)
     ).unique()
-    items: list[AttentionItem] = []
-    for i in rows:
-        reasons = []
-        if i.health in ("off_track", "at_risk"):
-            reasons.append(i.health)
-        if i.is_stale(now):
-            reasons.append("stale")
-        if i.target_date is not None and i.target_date < today:
-            reasons.append("past_target")
-        if i.stage_entered_at < stuck_since:
-            reasons.append("stuck")
-        items.append(
-            AttentionItem(
-                "initiative",
-                i.id,
-                i.title,
-                reasons,
-                "initiatives.show",
-                {"initiative_id": i.id},
-                f"{i.team.name} · {i.stage.name}",
-                since=i.stage_entered_at,
-            )
+    return [
+        AttentionItem(
+            "initiative",
+            i.id,
+            i.title,
+            _initiative_reasons(i, now, stuck_since),
+            "initiatives.show",
+            {"initiative_id": i.id},
+            f"{i.team.name} · {i.stage.name}",
+            since=i.stage_entered_at,
         )
-    if not (f.stage_id or f.health or f.target_from or f.target_to):
-        old = and_(
-            Barrier.severity.in_(("critical", "high")),
-            Barrier.reported_at < now - timedelta(days=OLD_BARRIER_DAYS),
-        )
-        barrier_where = [
-            Barrier.status.not_in(BarrierStatus.closed()),
-            or_(old, Barrier.support_count >= WIDELY_FELT),
-        ]
-        barrier_where += _barrier_conditions(f)
+        for i in rows
+    ]
+
+
+def _barrier_item(b: Barrier, now: datetime) -> AttentionItem:
+    """An open barrier as an attention item: old and severe, or widely felt."""
+    is_old = b.severity in ("critical", "high") and b.reported_at < now - timedelta(
+        days=OLD_BARRIER_DAYS
+    )
+    felt = b.support_count >= WIDELY_FELT
+    support = f" · {b.support_count} “me too”" if b.support_count else ""
+    return AttentionItem(
+        "barrier",
+        b.id,
+        b.title,
+        (["old_barrier"] if is_old else []) + (["widely_felt"] if felt else []),
+        "barriers.show",
+        {"barrier_id": b.id},
+        f"{b.severity} · open {(now - b.reported_at).days} days{support}",
+        # critical above high; more support above less
+        score=b.severity_rank - 3 + min(b.support_count, 20) // 5,
+        since=b.reported_at,
+    )
+
+
+def _barriers_needing_attention(f: PortfolioFilter, now: datetime) -> list[AttentionItem]:
+    """Open barriers that are old and critical or high, or widely felt: one query."""
+    old = and_(
+        Barrier.severity.in_(("critical", "high")),
+        Barrier.reported_at < now - timedelta(days=OLD_BARRIER_DAYS),
+    )
+    barrier_where = [
+        Barrier.status.not_in(BarrierStatus.closed()),
+        or_(old, Barrier.support_count >= WIDELY_FELT),
+    ]
+    barrier_where += _barrier_conditions(f)
+    return [
+        _barrier_item(b, now)
         for b in db.session.scalars(
             select(Barrier)
             .where(*barrier_where)
             .order_by(Barrier.severity_rank.desc(), Barrier.reported_at)
             .limit(ATTENTION_LIMIT)
-        ):
-            is_old = b.severity in ("critical", "high") and b.reported_at < now - timedelta(
-                days=OLD_BARRIER_DAYS
+        )
+    ]
+
+
+def _proposals_waiting(now: datetime) -> list[AttentionItem]:
+    """Team proposals waiting longer than ``WAITING_PROPOSAL_DAYS`` for review: one query."""
+    return [
+        AttentionItem(
+            "team",
+            t.id,
+            t.name,
+            ["waiting_proposal"],
+            "teams.show",
+            {"slug": t.slug},
+            f"proposed {(now - t.proposed_at).days} days ago",
+            since=t.proposed_at,
+        )
+        for t in db.session.scalars(
+            select(Team)
+            .where(
+                Team.status == TeamStatus.PROPOSED.value,
+                Team.proposed_at < now - timedelta(days=WAITING_PROPOSAL_DAYS),
             )
-            felt = b.support_count >= WIDELY_FELT
-            support = f" · {b.support_count} “me too”" if b.support_count else ""
-            items.append(
-                AttentionItem(
-                    "barrier",
-                    b.id,
-                    b.title,
-                    (["old_barrier"] if is_old else []) + (["widely_felt"] if felt else []),
-                    "barriers.show",
-                    {"barrier_id": b.id},
-                    f"{b.severity} · open {(now - b.reported_at).days} days{support}",
-                    # critical above high; more support above less
-                    score=b.severity_rank - 3 + min(b.support_count, 20) // 5,
-                    since=b.reported_at,
-                )
-            )
+            .order_by(Team.proposed_at)
+            .limit(ATTENTION_LIMIT)
+        )
+    ]
+
+
+def attention(f: PortfolioFilter, now: datetime | None = None) -> list[AttentionItem]:
+    """Everything that needs leadership's eye, worst first: three queries. Initiative-only
+    filters leave barriers and proposals out; team filters leave proposals out."""
+    now = now or utcnow()
+    items = _initiatives_needing_attention(f, now)
+    if not (f.stage_id or f.health or f.target_from or f.target_to):
+        items += _barriers_needing_attention(f, now)
         if not (f.team_id or f.sponsor_id or f.department_id):
-            for t in db.session.scalars(
-                select(Team)
-                .where(
-                    Team.status == TeamStatus.PROPOSED.value,
-                    Team.proposed_at < now - timedelta(days=WAITING_PROPOSAL_DAYS),
-                )
-                .order_by(Team.proposed_at)
-                .limit(ATTENTION_LIMIT)
-            ):
-                items.append(
-                    AttentionItem(
-                        "team",
-                        t.id,
-                        t.name,
-                        ["waiting_proposal"],
-                        "teams.show",
-                        {"slug": t.slug},
-                        f"proposed {(now - t.proposed_at).days} days ago",
-                        since=t.proposed_at,
-                    )
-                )
+            items += _proposals_waiting(now)
     for item in items:
         item.score += sum(WEIGHTS[r] for r in item.reasons)
     oldest = now

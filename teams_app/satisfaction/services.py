@@ -11,7 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
@@ -81,39 +81,63 @@ def _number(value: Any) -> Decimal | None:
     return number
 
 
-def _problems(d: ResultDetails) -> tuple[CheckedResult | None, dict[str, list[str]]]:  # noqa: C901 - field-by-field row validation; split with the CSV import tests
+def _metric_problem(raw: object) -> tuple[str, str | None]:
+    """The metric's name with its spaces tidied, and what is wrong with it (None: nothing)."""
+    metric = " ".join(str(raw or "").split())
+    if not metric:
+        return metric, "Name the metric, such as “Customer satisfaction”."
+    if len(metric) > METRIC_MAX:
+        return metric, f"Use at most {METRIC_MAX} characters."
+    return metric, None
+
+
+def _scale_problem(raw: object) -> tuple[Decimal | None, str | None]:
+    """The top of the scale (None when unusable), and what is wrong with it."""
+    scale_max = _number(raw)
+    if scale_max is None:
+        return None, "Give the top of the scale as a number, such as 5 or 100."
+    if not Decimal(0) < scale_max <= SCALE_LIMIT:
+        return None, f"The top of the scale must be above 0 and at most {SCALE_LIMIT}."
+    return scale_max, None
+
+
+def _score_problem(raw: object, scale_max: Decimal | None) -> tuple[Decimal | None, str | None]:
+    """The score, and what is wrong with it: not a number, below 0 or above the scale."""
+    score = _number(raw)
+    if score is None:
+        return None, "Give the score as a number, such as 4.2."
+    if score < 0 or (scale_max is not None and score > scale_max):
+        top = plain(scale_max) if scale_max is not None else "the top of the scale"
+        return score, f"The score must be between 0 and {top}."
+    return score, None
+
+
+def _respondents_problem(raw: object) -> tuple[Decimal | None, str | None]:
+    """The number of respondents, and what is wrong with it: not whole, or out of range."""
+    respondents = _number(raw)
+    if respondents is None or respondents != respondents.to_integral_value():
+        return respondents, "Give the number of respondents as a whole number."
+    if not 0 <= respondents <= RESPONDENTS_LIMIT:
+        return respondents, "The number of respondents must be 0 or more."
+    return respondents, None
+
+
+def _problems(d: ResultDetails) -> tuple[CheckedResult | None, dict[str, list[str]]]:
     """Every problem with ``d`` except the department's existence and duplicates (the callers
     check those against the database, one row or a whole file at a time)."""
-    problems: dict[str, list[str]] = {}
-
-    def problem(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
-
     period = check_period(d.period)
-    if period is None:
-        problem("period", "Give the month as YYYY-MM, such as 2026-01.")
-    metric = " ".join(str(d.metric or "").split())
-    if not metric:
-        problem("metric", "Name the metric, such as “Customer satisfaction”.")
-    elif len(metric) > METRIC_MAX:
-        problem("metric", f"Use at most {METRIC_MAX} characters.")
-    scale_max = _number(d.scale_max)
-    if scale_max is None:
-        problem("scale_max", "Give the top of the scale as a number, such as 5 or 100.")
-    elif not Decimal(0) < scale_max <= SCALE_LIMIT:
-        problem("scale_max", f"The top of the scale must be above 0 and at most {SCALE_LIMIT}.")
-        scale_max = None
-    score = _number(d.score)
-    if score is None:
-        problem("score", "Give the score as a number, such as 4.2.")
-    elif score < 0 or (scale_max is not None and score > scale_max):
-        top = plain(scale_max) if scale_max is not None else "the top of the scale"
-        problem("score", f"The score must be between 0 and {top}.")
-    respondents = _number(d.respondents)
-    if respondents is None or respondents != respondents.to_integral_value():
-        problem("respondents", "Give the number of respondents as a whole number.")
-    elif not 0 <= respondents <= RESPONDENTS_LIMIT:
-        problem("respondents", "The number of respondents must be 0 or more.")
+    metric, metric_problem = _metric_problem(d.metric)
+    scale_max, scale_problem = _scale_problem(d.scale_max)
+    score, score_problem = _score_problem(d.score, scale_max)
+    respondents, respondents_problem = _respondents_problem(d.respondents)
+    found = {
+        "period": None if period is not None else "Give the month as YYYY-MM, such as 2026-01.",
+        "metric": metric_problem,
+        "scale_max": scale_problem,
+        "score": score_problem,
+        "respondents": respondents_problem,
+    }
+    problems = {field: [message] for field, message in found.items() if message is not None}
     if problems:
         return None, problems
     assert period is not None and score is not None and scale_max is not None
@@ -238,21 +262,10 @@ class _Row:
     checked: CheckedResult
 
 
-def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:  # noqa: C901 - CSV decoding and header checks in one pass; split with the import tests
-    """The data rows with their row numbers, or the problems with the header.
-
-    Row numbers are what a person sees in a spreadsheet or text editor: the header is row 1 and
-    the first data row is row 2 (a row is numbered by the line it ends on).
-    """
+def _header_problems(names: list[str]) -> list[dict[str, Any]]:
+    """What is wrong with the header row: missing, unknown or repeated columns, or both ways of
+    naming a department."""
     errors: list[dict[str, Any]] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        header = reader.fieldnames
-    except csv.Error as exc:
-        return [], [{"row": 1, "field": "csv", "message": f"This is not readable CSV: {exc}."}]
-    if not header:
-        return [], [{"row": 1, "field": "csv", "message": "The file is empty."}]
-    reader.fieldnames = names = [(name or "").strip().lower() for name in header]
     for column in CSV_COLUMNS:
         if column not in names:
             errors.append({"row": 1, "field": column, "message": "This column is missing."})
@@ -277,8 +290,15 @@ def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[st
         )
     if len(set(names)) != len(names):
         errors.append({"row": 1, "field": "csv", "message": "A column is named twice."})
-    if errors:
-        return [], errors
+    return errors
+
+
+def _data_rows(
+    reader: csv.DictReader[str],
+) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:
+    """The non-blank data rows with their row numbers, and the rows that cannot be read; the
+    whole file is refused past ``MAX_IMPORT_ROWS``."""
+    errors: list[dict[str, Any]] = []
     rows: list[tuple[int, dict[str, str]]] = []
     try:
         for raw in reader:
@@ -306,6 +326,27 @@ def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[st
             rows.append((reader.line_num, values))
     except csv.Error as exc:
         errors.append({"row": reader.line_num, "field": "csv", "message": f"Unreadable: {exc}."})
+    return rows, errors
+
+
+def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:
+    """The data rows with their row numbers, or the problems with the header.
+
+    Row numbers are what a person sees in a spreadsheet or text editor: the header is row 1 and
+    the first data row is row 2 (a row is numbered by the line it ends on).
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        return [], [{"row": 1, "field": "csv", "message": f"This is not readable CSV: {exc}."}]
+    if not header:
+        return [], [{"row": 1, "field": "csv", "message": "The file is empty."}]
+    reader.fieldnames = names = [(name or "").strip().lower() for name in header]
+    errors = _header_problems(names)
+    if errors:
+        return [], errors
+    rows, errors = _data_rows(reader)
     if not rows and not errors:
         errors.append({"row": 2, "field": "csv", "message": "There are no rows to import."})
     return rows, errors
@@ -333,17 +374,11 @@ def _department_of(
     return by_id[int(raw)], None
 
 
-def import_csv(actor: User, text: str) -> list[SatisfactionResult]:  # noqa: C901 - the import's unit of work; split with the import tests
-    """Leadership imports many results from CSV text (columns: period, metric, score,
-    scale_max, respondents, and optionally department (a name) or department_id).
-
-    Every row is checked first, against the rules of ``record_result``, against the database and
-    against the other rows; then every row is imported in one transaction, or none is. A refusal
-    raises ``RowErrors`` listing each problem as ``{row, field, message}``.
-    """
-    if not can(actor, "record_satisfaction"):
-        raise NotAllowed("Only leadership imports satisfaction results.")
-    rows, errors = _read_csv(text)
+def _checked_rows(
+    rows: list[tuple[int, dict[str, str]]], errors: list[dict[str, Any]]
+) -> tuple[list[_Row], dict[int, str | None]]:
+    """Each row checked by the rules of ``record_result`` (problems appended to ``errors``):
+    the good rows, and each good row's department name (None: organisation-wide)."""
     by_name, by_id = _departments()
     good: list[_Row] = []
     names: dict[int, str | None] = {}
@@ -366,10 +401,20 @@ def import_csv(actor: User, text: str) -> list[SatisfactionResult]:  # noqa: C90
         elif checked is not None:
             good.append(_Row(number, checked))
             names[number] = department.name if department else None
+    return good, names
+
+
+def _use_known_spellings(good: list[_Row]) -> None:
+    """A metric already recorded keeps its spelling; a new one takes its first row's."""
     spellings = _known_spellings({r.checked.key[1] for r in good})
     for r in good:
         spelling = spellings.setdefault(r.checked.key[1], r.checked.metric)
         r.checked = replace(r.checked, metric=spelling)
+
+
+def _duplicate_problems(good: list[_Row], names: dict[int, str | None]) -> list[dict[str, Any]]:
+    """Rows that repeat an earlier row of the file, or a result already recorded."""
+    errors: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, int], int] = {}
     existing = _existing_keys({r.checked.key for r in good})
     for r in good:
@@ -381,15 +426,37 @@ def import_csv(actor: User, text: str) -> list[SatisfactionResult]:  # noqa: C90
             message = f"{what} is already recorded."
             errors.append({"row": r.number, "field": "period", "message": message})
         seen.setdefault(r.checked.key, r.number)
+    return errors
+
+
+def _refuse_import(actor: User, rows: int, errors: list[dict[str, Any]]) -> NoReturn:
+    """Refuse the whole file (audited), listing every problem in row and column order."""
+    errors.sort(key=lambda e: (e["row"], _field_order(e["field"])))
+    bad_rows = len({e["row"] for e in errors})
+    _audit_import(actor, "refused", rows=rows, bad_rows=bad_rows)
+    raise RowErrors(
+        f"Nothing was imported: {bad_rows} {'row has' if bad_rows == 1 else 'rows have'} "
+        "problems. Correct them and import the whole file again.",
+        errors,
+    )
+
+
+def import_csv(actor: User, text: str) -> list[SatisfactionResult]:
+    """Leadership imports many results from CSV text (columns: period, metric, score,
+    scale_max, respondents, and optionally department (a name) or department_id).
+
+    Every row is checked first, against the rules of ``record_result``, against the database and
+    against the other rows; then every row is imported in one transaction, or none is. A refusal
+    raises ``RowErrors`` listing each problem as ``{row, field, message}``.
+    """
+    if not can(actor, "record_satisfaction"):
+        raise NotAllowed("Only leadership imports satisfaction results.")
+    rows, errors = _read_csv(text)
+    good, names = _checked_rows(rows, errors)
+    _use_known_spellings(good)
+    errors.extend(_duplicate_problems(good, names))
     if errors:
-        errors.sort(key=lambda e: (e["row"], _field_order(e["field"])))
-        bad_rows = len({e["row"] for e in errors})
-        _audit_import(actor, "refused", rows=len(rows), bad_rows=bad_rows)
-        raise RowErrors(
-            f"Nothing was imported: {bad_rows} {'row has' if bad_rows == 1 else 'rows have'} "
-            "problems. Correct them and import the whole file again.",
-            errors,
-        )
+        _refuse_import(actor, len(rows), errors)
     created = [_new_row(actor, r.checked) for r in good]
     db.session.add_all(created)
     db.session.flush()

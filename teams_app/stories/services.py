@@ -32,7 +32,7 @@ from teams_app.models import (
     utcnow,
 )
 from teams_app.permissions import can
-from teams_app.queue import enqueue_mail_after_commit
+from teams_app.queue import mail_person_after_commit
 from teams_app.validation import required_text
 from teams_app.versioning import check_version, commit_versioned, need_version
 
@@ -252,11 +252,7 @@ def hide_story(actor: User, story: ImpactStory, reason: str | None) -> ImpactSto
         reason=why,
     )
     _commit(story, flush_only=True)
-    author = story.author
-    if author is not None and author.id != actor.id and author.active:
-        enqueue_mail_after_commit(
-            "jobs.notify.story_hidden", event.id, key=f"story_hidden:{event.id}"
-        )
+    mail_person_after_commit("jobs.notify.story_hidden", event, story.author, actor)
     _commit(story)
     return get_story(story.id)
 

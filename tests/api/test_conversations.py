@@ -28,6 +28,10 @@ def test_comment_on_each_kind_and_list_it(api_as, w, kind):
     c = r.get_json()
     assert c["mentions"] == [{"id": w.member.id, "name": "Milo Member"}]
     assert "<strong>bold</strong>" in c["body_html"] and c["version"] == 1
+    assert (
+        f'#person-{w.member.id}" rel="noopener noreferrer nofollow">@Milo Member</a>'
+        in c["body_html"]
+    )
     listing = api.get(path).get_json()
     assert listing["total"] == 1 and listing["page"] == 1 and listing["items"][0]["id"] == c["id"]
 

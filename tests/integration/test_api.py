@@ -207,6 +207,63 @@ def test_admin_changes_role_and_deactivates_through_the_api(api_as, admin, staff
     assert api.patch("/users/999999", json={"role": "staff"}).status_code == 404
 
 
+def test_role_and_deactivation_land_in_one_commit_and_are_both_audited(api_as, admin, staff):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from teams_app.models import Activity, AuditEvent
+
+    api = api_as(admin)
+    api.get("/me")  # the token's first use is written now, not inside the PATCH
+    commits: list[Session] = []
+
+    def count(session: Session) -> None:
+        if session is db.session():  # the request's unit of work, not the audit log's own
+            commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        response = api.patch(f"/users/{staff.id}", json={"role": "leadership", "active": False})
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert response.status_code == 200
+    assert len(commits) == 1
+    verbs = db.session.query(Activity.verb).filter_by(subject_id=staff.id).all()
+    assert sorted(v for (v,) in verbs) == ["changed_role", "deactivated"]
+    events = db.session.query(AuditEvent).order_by(AuditEvent.id).all()
+    assert [e.event for e in events][-2:] == ["user.role_changed", "user.deactivated"]
+    assert events[-2].detail["before"] == "staff"
+
+
+def test_a_patch_whose_second_part_is_refused_changes_nothing(api_as, admin, staff, monkeypatch):
+    from teams_app.models import Activity, AuditEvent
+    from teams_app.people import services
+
+    # No real rule refuses a deactivation an admin may also change the role for, so refuse it here:
+    # the role part is valid and would be written first if the two parts were two commits.
+    monkeypatch.setattr(services, "deactivate_problem", lambda actor, target: "Not today.")
+    response = api_as(admin).patch(
+        f"/users/{staff.id}", json={"role": "leadership", "active": False}
+    )
+    assert response.status_code == 422
+    assert "Not today." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (staff.role, staff.active) == ("staff", True)
+    assert db.session.query(Activity).filter_by(subject_id=staff.id).count() == 0
+    assert db.session.query(AuditEvent).filter(AuditEvent.event.like("user.%")).count() == 0
+
+
+def test_the_visibility_of_a_person_is_a_permission_rule(staff, admin):
+    from teams_app.permissions import can
+
+    hidden = UserFactory(active=False)
+    pending = UserFactory(password_hash=None)
+    assert can(staff, "view_person", admin)
+    assert not can(staff, "view_person", hidden)
+    assert not can(staff, "view_person", pending)
+    assert can(admin, "view_person", hidden) and can(admin, "view_person", pending)
+
+
 def test_departments_list_and_create(api_as, admin, staff):
     api = api_as(admin)
     created = api.post("/departments", json={"name": "Tecumseh", "kind": "branch"})

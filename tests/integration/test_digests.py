@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from jobs import digests as digest_jobs
 from teams_app.barriers import services as barriers
+from teams_app.dates import date_text
 from teams_app.digests import content, ledger, services
 from teams_app.digests.unsubscribe import stop_digests
 from teams_app.extensions import db
@@ -64,6 +65,7 @@ def test_content_is_others_news_from_my_teams_since_the_window(app, notified_tea
     lines = texts(digest)
     assert [s.title for s in digest.sections] == ["Desk Team"]
     assert lines[0].startswith("Lena Lead posted an update on “Yes list”: health changed from")
+    assert lines[0].endswith(" to at risk")  # Health.label, as the pages word it
     assert "Lena Lead added the initiative “Yes list”" in lines
     assert not any("Mine" in t or "Not mine" in t for t in lines)  # own news, other teams
     assert not any("joined" in t or "added Mo" in t for t in lines)  # before the window
@@ -97,7 +99,9 @@ def test_content_calls_out_my_actions_stale_initiatives_and_requests(app, notifi
     teams.join_team(UserFactory(name="Asha Asker"), closed_team, "Please")
     digest = content.build(lead, utcnow() - timedelta(days=1), utcnow())
     by_title = {s.title: [i.text for i in s.items] for s in digest.sections}
-    assert by_title["Your actions"] == ["Your action “Call IT” is overdue by 2 days"]
+    # the pages' due wording (templating.due_phrase), as text
+    overdue_since = date_text(today - timedelta(days=2))
+    assert by_title["Your actions"] == [f"Overdue 2 days ({overdue_since}): your action “Call IT”"]
     assert by_title["Your initiatives"][0].startswith("“Old idea” needs a status update")
     assert by_title["Waiting for you"] == ["Asha Asker asks to join Ask Team"]
     assert "Mo Member reported the barrier “Printer jams”" in by_title["Desk Team"]
@@ -344,7 +348,7 @@ def test_overdue_is_judged_in_the_persons_own_calendar(app, notified_team):
     person.timezone = "Pacific/Kiritimati"
     db.session.commit()
     lines = texts(content.build(person, until - timedelta(days=1), until))
-    assert "Your action “Due on the 29th” is due today" in lines
+    assert "Due today: your action “Due on the 29th”" in lines
 
 
 def test_a_second_execution_with_the_same_claim_backs_off_while_one_is_sending(

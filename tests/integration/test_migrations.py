@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from teams_app.extensions import db
+from teams_app.search.index import include_object
 
 
 def _script(app) -> ScriptDirectory:
@@ -38,6 +39,8 @@ def test_downgrade_to_empty_and_upgrade_again(app):
 def test_models_match_the_migrations(app):
     db.session.remove()
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], diff

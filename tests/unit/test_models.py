@@ -77,3 +77,42 @@ def test_due_phrase_reads_from_the_actions_rules():
     assert "Due in 1 day<" in text("planned", date(2026, 3, 3))
     assert "Due <time" in text("done", date(2026, 2, 1))  # finished: never overdue
     assert "No due date" in text("planned", None)
+
+
+def test_due_text_is_the_pages_due_phrase_without_markup():
+    import re
+    from datetime import date
+
+    from teams_app.models import Action
+    from teams_app.templating import due_phrase, due_text
+
+    today = date(2026, 3, 2)
+    cases = [
+        ("planned", date(2026, 2, 28)),
+        ("planned", today),
+        ("planned", date(2026, 3, 5)),
+        ("done", date(2026, 2, 1)),
+        ("planned", None),
+    ]
+    for status, due_on in cases:
+        action = Action(status=status, due_on=due_on)
+        page = re.sub(r"<[^>]+>", "", str(due_phrase(action, today)))
+        assert due_text(action, today) == page
+    assert due_text(Action(status="planned", due_on=date(2026, 2, 28)), today) == (
+        "Overdue 2 days (28 Feb 2026)"
+    )
+
+
+def test_the_demos_past_counts_back_from_the_one_clock():
+    from datetime import UTC, date, datetime, timedelta
+
+    from teams_app.database import clock_set
+    from teams_app.demo.clock import Timeline, date_in, days_ago
+
+    frozen = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    with clock_set(frozen):
+        assert days_ago(3) == frozen - timedelta(days=3)
+        assert date_in(-1) == date(2026, 3, 1)
+        line = Timeline.over(10, 5)
+    assert (line.start, line.end) == (frozen - timedelta(days=10), frozen)
+    assert line.at(1) == frozen - timedelta(days=8)

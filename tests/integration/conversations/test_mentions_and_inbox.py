@@ -32,7 +32,8 @@ def test_a_mention_is_resolved_and_notified_with_a_link_to_the_comment(w):
     c = say(w.lead, "barriers", w.barrier.id, "Thanks! @Milo Member can you look?")
     assert [m.user_id for m in c.mentions] == [w.member.id]
     mine = [n for n in _inbox(w.member) if n.kind == "mention"]
-    assert mine and mine[0].url.endswith(f"/barriers/{w.barrier.id}#comment-{c.id}")
+    # The comment's permalink, which finds the page of the thread that shows it.
+    assert mine and mine[0].url == f"/comments/{c.id}#comment-{c.id}"
     assert "Lena Lead mentioned you" in mine[0].text
 
 
@@ -121,7 +122,7 @@ def test_mail_goes_through_the_queue_once_with_the_thread_and_a_reply_link(w, ma
     assert len(mails) == 1
     text = mails[0].get_body(("plain",)).get_content()
     assert "It jams every Saturday" in text and "we ordered parts" in text
-    assert f"/barriers/{w.barrier.id}#comment-{reply.id}" in text
+    assert f"/comments/{reply.id}#comment-{reply.id}" in text
     n = next(n for n in _inbox(w.outsider) if n.kind == "mention")
     assert mail_notification(n.id) == 0  # the ledger: a rerun mails nobody
     assert (
