@@ -50,6 +50,7 @@ from teams_app.models.surveys import SURVEY_LANGUAGES
 from teams_app.permissions import can
 from teams_app.queue import enqueue_mail_after_commit
 from teams_app.satisfaction.services import metric_key
+from teams_app.search import index as search_index
 from teams_app.versioning import check_version, commit_versioned
 
 TITLE_MAX = 160
@@ -1287,6 +1288,14 @@ def _insert_answers(response_id: int, survey: Survey, parsed: list[_Parsed], now
     ]
     if comments:
         db.session.execute(insert(SurveyComment.__table__), comments)
+        # Bulk inserts pass the session's search hook by: index the new comments here, in the
+        # same transaction.
+        new_ids = db.session.scalars(
+            select(SurveyComment.id).where(
+                SurveyComment.answer_id.in_([c["answer_id"] for c in comments])
+            )
+        )
+        search_index.refresh({"survey_comment": set(new_ids)})
 
 
 def _id_by_key(survey: Survey, key: str) -> int | None:
