@@ -111,11 +111,13 @@ def get_survey(survey_id: int, viewer: User | None = None) -> Survey:
     return survey
 
 
-# A survey's questions and choices as last loaded, detached, by (survey id, row version): the
-# public pages read them on every answer. Only surveys with answers are kept: their questions
-# are locked (a change makes a new version, a new survey id), and any edit of the survey bumps
-# its row version anyway, so a kept entry is never stale. Per process, a few hundred at most.
-_QUESTIONS: dict[tuple[int, int], list[SurveyQuestion]] = {}
+# A survey's questions and choices as last loaded, detached, by (survey id, row version, public
+# token): the public pages read them on every answer. The random token is in the key because an
+# id can come back (SQLite reuses the highest id after a delete; tests empty every table). Only
+# surveys with answers are kept: their questions are locked (a change makes a new version, a new
+# survey id), and any edit of the survey bumps its row version anyway, so a kept entry is never
+# stale. Per process, a few hundred at most.
+_QUESTIONS: dict[tuple[int, int, str | None], list[SurveyQuestion]] = {}
 _QUESTIONS_MAX = 256
 
 
@@ -123,7 +125,7 @@ def _public_questions(survey: Survey) -> None:
     """Put ``survey``'s questions (with choices) on it: from the cache when its questions are
     locked (no query: the kept copies are merged into the session without loading), else with
     two queries. The owners are not loaded: a public answer never shows them."""
-    key = (survey.id, survey.version)
+    key = (survey.id, survey.version, survey.public_token)
     kept = _QUESTIONS.get(key) if survey.questions_locked else None
     if kept is None:
         loaded = list(
