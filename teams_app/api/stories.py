@@ -30,6 +30,7 @@ from teams_app.models import ImpactStory, StoryKind
 from teams_app.pagination import paginate
 from teams_app.permissions import can
 from teams_app.stories import queries, services
+from teams_app.surveys import triage
 from teams_app.versioning import api_version
 
 KINDS = [k.value for k in StoryKind]
@@ -117,6 +118,15 @@ class StoryFieldsSchema(BodySchema):
 
 
 class StoryCreateSchema(StoryFieldsSchema):
+    survey_comment_id = Id(
+        metadata={
+            "description": "Survey owners and leadership: the survey comment the story is "
+            "written from; it is coded as a story and links back (its story_id)"
+        }
+    )
+    survey_comment_version = fields.Integer(
+        metadata={"description": "With survey_comment_id: that comment's version (stale: 409)"}
+    )
     title = fields.String(required=True, validate=validate.Length(min=1, max=services.TITLE_MAX))
     body = fields.String(required=True, validate=validate.Length(min=1, max=services.BODY_MAX))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -203,8 +213,17 @@ class Stories(MethodView):
     @blp.arguments(StoryCreateSchema)
     @blp.response(201, StorySchema)
     def post(self, data: dict[str, Any]) -> ImpactStory:
-        """Share a story (anyone). ``no_personal_details`` must be true."""
-        return services.share_story(api_user(), services.StoryDetails(**data))
+        """Share a story (anyone). ``no_personal_details`` must be true. With
+        ``survey_comment_id`` (the survey's owners and leadership), the story is written from
+        that comment and the comment links back to it."""
+        comment_id = data.pop("survey_comment_id", None)
+        version = data.pop("survey_comment_version", None)
+        if comment_id is None:
+            return services.share_story(api_user(), services.StoryDetails(**data))
+        comment = triage.get_comment(comment_id, api_user())
+        return triage.story_from_comment(
+            api_user(), comment, services.StoryDetails(**data), version
+        )
 
 
 @blp.route("/stories/featured")

@@ -48,6 +48,9 @@ class StoryForm(Form):
         "I confirm this story holds no customer names or identifying details."
     )
     version = HiddenField()
+    # A story invited by a survey comment coded "story": the comment, and its version then.
+    survey_comment_id = HiddenField()
+    comment_version = HiddenField()
 
 
 class HideForm(Form):

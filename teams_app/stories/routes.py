@@ -13,12 +13,22 @@ from teams_app.errors import NotAllowed, ServiceError
 from teams_app.extensions import db
 from teams_app.forms import options
 from teams_app.input_guard import parse_id
-from teams_app.models import Barrier, BarrierStatus, ImpactStory, Initiative, StoryKind, Team
+from teams_app.models import (
+    Barrier,
+    BarrierStatus,
+    ImpactStory,
+    Initiative,
+    StoryKind,
+    SurveyComment,
+    Team,
+)
 from teams_app.pagination import clamp, paginate
 from teams_app.people.services import department_choices
 from teams_app.permissions import can, require
 from teams_app.stories import queries, services
 from teams_app.stories.forms import FeatureForm, HideForm, StoryForm
+from teams_app.surveys import triage
+from teams_app.versioning import StaleEdit, form_version
 from teams_app.views import (
     apply_field_errors,
     current_person,
@@ -121,26 +131,57 @@ def _details(form: StoryForm) -> services.StoryDetails:
     )
 
 
+def _inviting_comment(form: StoryForm) -> SurveyComment | None:
+    """The survey comment (coded "story") this story is written from: ``?survey_comment=`` on
+    the way in, the hidden field after. Only its survey's coders see it; others get 404."""
+    raw = request.args.get("survey_comment") if request.method == "GET" else None
+    try:
+        ident = parse_id(raw or form.survey_comment_id.data or "")
+    except ValueError:
+        return None
+    return triage.get_comment(ident, _me())
+
+
 @bp.route("/stories/new", methods=["GET", "POST"])
 def new() -> str | BaseResponse | tuple[str, int]:
     require(current_user, "share_story")
     form = StoryForm()
     _fill_choices(form)
+    comment = _inviting_comment(form)
     if request.method == "GET":
         form.department_id.data = current_user.department_id or 0
         form.initiative_id.data = request.args.get("initiative", type=parse_id) or 0
         form.barrier_id.data = request.args.get("barrier", type=parse_id) or 0
+        if comment is not None:
+            for name, value in triage.story_defaults(comment).items():
+                getattr(form, name).data = value
+            form.survey_comment_id.data = str(comment.id)
+            form.comment_version.data = str(comment.version)
+    status = 200
     if form.validate_on_submit():
         try:
-            story = services.share_story(_me(), _details(form))
+            if comment is None:
+                story = services.share_story(_me(), _details(form))
+            else:
+                version = form_version(form.comment_version.data)
+                story = triage.story_from_comment(_me(), comment, _details(form), version)
+        except StaleEdit as exc:
+            flash(
+                "Someone coded this comment while you wrote. Your story is kept here: "
+                "check the comment in the queue, then share again.",
+                "warning",
+            )
+            form.comment_version.data = str(exc.current.version)
+            status = 409
         except ServiceError as exc:
             apply_field_errors(form, exc)
+            status = 422
         else:
             flash("Thank you for sharing your story.", "success")
             return redirect(_story_url(story))
-    return render_template("stories/form.html", form=form, story=None), (
-        422 if form.errors else 200
-    )
+    if form.errors:
+        status = 422
+    return render_template("stories/form.html", form=form, story=None, comment=comment), status
 
 
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
@@ -175,6 +216,7 @@ def show(story_id: int) -> str:
         "stories/show.html",
         story=story,
         cheered=bool(queries.cheered_by(me, [story.id])),
+        from_comment=triage.comment_for_story(story, me),
         feature_form=FeatureForm(formdata=None),
         this_month=services.this_month(),
     )

@@ -155,8 +155,10 @@ def _checked(d: StoryDetails) -> StoryDetails:
     return replace(d, title=title, body=body, occurred_on=occurred_on)
 
 
-def share_story(actor: User, details: StoryDetails) -> ImpactStory:
-    """Any staff member shares a story, confirming it holds no personal details."""
+def share_story(actor: User, details: StoryDetails, *, commit: bool = True) -> ImpactStory:
+    """Any staff member shares a story, confirming it holds no personal details.
+    ``commit=False`` leaves the commit (and the markup audit) to a caller whose unit of work
+    includes the story (a survey comment coded as a story links back to it)."""
     if not can(actor, "share_story"):
         raise NotAllowed("Sign in with an active account to share a story.")
     d = _checked(details)
@@ -176,6 +178,8 @@ def share_story(actor: User, details: StoryDetails) -> ImpactStory:
     db.session.flush()
     db.session.refresh(story, ["initiative", "barrier"])
     record(actor, Verb.SHARED_STORY, story, team=_team_of(story), title=d.title, story_id=story.id)
+    if not commit:
+        return story
     db.session.commit()
     audit_unsafe_markup(story, "body", story.body)
     return get_story(story.id)

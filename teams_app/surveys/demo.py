@@ -20,6 +20,7 @@ from teams_app.models import (
     SurveyComment,
     User,
 )
+from teams_app.stories.services import StoryDetails
 from teams_app.surveys import services, triage
 from teams_app.surveys.services import ChoiceDetails, QuestionDetails, Submission, SurveyDetails
 
@@ -141,6 +142,7 @@ def _code_first_wave(leader: User, survey: Survey) -> None:
         "renew": ("Renewal limits fine customers still reading a book", "policy", "renewals"),
     }
     existing = db.session.scalar(select(Barrier.id).order_by(Barrier.id).limit(1))
+    told = False
     for comment_id in comments:
         comment = triage.get_comment(comment_id, leader)
         text = comment.text.lower()
@@ -167,11 +169,35 @@ def _code_first_wave(leader: User, survey: Survey) -> None:
                 comment.version,
             )
         elif "story" in text or "amable" in text or "friendly" in text:
-            triage.code_comment(
+            coded = triage.code_comment(
                 leader, comment, triage.Coding("story", themes=["praise"]), comment.version
             )
+            if "story time" in text and not told:
+                told = _tell_the_story(leader, coded)
         else:
             triage.code_comment(leader, comment, triage.Coding("none"), comment.version)
+
+
+def _tell_the_story(leader: User, comment: SurveyComment) -> bool:
+    """The story a praising comment invited, written from it (so it links back)."""
+    defaults = triage.story_defaults(comment)
+    body = defaults["body"] + (
+        "Story time at the branch now runs twice on Saturdays, and the parents who wrote in "
+        "helped the team choose the books."
+    )
+    triage.story_from_comment(
+        leader,
+        comment,
+        StoryDetails(
+            title="Parents asked for more story time, and got it",
+            body=body,
+            kind="win",
+            no_personal_details=True,
+            department_id=defaults["department_id"] or None,
+        ),
+        comment.version,
+    )
+    return True
 
 
 def seed_surveys(leader: User) -> int:

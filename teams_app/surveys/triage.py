@@ -9,8 +9,8 @@ the answer). The survey's owners and leadership code each one as
 - ``evidence``: backing an existing barrier (the queue suggests some with the barrier form's own
   similarity search, ``barriers.services.similar_open``); a barrier's survey evidence is every
   comment with its id;
-- ``story``: a story worth telling; the queue then offers the story form (``story_id`` is set
-  once an invited story links back);
+- ``story``: a story worth telling; the queue then offers the story form, pre-filled with the
+  comment, and the story shared from it links back (``story_id``, :func:`story_from_comment`);
 - ``none``: no action;
 
 with optional themes. Coding is versioned: a stale ``version`` is refused (409) and changes
@@ -30,11 +30,13 @@ from teams_app.activity import Verb, record
 from teams_app.barriers import services as barriers
 from teams_app.errors import InvalidInput, NotAllowed, NotFound
 from teams_app.extensions import db
+from teams_app.markdown_text import audit_unsafe_markup
 from teams_app.models import (
     Affects,
     Barrier,
     BarrierSource,
     CommentCode,
+    ImpactStory,
     ResponseChannel,
     Survey,
     SurveyAnswer,
@@ -47,6 +49,7 @@ from teams_app.models import (
 )
 from teams_app.pagination import Page, paginate
 from teams_app.permissions import can
+from teams_app.stories import services as stories
 from teams_app.versioning import check_version, commit_versioned, need_version
 
 THEME_MAX = 60
@@ -288,17 +291,82 @@ def code_comment(  # noqa: C901 - the coding unit of work; split with the triage
     comment.coded_at = utcnow()
     if themes != comment.theme_names:
         comment.themes = [SurveyCommentTheme(theme=t) for t in themes]
+    _commit_coding(actor, comment)
+    return get_comment(comment.id, actor)
+
+
+def _commit_coding(actor: User, comment: SurveyComment) -> None:
+    """Record how ``comment`` is now coded (never its words) and commit, version-checked."""
     record(
         actor,
         Verb.CODED_SURVEY_COMMENT,
-        survey,
-        title=survey.title,
+        comment.survey,
+        title=comment.survey.title,
         comment_id=comment.id,
-        coded_as=code.value,
-        barrier_id=barrier_id,
+        coded_as=comment.coded_as or "",
+        barrier_id=comment.barrier_id,
     )
     commit_versioned(comment, lambda ident: get_comment(ident, actor))
-    return get_comment(comment.id, actor)
+
+
+def story_from_comment(
+    actor: User, comment: SurveyComment, details: stories.StoryDetails, version: int | None
+) -> ImpactStory:
+    """Share the impact story a comment invited, linked back to it: the comment is coded as a
+    story (if it was not already) and its ``story_id`` set, in the story's own transaction. A
+    comment that already has its story, or a stale ``version``, changes nothing."""
+    survey = comment.survey
+    if not can(actor, "manage_survey", survey):
+        raise NotAllowed("Only the survey's owners and leadership code its comments.")
+    check_version(comment, need_version(version, "Send the version of the comment you coded."))
+    if comment.story_id is not None:
+        raise InvalidInput.on("survey_comment", "This comment already has its story.")
+    story = stories.share_story(actor, details, commit=False)
+    if comment.coded_as != CommentCode.STORY.value:
+        comment.coded_as = CommentCode.STORY.value
+        comment.barrier_id = None
+        comment.coded_by_id = actor.id
+        comment.coded_at = utcnow()
+    comment.story_id = story.id
+    _commit_coding(actor, comment)
+    audit_unsafe_markup(story, "body", story.body)
+    return stories.get_story(story.id)
+
+
+def story_defaults(comment: SurveyComment) -> dict[str, Any]:
+    """The story form's starting point for a comment: its words quoted (the author tells the
+    rest), a win for praise, the branch it speaks for (not for an anonymous survey)."""
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in comment.text.splitlines())
+    department = None if comment.survey.anonymous else comment.answer.response.department_id
+    return {
+        "title": "",
+        "body": f"From the survey “{comment.survey.title}”:\n\n{quoted}\n\n",
+        "department_id": department or 0,
+    }
+
+
+def comment_for_story(story: ImpactStory, viewer: User) -> SurveyComment | None:
+    """The survey comment ``story`` was written from, for those who code that survey's comments
+    (the story page links back to the queue for them; others see only the story)."""
+    comment = db.session.scalars(
+        select(SurveyComment)
+        .where(SurveyComment.story_id == story.id)
+        .options(joinedload(SurveyComment.survey).selectinload(Survey.owners))
+        .limit(1)
+    ).one_or_none()
+    if comment is None or not can(viewer, "manage_survey", comment.survey):
+        return None
+    return comment
+
+
+def page_of(comment: SurveyComment, per_page: int) -> int:
+    """The page of the whole queue (oldest first) that holds ``comment``."""
+    before = db.session.scalar(
+        select(func.count(SurveyComment.id)).where(
+            SurveyComment.survey_id == comment.survey_id, SurveyComment.id < comment.id
+        )
+    )
+    return int(before or 0) // per_page + 1
 
 
 def next_uncoded(survey: Survey, after_id: int) -> int | None:

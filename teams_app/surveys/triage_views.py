@@ -64,6 +64,16 @@ def queue(survey_id: int) -> str:
     )
 
 
+@bp.get("/survey-comments/<int:survey_comment_id>")
+def comment(survey_comment_id: int) -> BaseResponse:
+    """A comment's permalink (the story written from it links here): the page of the whole
+    queue that holds it, scrolled to it."""
+    found = triage.get_comment(survey_comment_id, current_person())
+    page = triage.page_of(found, PER_PAGE)
+    args: dict[str, Any] = {"coded": "all"} | ({"page": page} if page > 1 else {})
+    return redirect(_queue_url(found.survey_id, found.id, **args))
+
+
 def _id(raw: str | None) -> int | None:
     try:
         return parse_id((raw or "").strip().lstrip("#"))

@@ -286,6 +286,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/survey-comments/<int:survey_comment_id>/code"): s4(302, 404, 302, 302),
     ("GET", "/survey-comments/<int:survey_comment_id>/barrier"): s4(302, 404, 200, 200),
     ("POST", "/survey-comments/<int:survey_comment_id>/barrier"): s4(302, 404, 422, 422),
+    ("GET", "/survey-comments/<int:survey_comment_id>"): s4(302, 404, 302, 302),
     # The surveys API acts on <comment_id>'s survey (published for customers, one answer), so
     # closing and copying it leave the pages' survey alone. An anonymous caller may POST an
     # answer (customers need no token): the empty body is 422 for everyone.

@@ -263,7 +263,9 @@ def test_public_answers_are_rate_limited(app, api_as, leader):
     assert limited.get_json()["error"]["code"] == "rate_limited"
 
 
-def test_coding_leaves_no_respondent_in_the_audit_trail(api_as, leader, staff):
+def _staff_comment(api_as, leader, staff, text: str) -> tuple[dict, dict]:
+    """A published named staff survey of one long-text question that ``staff`` answered with
+    ``text``: the survey and the comment as the triage queue shows it."""
     api = api_as(leader)
     body = {
         "title": "Named pulse",
@@ -275,10 +277,40 @@ def test_coding_leaves_no_respondent_in_the_audit_trail(api_as, leader, staff):
     api.post(f"/surveys/{survey['id']}/publish", json={})
     api_as(staff).post(
         f"/surveys/{survey['id']}/responses",
-        json={"answers": [{"question_id": survey["questions"][0]["id"], "value": "Rota gaps"}]},
+        json={"answers": [{"question_id": survey["questions"][0]["id"], "value": text}]},
     )
-    item = api.get(f"/surveys/{survey['id']}/comments").get_json()["items"][0]
+    return survey, api.get(f"/surveys/{survey['id']}/comments").get_json()["items"][0]
+
+
+def test_coding_leaves_no_respondent_in_the_audit_trail(api_as, leader, staff):
+    api = api_as(leader)
+    survey, item = _staff_comment(api_as, leader, staff, "Rota gaps")
     assert staff.name not in str(item)
     api.post(f"/survey-comments/{item['id']}/code", json={"as": "none", "version": 1})
     data = [a.data for a in db.session.scalars(select(Activity))]
     assert not any(staff.name in str(d) or "Rota gaps" in str(d) for d in data)
+
+
+def test_a_story_written_from_a_comment_through_the_api(api_as, leader, staff):
+    api = api_as(leader)
+    survey, item = _staff_comment(api_as, leader, staff, "Story time")
+    story = {
+        "title": "Story time sold out",
+        "body": "> Story time\n\nParents queued at nine.",
+        "kind": "win",
+        "no_personal_details": True,
+        "survey_comment_id": item["id"],
+    }
+    no_version = api.post("/stories", json=story)
+    assert no_version.status_code == 422
+    assert (
+        api_as(staff).post("/stories", json=story | {"survey_comment_version": 1}).status_code
+        == 404
+    )
+    stale = api.post("/stories", json=story | {"survey_comment_version": item["version"] + 1})
+    assert stale.status_code == 409
+    made = api.post("/stories", json=story | {"survey_comment_version": item["version"]})
+    assert made.status_code == 201, made.get_json()
+    coded = api.get(f"/surveys/{survey['id']}/comments").get_json()["items"][0]
+    assert coded["story_id"] == made.get_json()["id"] and coded["coded_as"] == "story"
+    assert api.get("/stories").get_json()["total"] == 1  # the refused tries saved nothing

@@ -153,3 +153,47 @@ def test_title_from_long_text():
     text = "word " * 40
     title = triage.title_from(text)
     assert len(title) <= triage.TITLE_FROM_TEXT + 1 and title.endswith("…")
+
+
+def _story_details(**overrides):
+    from teams_app.stories.services import StoryDetails
+
+    values = {
+        "title": "Praise for the story time",
+        "body": "A parent thanked us.",
+        "kind": "win",
+        "no_personal_details": True,
+    }
+    return StoryDetails(**(values | overrides))
+
+
+def test_a_story_written_from_a_comment_links_back(leader, survey):
+    third = triage.get_comment(_comments(survey)[2].id, leader)
+    coded = triage.code_comment(leader, third, triage.Coding("story"), third.version)
+    defaults = triage.story_defaults(coded)
+    assert "> Lovely staff" in defaults["body"] and survey.title in defaults["body"]
+    story = triage.story_from_comment(leader, coded, _story_details(), coded.version)
+    linked = triage.get_comment(third.id, leader)
+    assert linked.story_id == story.id and linked.coded_as == "story"
+    assert triage.comment_for_story(story, leader).id == third.id
+    assert triage.comment_for_story(story, UserFactory()) is None  # staff see only the story
+    with pytest.raises(InvalidInput, match="already has its story"):
+        triage.story_from_comment(leader, linked, _story_details(), linked.version)
+
+
+def test_a_story_from_an_uncoded_comment_codes_it_and_bad_input_saves_neither(leader, survey):
+    from teams_app.models import ImpactStory
+
+    first = triage.get_comment(_comments(survey)[0].id, leader)
+    with pytest.raises(InvalidInput) as caught:
+        triage.story_from_comment(leader, first, _story_details(title=""), first.version)
+    assert "title" in caught.value.fields
+    with pytest.raises(StaleEdit):
+        triage.story_from_comment(leader, first, _story_details(), first.version + 1)
+    with pytest.raises(NotAllowed):
+        triage.story_from_comment(UserFactory(), first, _story_details(), first.version)
+    assert db.session.scalar(select(func.count()).select_from(ImpactStory)) == 0
+    assert triage.get_comment(first.id, leader).coded_as is None
+    story = triage.story_from_comment(leader, first, _story_details(), first.version)
+    coded = triage.get_comment(first.id, leader)
+    assert (coded.coded_as, coded.story_id, coded.coded_by_id) == ("story", story.id, leader.id)

@@ -187,3 +187,64 @@ def test_queue_queries_are_bounded(client, leader, survey, count_queries):
             triage.code_comment(leader, triage.get_comment(c.id, leader), triage.Coding("none"), 1)
     db.session.expunge_all()
     assert count_queries(lambda: client.get(path)) == few
+
+
+def story_form(page: str, comment: SurveyComment, **fields: str) -> dict[str, str]:
+    """The story form's fields, written from ``comment`` (its id and version hidden)."""
+    return {
+        "csrf_token": CSRF_RE.search(page).group(1),
+        "title": "A story",
+        "kind": "win",
+        "body": "What happened.",
+        "department_id": "0",
+        "initiative_id": "0",
+        "barrier_id": "0",
+        "no_personal_details": "y",
+        "survey_comment_id": str(comment.id),
+        "comment_version": str(comment.version),
+    } | fields
+
+
+def test_write_the_story_prefills_it_and_the_story_links_back(client, leader, survey):
+    login(client, leader)
+    path = f"/surveys/{survey.id}/comments"
+    third = comments(survey)[2]
+    code(client, path, third, coded_as="story")
+    third = comments(survey)[2]
+    queue = client.get(path + "?coded=coded").get_data(as_text=True)
+    start = f"/stories/new?survey_comment={third.id}"
+    assert start in queue
+    form = client.get(start).get_data(as_text=True)
+    assert "Written from a survey comment" in form and "&gt; Lovely staff" in form
+    data = story_form(form, third, title="", body="> Lovely staff\n\nA parent told us at the desk.")
+    refused = client.post("/stories/new", data=data)
+    assert refused.status_code == 422
+    kept = refused.get_data(as_text=True)
+    assert "A parent told us at the desk." in kept and "Written from a survey comment" in kept
+    saved = client.post("/stories/new", data=data | {"title": "Lovely staff, says a parent"})
+    assert saved.status_code == 302
+    linked = comments(survey)[2]
+    assert linked.story_id is not None and saved.headers["Location"].endswith(
+        f"/stories/{linked.story_id}"
+    )
+    story_page = client.get(f"/stories/{linked.story_id}").get_data(as_text=True)
+    assert f"/survey-comments/{linked.id}" in story_page and survey.title in story_page
+    back = client.get(f"/survey-comments/{linked.id}")
+    assert back.status_code == 302 and back.headers["Location"].endswith(
+        f"coded=all#comment-{linked.id}"
+    )
+    assert "Read the story" in client.get(path + "?coded=coded").get_data(as_text=True)
+    again = client.post("/stories/new", data=data | {"title": "Twice", "comment_version": "3"})
+    assert again.status_code == 422 and "already has its story" in again.get_data(as_text=True)
+
+
+def test_others_cannot_write_a_story_from_a_comment(client, leader, survey):
+    staff = UserFactory(name="Sam Staff")
+    login(client, staff)
+    comment = comments(survey)[0]
+    assert client.get(f"/stories/new?survey_comment={comment.id}").status_code == 404
+    assert client.get(f"/survey-comments/{comment.id}").status_code == 404
+    page = client.get("/stories/new").get_data(as_text=True)
+    data = story_form(page, comment, title="Mine now")
+    assert client.post("/stories/new", data=data).status_code == 404
+    assert comments(survey)[0].story_id is None
