@@ -349,11 +349,8 @@ def comment_for_story(story: ImpactStory, viewer: User) -> SurveyComment | None:
     """The survey comment ``story`` was written from, for those who code that survey's comments
     (the story page links back to the queue for them; others see only the story)."""
     comment = db.session.scalars(
-        select(SurveyComment)
-        .where(SurveyComment.story_id == story.id)
-        .options(joinedload(SurveyComment.survey).selectinload(Survey.owners))
-        .limit(1)
-    ).one_or_none()
+        select(SurveyComment).where(SurveyComment.story_id == story.id).limit(1)
+    ).one_or_none()  # most stories: this one indexed query; the survey loads only when found
     if comment is None or not can(viewer, "manage_survey", comment.survey):
         return None
     return comment
