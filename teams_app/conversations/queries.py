@@ -4,8 +4,10 @@ their mentions), whatever its length."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from teams_app.extensions import db
@@ -84,18 +86,20 @@ def thread(kind: str, ident: int, viewer_id: int | None = None, page: int | None
     return _page(kind, ident, viewer_id, None) or Thread([], None, 0, 0, None)
 
 
-def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thread | None:
+@cache
+def _thread_statement(newest: bool) -> Select[Any]:
+    """The one statement behind a page of any thread (``newest``: the latest page), built once
+    per process with bound parameters: building it took longer than running it."""
     state = select(
         select(Follow.active)
         .where(
-            Follow.user_id == (viewer_id or 0),
-            Follow.target_kind == kind,
-            Follow.target_id == ident,
+            Follow.user_id == bindparam("viewer"),
+            Follow.target_kind == bindparam("kind"),
+            Follow.target_id == bindparam("ident"),
         )
         .scalar_subquery()
         .label("active")
     ).subquery()
-    newest = page is None
     mentioned = aliased(User)
     order = (
         (Comment.created_at.desc(), Comment.id.desc())
@@ -109,16 +113,16 @@ def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thr
             func.row_number().over(order_by=order).label("position"),
         )
         .where(
-            Comment.target_kind == kind,
-            Comment.target_id == ident,
+            Comment.target_kind == bindparam("kind"),
+            Comment.target_id == bindparam("ident"),
             Comment.parent_id.is_(None),
         )
         .order_by(*order)
-        .limit(THREAD_PAGE + THREAD_LAST_MIN if newest else THREAD_PAGE)
-        .offset(0 if newest else (page or 1) * THREAD_PAGE - THREAD_PAGE)
+        .limit(bindparam("size", type_=Integer))
+        .offset(bindparam("skip", type_=Integer))
         .subquery()
     )
-    stmt = (
+    return (
         select(state.c.active, window.c.total, window.c.position, Comment)
         .select_from(state)
         .outerjoin(window, true())
@@ -134,7 +138,18 @@ def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thr
         .order_by(Comment.created_at, Comment.id, CommentMention.id)
         .limit(THREAD_MAX)
     )
-    result = db.session.execute(stmt).unique().all()
+
+
+def _page(kind: str, ident: int, viewer_id: int | None, page: int | None) -> Thread | None:
+    newest = page is None
+    params = {
+        "viewer": viewer_id or 0,
+        "kind": kind,
+        "ident": ident,
+        "size": THREAD_PAGE + THREAD_LAST_MIN if newest else THREAD_PAGE,
+        "skip": 0 if newest else (page or 1) * THREAD_PAGE - THREAD_PAGE,
+    }
+    result = db.session.execute(_thread_statement(newest), params).unique().all()
     followed = result[0][0] if result else None
     followed = None if followed is None else bool(followed)
     total = int(result[0][1] or 0) if result else 0
