@@ -95,7 +95,7 @@ def test_build_answer_code_and_close(app, server, browser, page):
     survey_id = _build(page, server)
 
     page.get_by_role("link", name="Posters for every desk").click()
-    assert page.locator(".poster-qr svg").first.is_visible()
+    page.locator(".poster-qr svg").first.wait_for()  # a click navigates: wait, do not peek
     page.go_back()
 
     token = services.get_survey(survey_id).public_token
@@ -105,7 +105,7 @@ def test_build_answer_code_and_close(app, server, browser, page):
     # The owner codes with the keyboard: n, save; n, save; e (the suggested barrier).
     page.goto(f"{server}/surveys/{survey_id}")
     page.get_by_role("link", name="Code the comments").click()
-    assert page.get_by_text("0 of 3 coded").is_visible()
+    page.get_by_text("0 of 3 coded").wait_for()
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(TRIAGE_SHOTS / "triage-390.png"), full_page=True)
     page.set_viewport_size(LAPTOP)
