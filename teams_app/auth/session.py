@@ -32,6 +32,11 @@ from teams_app.drafts import from_our_pages
 from teams_app.extensions import db, login_manager
 from teams_app.models import User
 
+# The last-activity time in the session moves in steps of a minute, so most responses leave
+# the session unchanged and send no cookie (see SESSION_REFRESH_EACH_REQUEST); the idle
+# timeout is then measured to within a minute.
+SEEN_STEP = 60
+
 REMEMBERED, SESSION_ONLY = "r", "s"
 
 
@@ -104,7 +109,8 @@ def load_user(alt_id: str) -> User | None:
             g.session_ended = "idle"
             _forget()
         return None
-    session["_seen"] = now
+    if seen is None or now - int(seen) >= SEEN_STEP:
+        session["_seen"] = now
     return user
 
 

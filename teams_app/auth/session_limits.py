@@ -47,4 +47,9 @@ def session_config(idle_minutes: int, max_hours: int, remember_days: int) -> dic
         "PERMANENT_SESSION_LIFETIME": max_age,
         "REMEMBER_COOKIE_DURATION": remember,
         "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+        # A response rewrites the session cookie only when the session changed. Otherwise a
+        # background request (a typeahead, the similar-barrier check) that was in flight while
+        # a form was sent would answer last with the older cookie, dropping the form's
+        # "Thank you" flash, or even a sign-in, that the other response had just set.
+        "SESSION_REFRESH_EACH_REQUEST": False,
     }

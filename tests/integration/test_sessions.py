@@ -258,3 +258,22 @@ def test_changing_the_password_needs_the_current_one_and_is_audited(client, staf
     assert response.status_code == 422
     assert "Your current password is not correct." in response.get_data(as_text=True)
     assert db.session.query(AuditEvent).filter_by(event="password.change_failed").count() == 1
+
+
+def test_a_request_that_changes_nothing_sends_no_session_cookie(client, staff, clock):
+    """A background request in flight while a form is sent must not answer last with the older
+    session and drop the form's flash: only a response whose session changed sets the cookie."""
+
+    def session_cookie(response) -> list[str]:
+        return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+    login(client, staff)
+    older = client.get_cookie("session").value
+    assert client.get("/account/").status_code == 200
+    quiet = client.get("/people/search?q=a", headers={"Accept": "application/json"})
+    assert quiet.status_code == 200 and not session_cookie(quiet)
+    late = client.application.test_client()
+    late.set_cookie("session", older)  # a typeahead's request, sent before a form's answer
+    assert not session_cookie(late.get("/people/search?q=a"))
+    clock(2 * 60)  # a minute on, the next request moves the last-activity time
+    assert session_cookie(client.get("/account/"))
