@@ -87,7 +87,7 @@ def commit_versioned(
 def form_version(raw: Any) -> int | None:
     """The hidden ``version`` field of an edit form (None when missing or not a number)."""
     text = str(raw or "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def api_version(data: dict[str, Any], *, required: bool = True) -> int | None:

@@ -24,7 +24,7 @@ from teams_app.api.schemas import (
     page_of,
 )
 from teams_app.api.teams import UserRefSchema
-from teams_app.errors import NotFound
+from teams_app.errors import InvalidInput, NotFound
 from teams_app.markdown_text import render
 from teams_app.models import ImpactStory, StoryKind
 from teams_app.pagination import paginate
@@ -221,9 +221,14 @@ class Stories(MethodView):
         if comment_id is None:
             return services.share_story(api_user(), services.StoryDetails(**data))
         comment = triage.get_comment(comment_id, api_user())
-        return triage.story_from_comment(
-            api_user(), comment, services.StoryDetails(**data), version
-        )
+        try:
+            return triage.story_from_comment(
+                api_user(), comment, services.StoryDetails(**data), version
+            )
+        except InvalidInput as exc:  # name the fields as this request did
+            names = {"version": "survey_comment_version", "survey_comment": "survey_comment_id"}
+            fields = {names.get(k, k): v for k, v in exc.fields.items()}
+            raise InvalidInput(exc.message, fields=fields) from None
 
 
 @blp.route("/stories/featured")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from teams_app.dates import month_text
-from teams_app.errors import NotAllowed, ServiceError
+from teams_app.errors import NotAllowed, NotFound, ServiceError
 from teams_app.extensions import db
 from teams_app.forms import options
 from teams_app.input_guard import parse_id
@@ -134,11 +134,15 @@ def _details(form: StoryForm) -> services.StoryDetails:
 def _inviting_comment(form: StoryForm) -> SurveyComment | None:
     """The survey comment (coded "story") this story is written from: ``?survey_comment=`` on
     the way in, the hidden field after. Only its survey's coders see it; others get 404."""
-    raw = request.args.get("survey_comment") if request.method == "GET" else None
-    try:
-        ident = parse_id(raw or form.survey_comment_id.data or "")
-    except ValueError:
+    raw = (request.args.get("survey_comment") if request.method == "GET" else None) or (
+        form.survey_comment_id.data or ""
+    )
+    if not raw:
         return None
+    try:
+        ident = parse_id(raw)
+    except ValueError:
+        raise NotFound("There is no such comment.") from None
     return triage.get_comment(ident, _me())
 
 
@@ -174,7 +178,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
             form.comment_version.data = str(exc.current.version)
             status = 409
         except ServiceError as exc:
-            apply_field_errors(form, exc)
+            # The comment's problems name hidden fields: say them at the top instead.
+            apply_field_errors(form, exc, aliases={"version": "-", "survey_comment": "-"})
             status = 422
         else:
             flash("Thank you for sharing your story.", "success")

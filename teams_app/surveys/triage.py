@@ -312,19 +312,26 @@ def _commit_coding(actor: User, comment: SurveyComment) -> None:
 def story_from_comment(
     actor: User, comment: SurveyComment, details: stories.StoryDetails, version: int | None
 ) -> ImpactStory:
-    """Share the impact story a comment invited, linked back to it: the comment is coded as a
-    story (if it was not already) and its ``story_id`` set, in the story's own transaction. A
-    comment that already has its story, or a stale ``version``, changes nothing."""
+    """Share the impact story a comment invited, linked back to it: the comment (coded as a
+    story, or not coded yet: it then is) gets the story's ``story_id``, in the story's own
+    transaction. A comment that already has its story or is coded otherwise (someone decided:
+    re-code it first), or a stale ``version``, changes nothing."""
     survey = comment.survey
     if not can(actor, "manage_survey", survey):
         raise NotAllowed("Only the survey's owners and leadership code its comments.")
-    check_version(comment, need_version(version, "Send the version of the comment you coded."))
     if comment.story_id is not None:
         raise InvalidInput.on("survey_comment", "This comment already has its story.")
+    if comment.coded_as not in (None, CommentCode.STORY.value):
+        raise InvalidInput.on(
+            "survey_comment",
+            "This comment is coded as “"
+            + CommentCode(comment.coded_as).label
+            + "”: code it as a story worth telling in the queue first.",
+        )
+    check_version(comment, need_version(version, "Send the version of the comment you coded."))
     story = stories.share_story(actor, details, commit=False)
-    if comment.coded_as != CommentCode.STORY.value:
+    if comment.coded_as is None:
         comment.coded_as = CommentCode.STORY.value
-        comment.barrier_id = None
         comment.coded_by_id = actor.id
         comment.coded_at = utcnow()
     comment.story_id = story.id

@@ -303,6 +303,7 @@ def test_a_story_written_from_a_comment_through_the_api(api_as, leader, staff):
     }
     no_version = api.post("/stories", json=story)
     assert no_version.status_code == 422
+    assert "survey_comment_version" in no_version.get_json()["error"]["fields"]
     assert (
         api_as(staff).post("/stories", json=story | {"survey_comment_version": 1}).status_code
         == 404

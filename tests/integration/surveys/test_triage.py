@@ -197,3 +197,55 @@ def test_a_story_from_an_uncoded_comment_codes_it_and_bad_input_saves_neither(le
     story = triage.story_from_comment(leader, first, _story_details(), first.version)
     coded = triage.get_comment(first.id, leader)
     assert (coded.coded_as, coded.story_id, coded.coded_by_id) == ("story", story.id, leader.id)
+
+
+def test_a_clash_found_at_the_save_keeps_neither_the_story_nor_the_link(leader, survey):
+    from sqlalchemy import update
+
+    from teams_app.models import ImpactStory
+
+    first = triage.get_comment(_comments(survey)[0].id, leader)
+    read_at = first.version
+    db.session.execute(  # someone codes it after this page read it
+        update(SurveyComment).where(SurveyComment.id == first.id).values(version=read_at + 1)
+    )
+    with pytest.raises(StaleEdit):
+        triage.story_from_comment(leader, first, _story_details(), read_at)
+    assert db.session.scalar(select(func.count()).select_from(ImpactStory)) == 0
+    assert triage.get_comment(first.id, leader).story_id is None
+
+
+def test_a_comment_coded_otherwise_is_not_taken_over_by_a_story(leader, survey):
+    first = triage.get_comment(_comments(survey)[0].id, leader)
+    coded = triage.code_comment(leader, first, triage.Coding("new_barrier"), first.version)
+    with pytest.raises(InvalidInput, match="coded as “New barrier”"):
+        triage.story_from_comment(leader, coded, _story_details(), coded.version)
+    kept = triage.get_comment(first.id, leader)
+    assert kept.coded_as == "new_barrier" and kept.barrier_id is not None
+
+
+def test_story_defaults_leave_out_the_branch_of_an_anonymous_survey(leader):
+    from tests.factories import DepartmentFactory
+
+    branch = DepartmentFactory(name="Moore")
+    for anonymous in (False, True):
+        s = make_survey(leader, anonymous=anonymous)
+        services.respond_publicly(
+            services.get_survey(s.id),
+            Submission(
+                answers(s, text="Great help"),
+                submission_key=f"a{anonymous}",
+                channel="link",
+                department_id=branch.id,
+            ),
+        )
+        comment = triage.get_comment(_comments(s)[0].id, leader)
+        assert triage.story_defaults(comment)["department_id"] == (0 if anonymous else branch.id)
+
+
+def test_page_of_finds_a_comment_past_the_first_page(leader):
+    s = make_survey(leader)
+    for n in range(45):
+        _answer(s, f"Comment {n}", f"p{n}")
+    comments = _comments(s)
+    assert [triage.page_of(comments[i], 20) for i in (0, 19, 20, 39, 40, 44)] == [1, 1, 2, 2, 3, 3]

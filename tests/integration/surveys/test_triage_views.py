@@ -189,6 +189,13 @@ def test_queue_queries_are_bounded(client, leader, survey, count_queries):
     assert count_queries(lambda: client.get(path)) == few
 
 
+def hidden(page: str, name: str) -> str:
+    """The value of the form's hidden input ``name``, as the page sent it."""
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
+    assert found is not None, f"no hidden {name} on the page"
+    return found.group(1)
+
+
 def story_form(page: str, comment: SurveyComment, **fields: str) -> dict[str, str]:
     """The story form's fields, written from ``comment`` (its id and version hidden)."""
     return {
@@ -217,6 +224,14 @@ def test_write_the_story_prefills_it_and_the_story_links_back(client, leader, su
     form = client.get(start).get_data(as_text=True)
     assert "Written from a survey comment" in form and "&gt; Lovely staff" in form
     data = story_form(form, third, title="", body="> Lovely staff\n\nA parent told us at the desk.")
+    # The page itself carries the comment and its version: the form posts what it was given.
+    data |= {k: hidden(form, k) for k in ("survey_comment_id", "comment_version")}
+    assert data["survey_comment_id"] == str(third.id)
+    broken = client.post("/stories/new", data=data | {"survey_comment_id": "²", "title": "x"})
+    assert broken.status_code == 404  # a garbled link is refused, not shared unlinked
+    odd = client.post("/stories/new", data=data | {"comment_version": "²", "title": "x"})
+    assert odd.status_code == 422 and comments(survey)[2].story_id is None
+    assert "Send the version of the comment you coded." in odd.get_data(as_text=True)
     refused = client.post("/stories/new", data=data)
     assert refused.status_code == 422
     kept = refused.get_data(as_text=True)
